@@ -1,0 +1,42 @@
+package dev.registryoperator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.javaoperatorsdk.operator.Operator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+
+/** Probe endpoints for kubelet: /startup (operator started) and /healthz (informers healthy). */
+final class HealthServer {
+
+  private final HttpServer server;
+
+  private HealthServer(HttpServer server) {
+    this.server = server;
+  }
+
+  static HealthServer start(int port, Operator operator) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+    server.createContext("/startup", exchange -> answer(exchange, operator.getRuntimeInfo()::isStarted));
+    server.createContext(
+        "/healthz", exchange -> answer(exchange, operator.getRuntimeInfo()::allEventSourcesAreHealthy));
+    server.start();
+    return new HealthServer(server);
+  }
+
+  void stop() {
+    server.stop(0);
+  }
+
+  private static void answer(HttpExchange exchange, BooleanSupplier healthy) throws IOException {
+    boolean ok = healthy.getAsBoolean();
+    byte[] body = (ok ? "ok\n" : "not ready\n").getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(ok ? 200 : 503, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.registryoperator;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "registry-operator",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Runs the Registry Operator: turns PrivateRegistry and RegistryUser resources into",
+      "authenticated, TLS-protected container registries.",
+      "",
+      "Connects with --kubeconfig, else $KUBECONFIG, ~/.kube/config or the in-cluster",
+      "service account, in that order."
+    })
+public final class Main implements Callable<Integer> {
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "Kubeconfig file to use instead of the default lookup.")
+  private Path kubeconfig;
+
+  @Option(
+      names = {"-n", "--namespace"},
+      paramLabel = "NS",
+      description = "Namespace to watch (repeatable). Default: all namespaces.")
+  private List<String> namespaces = List.of();
+
+  @Option(
+      names = "--health-port",
+      paramLabel = "PORT",
+      defaultValue = "8080",
+      description = "Port of the /startup and /healthz probe endpoints (0 to disable). Default: ${DEFAULT-VALUE}.")
+  private int healthPort;
+
+  @Option(
+      names = "--leader-election-namespace",
+      paramLabel = "NS",
+      description =
+          "Enable leader election with a Lease in this namespace, so that several replicas can run"
+              + " and only one reconciles.")
+  private String leaseNamespace;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    KubernetesClientBuilder builder = new KubernetesClientBuilder();
+    if (kubeconfig != null) {
+      builder.withConfig(Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString()));
+    }
+    KubernetesClient client = builder.build();
+    Operator operator =
+        RegistryOperator.create(
+            client,
+            RegistryOperator.Settings.production(new LinkedHashSet<>(namespaces), leaseNamespace));
+    HealthServer health = healthPort > 0 ? HealthServer.start(healthPort, operator) : null;
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  operator.stop();
+                  if (health != null) {
+                    health.stop();
+                  }
+                  client.close();
+                  stopped.countDown();
+                }));
+    operator.start();
+    stopped.await();
+    return 0;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"registry-operator " + (version == null ? "(development build)" : version)};
+    }
+  }
+}

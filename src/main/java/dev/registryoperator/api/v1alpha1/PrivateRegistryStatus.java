@@ -1,0 +1,34 @@
+package dev.registryoperator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PrivateRegistryStatus {
+
+  @JsonPropertyDescription("The metadata.generation this status describes.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Conditions. Ready is True when the registry's Deployment is available and serving.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("In-cluster URL of the registry: https://<service>.<namespace>.svc:<port>.")
+  public String url;
+
+  @JsonPropertyDescription("URL through the Ingress, when one is configured.")
+  public String externalUrl;
+
+  @JsonPropertyDescription(
+      "ConfigMap (key ca.crt) with the CA certificate clients need to trust the registry.")
+  public String caBundleConfigMap;
+
+  @JsonPropertyDescription("Expiry of the serving certificate (RFC 3339).")
+  public String certificateExpiry;
+
+  @JsonPropertyDescription("Number of ready RegistryUsers of this registry.")
+  public Integer users;
+}

@@ -1,0 +1,27 @@
+package dev.registryoperator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RegistryUserStatus {
+
+  @JsonPropertyDescription("The metadata.generation this status describes.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Conditions. Ready is True once the user's entry is in the registry's htpasswd Secret.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("The login name in effect.")
+  public String username;
+
+  @JsonPropertyDescription("Secret holding the generated password, when the operator generated one.")
+  public String credentialsSecret;
+
+  @JsonPropertyDescription("The kubernetes.io/dockerconfigjson Secret for this user.")
+  public String pullSecret;
+}

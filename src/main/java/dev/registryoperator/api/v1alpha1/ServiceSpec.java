@@ -1,0 +1,27 @@
+package dev.registryoperator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ServiceSpec {
+
+  @JsonPropertyDescription("Type of the Service: ClusterIP, NodePort or LoadBalancer.")
+  @Default("ClusterIP")
+  public ServiceType type = ServiceType.ClusterIP;
+
+  @JsonPropertyDescription(
+      "Fixed node port for NodePort and LoadBalancer Services. Omit to let Kubernetes pick one.")
+  @Min(1)
+  @Max(65535)
+  public Integer nodePort;
+
+  public enum ServiceType {
+    ClusterIP,
+    NodePort,
+    LoadBalancer
+  }
+}

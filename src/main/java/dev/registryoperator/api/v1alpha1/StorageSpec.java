@@ -1,0 +1,50 @@
+package dev.registryoperator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class StorageSpec {
+
+  public static final String DEFAULT_SIZE = "10Gi";
+
+  @JsonPropertyDescription(
+      "Requested size of the data volume, a binary quantity such as 512Mi, 10Gi or 1Ti."
+          + " It can grow later if the storage class allows expansion.")
+  @Pattern("^[1-9][0-9]{0,8}(Mi|Gi|Ti)$")
+  @Default(DEFAULT_SIZE)
+  public String size = DEFAULT_SIZE;
+
+  @JsonPropertyDescription(
+      "Storage class of the claim. Omit to use the cluster's default storage class.")
+  public String storageClassName;
+
+  @JsonPropertyDescription(
+      "Access modes of the claim. With ReadWriteOnce the registry runs one replica and rolls out"
+          + " with the Recreate strategy.")
+  @Size(min = 1)
+  @Default("[\"ReadWriteOnce\"]")
+  public List<AccessMode> accessModes = List.of(AccessMode.ReadWriteOnce);
+
+  @JsonPropertyDescription(
+      "Name of an existing PersistentVolumeClaim in the same namespace to use instead of creating"
+          + " one. The operator never modifies or deletes an adopted claim.")
+  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+  public String existingClaim;
+
+  @JsonPropertyDescription(
+      "Delete the claim, and with it the registry's data, when the PrivateRegistry is deleted."
+          + " By default the claim is kept and reused by a PrivateRegistry of the same name.")
+  @Default("false")
+  public boolean deleteClaim = false;
+
+  public enum AccessMode {
+    ReadWriteOnce,
+    ReadWriteMany,
+    ReadWriteOncePod
+  }
+}

@@ -1,0 +1,43 @@
+package dev.registryoperator.naming;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Labels the operator puts on the objects it creates. Only these: the user's labels and annotations
+ * are never copied onto children.
+ *
+ * <p>The registry name goes into a label of our own group, not {@code app.kubernetes.io/instance}:
+ * Argo CD tracks its applications with that label by default, and children carrying it would be
+ * claimed (and pruned) by an Argo CD application of the same name.
+ */
+public final class Labels {
+
+  public static final String NAME = "app.kubernetes.io/name";
+  public static final String COMPONENT = "app.kubernetes.io/component";
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String REGISTRY = "registryoperator.dev/registry";
+
+  public static final String APP_NAME = "private-registry";
+  public static final String OPERATOR_NAME = "registry-operator";
+
+  /** Selects every object this operator manages; informers use it so caches hold only ours. */
+  public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR_NAME;
+
+  private Labels() {}
+
+  public static Map<String, String> forComponent(String registryName, String component) {
+    Map<String, String> labels = new TreeMap<>(selector(registryName));
+    labels.put(COMPONENT, component);
+    labels.put(MANAGED_BY, OPERATOR_NAME);
+    return labels;
+  }
+
+  /** The Deployment's pod selector: immutable once created, so it never grows. */
+  public static Map<String, String> selector(String registryName) {
+    Map<String, String> labels = new TreeMap<>();
+    labels.put(NAME, APP_NAME);
+    labels.put(REGISTRY, registryName);
+    return labels;
+  }
+}

@@ -1,0 +1,89 @@
+package dev.registryoperator.naming;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+
+/**
+ * The one place where the names of a registry's children are derived. Everything that looks a child
+ * up (dependents, status, tests) goes through here.
+ */
+public final class RegistryNames {
+
+  /** Keys inside the children, shared by the renderers and the pod that mounts them. */
+  public static final String HTPASSWD_KEY = "htpasswd";
+
+  public static final String HTTP_SECRET_KEY = "http-secret";
+  public static final String CA_BUNDLE_KEY = "ca.crt";
+  public static final String REGISTRY_CONFIG_KEY = "config.yml";
+  public static final String NGINX_CONFIG_KEY = "nginx.conf";
+
+  private final String registry;
+
+  private RegistryNames(String registry) {
+    this.registry = registry;
+  }
+
+  public static RegistryNames of(PrivateRegistry registry) {
+    return new RegistryNames(registry.getMetadata().getName());
+  }
+
+  public static RegistryNames of(String registryName) {
+    return new RegistryNames(registryName);
+  }
+
+  public String registry() {
+    return registry;
+  }
+
+  public String deployment() {
+    return registry;
+  }
+
+  public String service() {
+    return registry;
+  }
+
+  public String ingress() {
+    return registry;
+  }
+
+  /** Also the name a re-created registry of the same name finds its retained data under. */
+  public String claim() {
+    return registry + "-data";
+  }
+
+  public String caSecret() {
+    return registry + "-ca";
+  }
+
+  public String tlsSecret() {
+    return registry + "-tls";
+  }
+
+  public String htpasswdSecret() {
+    return registry + "-htpasswd";
+  }
+
+  public String httpSecret() {
+    return registry + "-http-secret";
+  }
+
+  public String configMap() {
+    return registry + "-config";
+  }
+
+  public String caBundleConfigMap() {
+    return registry + "-ca-bundle";
+  }
+
+  /** DNS names of the Service, shortest first, as clients inside the cluster may use them. */
+  public String[] serviceDnsNames(String namespace) {
+    String svc = service();
+    return new String[] {
+      svc, svc + "." + namespace, svc + "." + namespace + ".svc", svc + "." + namespace + ".svc.cluster.local"
+    };
+  }
+
+  public String inClusterHost(String namespace) {
+    return service() + "." + namespace + ".svc";
+  }
+}

@@ -1,0 +1,312 @@
+package dev.registryoperator.registry;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
+import dev.registryoperator.kube.EventRecorder;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Labels;
+import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.registry.dependent.CaBundleDependent;
+import dev.registryoperator.registry.dependent.CaSecretDependent;
+import dev.registryoperator.registry.dependent.ClaimDependent;
+import dev.registryoperator.registry.dependent.ConfigMapDependent;
+import dev.registryoperator.registry.dependent.DeploymentDependent;
+import dev.registryoperator.registry.dependent.EventSources;
+import dev.registryoperator.registry.dependent.HtpasswdSecretDependent;
+import dev.registryoperator.registry.dependent.HttpSecretDependent;
+import dev.registryoperator.registry.dependent.IngressDependent;
+import dev.registryoperator.registry.dependent.ReconcileInputs;
+import dev.registryoperator.registry.dependent.Secondaries;
+import dev.registryoperator.registry.dependent.ServiceDependent;
+import dev.registryoperator.registry.dependent.ServingSecretDependent;
+import dev.registryoperator.registry.model.TlsMaterial;
+import dev.registryoperator.status.Conditions;
+import dev.registryoperator.status.Problem;
+import dev.registryoperator.status.SafeErrors;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a PrivateRegistry as a pipeline: validate, observe, apply the children (the workflow
+ * below), record status. Invalid input stops before anything is applied, so a bad edit never
+ * disturbs a running registry.
+ */
+@ControllerConfiguration(
+    name = PrivateRegistryReconciler.NAME,
+    // User-supplied TLS Secrets are not watched (the operator caches only its own Secrets): a
+    // periodic pass notices their rotation. Certificate renewal needs no more than this either.
+    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+@Workflow(
+    explicitInvocation = true,
+    dependents = {
+      @Dependent(
+          name = "ca-secret",
+          type = CaSecretDependent.class,
+          useEventSourceWithName = EventSources.SECRETS),
+      @Dependent(
+          name = "http-secret",
+          type = HttpSecretDependent.class,
+          useEventSourceWithName = EventSources.SECRETS),
+      @Dependent(
+          name = "htpasswd-secret",
+          type = HtpasswdSecretDependent.class,
+          useEventSourceWithName = EventSources.SECRETS),
+      @Dependent(
+          name = "serving-secret",
+          type = ServingSecretDependent.class,
+          dependsOn = "ca-secret",
+          useEventSourceWithName = EventSources.SECRETS),
+      @Dependent(
+          name = "ca-bundle",
+          type = CaBundleDependent.class,
+          dependsOn = "ca-secret",
+          reconcilePrecondition = CaBundleDependent.CaKnown.class,
+          useEventSourceWithName = EventSources.CONFIG_MAPS),
+      @Dependent(
+          name = "config",
+          type = ConfigMapDependent.class,
+          useEventSourceWithName = EventSources.CONFIG_MAPS),
+      @Dependent(
+          name = "claim",
+          type = ClaimDependent.class,
+          reconcilePrecondition = ClaimDependent.ClaimManaged.class),
+      @Dependent(
+          name = "deployment",
+          type = DeploymentDependent.class,
+          dependsOn = {"serving-secret", "http-secret", "htpasswd-secret", "config"}),
+      @Dependent(name = "service", type = ServiceDependent.class),
+      @Dependent(
+          name = "ingress",
+          type = IngressDependent.class,
+          reconcilePrecondition = IngressDependent.IngressRequested.class),
+    })
+public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
+
+  public static final String NAME = "privateregistry";
+
+  private static final Logger log = LoggerFactory.getLogger(PrivateRegistryReconciler.class);
+  private static final Duration USER_SECRET_RECHECK = Duration.ofMinutes(1);
+
+  private final Clock clock;
+  private final EventRecorder events;
+  private final RegistryUsers users;
+
+  public PrivateRegistryReconciler(Clock clock, EventRecorder events, RegistryUsers users) {
+    this.clock = clock;
+    this.events = events;
+    this.users = users;
+  }
+
+  @Override
+  public List<EventSource<?, PrivateRegistry>> prepareEventSources(
+      EventSourceContext<PrivateRegistry> context) {
+    // One watch per kind for all our Secrets and ConfigMaps, filtered by our label so the cache
+    // holds none of the cluster's other Secrets.
+    var secrets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, PrivateRegistry.class)
+                .withName(EventSources.SECRETS)
+                .withLabelSelector(Labels.MANAGED_SELECTOR)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(PrivateRegistry.class))
+                .build(),
+            context);
+    var configMaps =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ConfigMap.class, PrivateRegistry.class)
+                .withName(EventSources.CONFIG_MAPS)
+                .withLabelSelector(Labels.MANAGED_SELECTOR)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(PrivateRegistry.class))
+                .build(),
+            context);
+    return List.of(secrets, configMaps);
+  }
+
+  @Override
+  public UpdateControl<PrivateRegistry> reconcile(
+      PrivateRegistry registry, Context<PrivateRegistry> context) {
+    Optional<Problem> invalid = RegistryValidation.validate(registry);
+    if (invalid.isPresent()) {
+      return notReady(registry, invalid.get(), null);
+    }
+
+    Secret userTlsSecret = null;
+    String userTlsSecretName = registry.getSpec().tls.secretName;
+    if (userTlsSecretName != null) {
+      userTlsSecret =
+          context
+              .getClient()
+              .secrets()
+              .inNamespace(registry.getMetadata().getNamespace())
+              .withName(userTlsSecretName)
+              .get();
+      Optional<Problem> tlsProblem = UserTlsSecrets.check(userTlsSecretName, userTlsSecret);
+      if (tlsProblem.isPresent()) {
+        return notReady(registry, tlsProblem.get(), USER_SECRET_RECHECK);
+      }
+    }
+
+    RegistryNames names = RegistryNames.of(registry);
+    boolean deploymentExisted = deployment(context, names).isPresent();
+    Optional<Secret> servingBefore = Secondaries.named(context, Secret.class, names.tlsSecret());
+    Optional<String> reissueReason = reissueReason(registry, context, names, servingBefore);
+
+    new ReconcileInputs(clock, userTlsSecret, users.htpasswd(registry)).attachTo(context);
+    context
+        .managedWorkflowAndDependentResourceContext()
+        .reconcileManagedWorkflow()
+        .throwAggregateExceptionIfErrorsPresent();
+
+    if (!deploymentExisted) {
+      events.normal(
+          registry, "Created", "Created the registry's Deployment, Service, Secrets and storage.");
+    }
+    recordCertificateEvent(registry, context, names, servingBefore, reissueReason);
+
+    PrivateRegistryStatus status = RegistryStatus.of(registry, context, userTlsSecret, users, clock);
+    return patchStatusIfChanged(registry, status);
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<PrivateRegistry> updateErrorStatus(
+      PrivateRegistry registry, Context<PrivateRegistry> context, Exception error) {
+    String message = "Reconcile failed, retrying: " + SafeErrors.describe(error);
+    log.warn(
+        "Reconciling PrivateRegistry {}/{} failed: {}",
+        registry.getMetadata().getNamespace(),
+        registry.getMetadata().getName(),
+        message);
+    if (!Conditions.same(statusConditions(registry), Conditions.READY, false, "ReconcileFailed")) {
+      events.warning(registry, "ReconcileFailed", message);
+    }
+    PrivateRegistryStatus status = copyOf(registry.getStatus());
+    status.conditions =
+        Conditions.with(
+            status.conditions,
+            Conditions.READY,
+            false,
+            "ReconcileFailed",
+            message,
+            registry.getMetadata().getGeneration(),
+            clock.instant());
+    // Retries continue with back-off: cluster errors are usually temporary.
+    return ErrorStatusUpdateControl.patchStatus(freshWithStatus(registry, status));
+  }
+
+  private UpdateControl<PrivateRegistry> notReady(
+      PrivateRegistry registry, Problem problem, Duration recheck) {
+    boolean alreadyReported =
+        Conditions.same(statusConditions(registry), Conditions.READY, false, problem.reason())
+            && Objects.equals(observedGeneration(registry), registry.getMetadata().getGeneration());
+    if (!alreadyReported) {
+      events.warning(registry, problem.reason(), problem.message());
+    }
+    PrivateRegistryStatus status = copyOf(registry.getStatus());
+    status.observedGeneration = registry.getMetadata().getGeneration();
+    status.conditions =
+        Conditions.with(
+            status.conditions,
+            Conditions.READY,
+            false,
+            problem.reason(),
+            problem.message(),
+            registry.getMetadata().getGeneration(),
+            clock.instant());
+    UpdateControl<PrivateRegistry> control = patchStatusIfChanged(registry, status);
+    return recheck == null ? control : control.rescheduleAfter(recheck);
+  }
+
+  private Optional<String> reissueReason(
+      PrivateRegistry registry,
+      Context<PrivateRegistry> context,
+      RegistryNames names,
+      Optional<Secret> servingBefore) {
+    return Secondaries.named(context, Secret.class, names.caSecret())
+        .flatMap(TlsMaterial::readCa)
+        .flatMap(ca -> TlsMaterial.reissueReason(registry, servingBefore.orElse(null), ca, clock));
+  }
+
+  private void recordCertificateEvent(
+      PrivateRegistry registry,
+      Context<PrivateRegistry> context,
+      RegistryNames names,
+      Optional<Secret> servingBefore,
+      Optional<String> reissueReason) {
+    Optional<String> certificateBefore =
+        servingBefore.flatMap(secret -> SecretData.decode(secret, TlsMaterial.CERT_KEY));
+    Optional<String> certificateAfter =
+        Secondaries.named(context, Secret.class, names.tlsSecret())
+            .flatMap(secret -> SecretData.decode(secret, TlsMaterial.CERT_KEY));
+    if (certificateAfter.isEmpty() || certificateAfter.equals(certificateBefore)) {
+      return;
+    }
+    if (certificateBefore.isEmpty()) {
+      events.normal(registry, "CertificateIssued", "Issued the serving certificate from the registry's CA.");
+    } else {
+      events.normal(
+          registry,
+          "CertificateRenewed",
+          "Renewed the serving certificate ("
+              + reissueReason.orElse("replaced")
+              + "); the CA is unchanged and the pod restarts to load it.");
+    }
+  }
+
+  private static Optional<Deployment> deployment(
+      Context<PrivateRegistry> context, RegistryNames names) {
+    return Secondaries.named(context, Deployment.class, names.deployment());
+  }
+
+  private static UpdateControl<PrivateRegistry> patchStatusIfChanged(
+      PrivateRegistry registry, PrivateRegistryStatus status) {
+    if (RegistryStatus.sameContent(registry.getStatus(), status)) {
+      return UpdateControl.noUpdate();
+    }
+    return UpdateControl.patchStatus(freshWithStatus(registry, status));
+  }
+
+  /** Status is written from an object holding only identity and status: spec is never ours. */
+  private static PrivateRegistry freshWithStatus(
+      PrivateRegistry registry, PrivateRegistryStatus status) {
+    PrivateRegistry fresh = new PrivateRegistry();
+    fresh.getMetadata().setName(registry.getMetadata().getName());
+    fresh.getMetadata().setNamespace(registry.getMetadata().getNamespace());
+    fresh.setSpec(null);
+    fresh.setStatus(status);
+    return fresh;
+  }
+
+  private static PrivateRegistryStatus copyOf(PrivateRegistryStatus status) {
+    return RegistryStatus.copy(status);
+  }
+
+  private static List<io.fabric8.kubernetes.api.model.Condition> statusConditions(
+      PrivateRegistry registry) {
+    return registry.getStatus() == null ? null : registry.getStatus().conditions;
+  }
+
+  private static Long observedGeneration(PrivateRegistry registry) {
+    return registry.getStatus() == null ? null : registry.getStatus().observedGeneration;
+  }
+}

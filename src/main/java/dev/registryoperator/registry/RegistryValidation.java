@@ -1,0 +1,55 @@
+package dev.registryoperator.registry;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
+import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
+import dev.registryoperator.status.Problem;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Checks the schema cannot express (structural OpenAPI only, no CEL, so that older API servers
+ * accept the CRD). Everything here is the user's to fix: no retry helps.
+ */
+public final class RegistryValidation {
+
+  /** The registry's name is its Service's name, and Service names are DNS-1035 labels. */
+  private static final Pattern DNS_1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+
+  private RegistryValidation() {}
+
+  public static Optional<Problem> validate(PrivateRegistry registry) {
+    String name = registry.getMetadata().getName();
+    if (!DNS_1035_LABEL.matcher(name).matches()) {
+      return Optional.of(
+          new Problem(
+              "InvalidName",
+              "The name '"
+                  + name
+                  + "' cannot name a Service: use at most 63 lowercase letters, digits and '-',"
+                  + " starting with a letter."));
+    }
+    PrivateRegistrySpec spec = registry.getSpec();
+    if (spec.service.nodePort != null && spec.service.type == ServiceType.ClusterIP) {
+      return invalid("spec.service.nodePort needs spec.service.type NodePort or LoadBalancer.");
+    }
+    if (spec.storage.existingClaim != null && spec.storage.deleteClaim) {
+      return invalid(
+          "spec.storage.deleteClaim cannot be true with spec.storage.existingClaim: the operator"
+              + " never deletes a claim it did not create.");
+    }
+    if (spec.tls.renewBeforeDays >= spec.tls.validityDays) {
+      return invalid(
+          "spec.tls.renewBeforeDays ("
+              + spec.tls.renewBeforeDays
+              + ") must be less than spec.tls.validityDays ("
+              + spec.tls.validityDays
+              + "), or the certificate would be renewed on every reconcile.");
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Problem> invalid(String message) {
+    return Optional.of(new Problem("InvalidSpec", message));
+  }
+}

@@ -1,0 +1,39 @@
+package dev.registryoperator.registry;
+
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.registry.model.TlsMaterial;
+import dev.registryoperator.status.Problem;
+import dev.registryoperator.tls.Pem;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.util.Optional;
+
+/** Checks a user-supplied serving Secret before the pod is pointed at it. */
+final class UserTlsSecrets {
+
+  private UserTlsSecrets() {}
+
+  static Optional<Problem> check(String name, Secret secret) {
+    if (secret == null) {
+      return Optional.of(
+          new Problem(
+              "TlsSecretNotFound",
+              "The TLS Secret '" + name + "' named in spec.tls.secretName does not exist."));
+    }
+    Optional<String> certificate = SecretData.decode(secret, TlsMaterial.CERT_KEY);
+    if (certificate.isEmpty() || SecretData.decode(secret, TlsMaterial.KEY_KEY).isEmpty()) {
+      return Optional.of(
+          new Problem(
+              "TlsSecretInvalid",
+              "The TLS Secret '" + name + "' must hold tls.crt and tls.key."));
+    }
+    try {
+      Pem.certificate(certificate.get());
+    } catch (IllegalArgumentException e) {
+      return Optional.of(
+          new Problem(
+              "TlsSecretInvalid",
+              "The TLS Secret '" + name + "' has no readable PEM certificate in tls.crt."));
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,69 @@
+package dev.registryoperator.registry.dependent;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.naming.Labels;
+import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.registry.model.RegistryClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.Creator;
+import io.javaoperatorsdk.operator.processing.dependent.Updater;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import java.util.Set;
+
+/**
+ * The data claim. Deliberately neither garbage-collected nor a Deleter: the framework never deletes
+ * it. Ownership (and with it deletion by Kubernetes) comes only from the rendering, when the user
+ * set deleteClaim. The claim is found again by our registry label, not by an owner reference.
+ */
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+public class ClaimDependent extends KubernetesDependentResource<PersistentVolumeClaim, PrivateRegistry>
+    implements Creator<PersistentVolumeClaim, PrivateRegistry>,
+        Updater<PersistentVolumeClaim, PrivateRegistry>,
+        SecondaryToPrimaryMapper<PersistentVolumeClaim> {
+
+  public ClaimDependent() {
+    super(PersistentVolumeClaim.class);
+  }
+
+  @Override
+  protected PersistentVolumeClaim desired(
+      PrivateRegistry registry, Context<PrivateRegistry> context) {
+    return RegistryClaim.render(registry);
+  }
+
+  @Override
+  protected ResourceID targetSecondaryResourceID(
+      PrivateRegistry primary, Context<PrivateRegistry> context) {
+    return new ResourceID(RegistryNames.of(primary).claim(), primary.getMetadata().getNamespace());
+  }
+
+  /** No framework annotations or owner references: the rendering decides ownership. */
+  @Override
+  protected void addReferenceHandlingMetadata(PersistentVolumeClaim desired, PrivateRegistry primary) {}
+
+  @Override
+  public Set<ResourceID> toPrimaryResourceIDs(PersistentVolumeClaim claim) {
+    String registry = claim.getMetadata().getLabels().get(Labels.REGISTRY);
+    return registry == null
+        ? Set.of()
+        : Set.of(new ResourceID(registry, claim.getMetadata().getNamespace()));
+  }
+
+  /** Reconcile precondition: the registry did not adopt an existing claim. */
+  public static class ClaimManaged implements Condition<PersistentVolumeClaim, PrivateRegistry> {
+    @Override
+    public boolean isMet(
+        DependentResource<PersistentVolumeClaim, PrivateRegistry> dependent,
+        PrivateRegistry registry,
+        Context<PrivateRegistry> context) {
+      return registry.getSpec().storage.existingClaim == null;
+    }
+  }
+}

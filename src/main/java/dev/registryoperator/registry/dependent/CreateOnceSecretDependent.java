@@ -1,0 +1,31 @@
+package dev.registryoperator.registry.dependent;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.naming.RegistryNames;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.GarbageCollected;
+import io.javaoperatorsdk.operator.processing.dependent.Creator;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+
+/**
+ * A Secret of generated material (a CA, the http secret): created when missing and never updated,
+ * so neither a restart nor a resync can regenerate it. Not an Updater on purpose.
+ */
+abstract class CreateOnceSecretDependent extends KubernetesDependentResource<Secret, PrivateRegistry>
+    implements Creator<Secret, PrivateRegistry>, GarbageCollected<PrivateRegistry> {
+
+  CreateOnceSecretDependent() {
+    super(Secret.class);
+  }
+
+  abstract String childName(RegistryNames names);
+
+  @Override
+  protected ResourceID targetSecondaryResourceID(
+      PrivateRegistry primary, Context<PrivateRegistry> context) {
+    return new ResourceID(
+        childName(RegistryNames.of(primary)), primary.getMetadata().getNamespace());
+  }
+}

@@ -1,0 +1,25 @@
+package dev.registryoperator.registry.dependent;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.registry.model.AuthSecrets;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+
+/** The htpasswd file the proxy authenticates against; the reconciler assembles its content. */
+public class HtpasswdSecretDependent extends RegistryChildDependent<Secret> {
+
+  public HtpasswdSecretDependent() {
+    super(Secret.class);
+  }
+
+  @Override
+  String childName(RegistryNames names) {
+    return names.htpasswdSecret();
+  }
+
+  @Override
+  protected Secret desired(PrivateRegistry registry, Context<PrivateRegistry> context) {
+    return AuthSecrets.htpasswd(registry, ReconcileInputs.of(context).htpasswd());
+  }
+}

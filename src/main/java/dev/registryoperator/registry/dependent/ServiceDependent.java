@@ -1,0 +1,34 @@
+package dev.registryoperator.registry.dependent;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.naming.Labels;
+import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.registry.model.RegistryService;
+import io.fabric8.kubernetes.api.model.Service;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+
+/**
+ * Created without the "only if it does not exist" resourceVersion trick: API servers up to 1.22
+ * answer 500 to a server-side apply create of a Service that carries a resourceVersion.
+ */
+@KubernetesDependent(
+    createResourceOnlyIfNotExistingWithSSA = false,
+    informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
+public class ServiceDependent extends RegistryChildDependent<Service> {
+
+  public ServiceDependent() {
+    super(Service.class);
+  }
+
+  @Override
+  String childName(RegistryNames names) {
+    return names.service();
+  }
+
+  @Override
+  protected Service desired(PrivateRegistry registry, Context<PrivateRegistry> context) {
+    return RegistryService.render(registry);
+  }
+}

@@ -1,0 +1,50 @@
+package dev.registryoperator.registry.model;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.RegistryNames;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+
+/** The htpasswd Secret the proxy authenticates against, and the registry's http secret. */
+public final class AuthSecrets {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private AuthSecrets() {}
+
+  /** @param htpasswd the file's content, one bcrypt line per user (empty when there are none) */
+  public static Secret htpasswd(PrivateRegistry registry, String htpasswd) {
+    RegistryNames names = RegistryNames.of(registry);
+    return new SecretBuilder()
+        .withMetadata(
+            OwnedMetadata.owned(registry, names.registry(), names.htpasswdSecret(), Components.AUTH))
+        .withType("Opaque")
+        .withData(SecretData.encode(Map.of(RegistryNames.HTPASSWD_KEY, htpasswd)))
+        .build();
+  }
+
+  /**
+   * The registry signs upload state with the http secret; it must be stable across restarts and
+   * identical in every replica, so it is generated once and kept in a Secret.
+   */
+  public static Secret httpSecret(PrivateRegistry registry, String value) {
+    RegistryNames names = RegistryNames.of(registry);
+    return new SecretBuilder()
+        .withMetadata(
+            OwnedMetadata.owned(registry, names.registry(), names.httpSecret(), Components.REGISTRY))
+        .withType("Opaque")
+        .withData(SecretData.encode(Map.of(RegistryNames.HTTP_SECRET_KEY, value)))
+        .build();
+  }
+
+  public static String newHttpSecret() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+}

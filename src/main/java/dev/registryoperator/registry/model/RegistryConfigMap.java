@@ -1,0 +1,39 @@
+package dev.registryoperator.registry.model;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
+import dev.registryoperator.kube.Hashes;
+import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.naming.RegistryNames;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The ConfigMap with the registry's config.yml and the proxy's nginx.conf. */
+public final class RegistryConfigMap {
+
+  private RegistryConfigMap() {}
+
+  public static ConfigMap render(PrivateRegistry registry) {
+    RegistryNames names = RegistryNames.of(registry);
+    return new ConfigMapBuilder()
+        .withMetadata(
+            OwnedMetadata.owned(registry, names.registry(), names.configMap(), Components.REGISTRY))
+        .withData(data(registry.getSpec()))
+        .build();
+  }
+
+  /** Changes exactly when the files change; the Deployment carries it to roll its pod. */
+  static String contentHash(PrivateRegistrySpec spec) {
+    Map<String, String> data = data(spec);
+    return Hashes.shortSha256(data.values().toArray(String[]::new));
+  }
+
+  private static Map<String, String> data(PrivateRegistrySpec spec) {
+    Map<String, String> data = new TreeMap<>();
+    data.put(RegistryNames.NGINX_CONFIG_KEY, NginxConfig.render(spec, PodPaths.IN_POD));
+    data.put(RegistryNames.REGISTRY_CONFIG_KEY, RegistryConfig.render(PodPaths.IN_POD));
+    return data;
+  }
+}

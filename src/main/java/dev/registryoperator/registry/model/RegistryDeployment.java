@@ -1,0 +1,283 @@
+package dev.registryoperator.registry.model;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
+import dev.registryoperator.api.v1alpha1.StorageSpec.AccessMode;
+import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.naming.Labels;
+import dev.registryoperator.naming.RegistryNames;
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The registry's Deployment: the registry on loopback and the nginx proxy in one pod. */
+public final class RegistryDeployment {
+
+  public static final String REGISTRY_CONTAINER = "registry";
+  public static final String PROXY_CONTAINER = "proxy";
+
+  /** Pod-template annotations: a change of either rolls the pod, nothing else does. */
+  public static final String TLS_HASH_ANNOTATION = "registryoperator.dev/tls-hash";
+
+  public static final String CONFIG_HASH_ANNOTATION = "registryoperator.dev/config-hash";
+
+  /** The registry image's default user; the data volume is group-writable through fsGroup. */
+  static final long REGISTRY_UID = 1000;
+
+  /** The nginx-unprivileged image's user. */
+  static final long PROXY_UID = 101;
+
+  static final String DATA_VOLUME = "data";
+  static final String REGISTRY_CONFIG_VOLUME = "registry-config";
+  static final String NGINX_CONFIG_VOLUME = "nginx-config";
+  static final String TLS_VOLUME = "tls";
+  static final String HTPASSWD_VOLUME = "htpasswd";
+  static final String SCRATCH_VOLUME = "proxy-scratch";
+
+  /** Owner and group may read, nobody else: the proxy reads through the pod's fsGroup. */
+  private static final int SECRET_FILE_MODE = 0440;
+
+  private RegistryDeployment() {}
+
+  /**
+   * @param tlsHash short hash of the serving certificate in use, or null when it is not known (a
+   *     user-supplied Secret that does not exist yet)
+   */
+  public static Deployment render(PrivateRegistry registry, String tlsHash) {
+    PrivateRegistrySpec spec = registry.getSpec();
+    RegistryNames names = RegistryNames.of(registry);
+    PodPaths paths = PodPaths.IN_POD;
+
+    Map<String, String> podAnnotations = new TreeMap<>();
+    podAnnotations.put(CONFIG_HASH_ANNOTATION, RegistryConfigMap.contentHash(spec));
+    if (tlsHash != null) {
+      podAnnotations.put(TLS_HASH_ANNOTATION, tlsHash);
+    }
+
+    return new DeploymentBuilder()
+        .withMetadata(
+            OwnedMetadata.owned(registry, names.registry(), names.deployment(), Components.REGISTRY))
+        .withNewSpec()
+        .withReplicas(1)
+        // One writer of a ReadWriteOnce volume at a time: the old pod goes before the new one starts.
+        .withNewStrategy()
+        .withType(singleWriter(spec) ? "Recreate" : "RollingUpdate")
+        .endStrategy()
+        .withNewSelector()
+        .withMatchLabels(Labels.selector(names.registry()))
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(Labels.forComponent(names.registry(), Components.REGISTRY))
+        .withAnnotations(podAnnotations)
+        .endMetadata()
+        .withNewSpec()
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withFsGroup(REGISTRY_UID)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
+        .withContainers(registryContainer(spec, names, paths), proxyContainer(spec, paths))
+        .withVolumes(volumes(registry, names))
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  private static boolean singleWriter(PrivateRegistrySpec spec) {
+    return spec.storage.existingClaim != null
+        || !spec.storage.accessModes.contains(AccessMode.ReadWriteMany);
+  }
+
+  private static Container registryContainer(
+      PrivateRegistrySpec spec, RegistryNames names, PodPaths paths) {
+    return new ContainerBuilder()
+        .withName(REGISTRY_CONTAINER)
+        .withImage(spec.image)
+        .withCommand(
+            "registry",
+            "serve",
+            paths.registryConfigDir() + "/" + RegistryNames.REGISTRY_CONFIG_KEY)
+        .addNewEnv()
+        .withName(RegistryConfig.HTTP_SECRET_ENV)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(names.httpSecret())
+        .withKey(RegistryNames.HTTP_SECRET_KEY)
+        .endSecretKeyRef()
+        .endValueFrom()
+        .endEnv()
+        .withVolumeMounts(
+            new VolumeMountBuilder().withName(DATA_VOLUME).withMountPath(paths.dataDir()).build(),
+            new VolumeMountBuilder()
+                .withName(REGISTRY_CONFIG_VOLUME)
+                .withMountPath(paths.registryConfigDir())
+                .withReadOnly(true)
+                .build())
+        // The registry listens on loopback, where kubelet's HTTP probes cannot reach: probe from
+        // inside the container (the image is Alpine-based and has busybox wget).
+        .withLivenessProbe(
+            new ProbeBuilder()
+                .withNewExec()
+                .withCommand(
+                    "wget",
+                    "-q",
+                    "-O",
+                    "/dev/null",
+                    "http://127.0.0.1:" + Ports.REGISTRY_DEBUG + "/debug/health")
+                .endExec()
+                .withInitialDelaySeconds(10)
+                .withPeriodSeconds(20)
+                .withTimeoutSeconds(5)
+                .withFailureThreshold(3)
+                .build())
+        .withResources(resourcesOrDefault(spec.resources.registry, "100m", "128Mi"))
+        .withSecurityContext(restricted(REGISTRY_UID))
+        .build();
+  }
+
+  private static Container proxyContainer(PrivateRegistrySpec spec, PodPaths paths) {
+    return new ContainerBuilder()
+        .withName(PROXY_CONTAINER)
+        .withImage(spec.proxy.image)
+        .withCommand(
+            "nginx", "-c", paths.nginxConfigDir() + "/" + RegistryNames.NGINX_CONFIG_KEY)
+        .addNewPort()
+        .withName(Ports.PROXY_PORT_NAME)
+        .withContainerPort(spec.proxy.port)
+        .withProtocol("TCP")
+        .endPort()
+        .withVolumeMounts(
+            new VolumeMountBuilder()
+                .withName(NGINX_CONFIG_VOLUME)
+                .withMountPath(paths.nginxConfigDir())
+                .withReadOnly(true)
+                .build(),
+            new VolumeMountBuilder()
+                .withName(TLS_VOLUME)
+                .withMountPath(paths.tlsDir())
+                .withReadOnly(true)
+                .build(),
+            new VolumeMountBuilder()
+                .withName(HTPASSWD_VOLUME)
+                .withMountPath(paths.htpasswdDir())
+                .withReadOnly(true)
+                .build(),
+            new VolumeMountBuilder()
+                .withName(SCRATCH_VOLUME)
+                .withMountPath(paths.proxyScratchDir())
+                .build())
+        .withReadinessProbe(httpsProbe(NginxConfig.HEALTH_PATH, 5))
+        .withLivenessProbe(httpsProbe(NginxConfig.LIVENESS_PATH, 20))
+        .withResources(resourcesOrDefault(spec.resources.proxy, "50m", "32Mi"))
+        .withSecurityContext(restricted(PROXY_UID))
+        .build();
+  }
+
+  private static Probe httpsProbe(String path, int periodSeconds) {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath(path)
+        .withPort(new IntOrString(Ports.PROXY_PORT_NAME))
+        .withScheme("HTTPS")
+        .endHttpGet()
+        .withPeriodSeconds(periodSeconds)
+        .withTimeoutSeconds(5)
+        .withFailureThreshold(3)
+        .build();
+  }
+
+  private static SecurityContext restricted(long uid) {
+    Capabilities dropAll = new CapabilitiesBuilder().withDrop("ALL").build();
+    return new SecurityContextBuilder()
+        .withRunAsUser(uid)
+        .withRunAsGroup(uid)
+        .withRunAsNonRoot(true)
+        .withAllowPrivilegeEscalation(false)
+        .withReadOnlyRootFilesystem(true)
+        .withCapabilities(dropAll)
+        .build();
+  }
+
+  /** Requests only, by default: a limit on a registry's memory kills large pushes. */
+  private static ResourceRequirements resourcesOrDefault(
+      ResourceRequirements requested, String cpu, String memory) {
+    if (requested != null) {
+      return requested;
+    }
+    Map<String, Quantity> requests = new TreeMap<>();
+    requests.put("cpu", new Quantity(cpu));
+    requests.put("memory", new Quantity(memory));
+    return new ResourceRequirements(null, null, requests);
+  }
+
+  private static List<Volume> volumes(PrivateRegistry registry, RegistryNames names) {
+    PrivateRegistrySpec spec = registry.getSpec();
+    String tlsSecret = spec.tls.secretName != null ? spec.tls.secretName : names.tlsSecret();
+    return List.of(
+        new VolumeBuilder()
+            .withName(DATA_VOLUME)
+            .withNewPersistentVolumeClaim()
+            .withClaimName(RegistryClaim.claimName(registry))
+            .endPersistentVolumeClaim()
+            .build(),
+        configMapVolume(REGISTRY_CONFIG_VOLUME, names.configMap(), RegistryNames.REGISTRY_CONFIG_KEY),
+        configMapVolume(NGINX_CONFIG_VOLUME, names.configMap(), RegistryNames.NGINX_CONFIG_KEY),
+        new VolumeBuilder()
+            .withName(TLS_VOLUME)
+            .withNewSecret()
+            .withSecretName(tlsSecret)
+            .withItems(
+                new KeyToPath("tls.crt", null, "tls.crt"), new KeyToPath("tls.key", null, "tls.key"))
+            .withDefaultMode(SECRET_FILE_MODE)
+            .endSecret()
+            .build(),
+        new VolumeBuilder()
+            .withName(HTPASSWD_VOLUME)
+            .withNewSecret()
+            .withSecretName(names.htpasswdSecret())
+            .withDefaultMode(SECRET_FILE_MODE)
+            .endSecret()
+            .build(),
+        // An empty object would not survive server-side apply on older API servers (it is not
+        // recorded in managedFields and re-applied forever): give the emptyDir a size limit.
+        new VolumeBuilder()
+            .withName(SCRATCH_VOLUME)
+            .withNewEmptyDir()
+            .withSizeLimit(new Quantity("64Mi"))
+            .endEmptyDir()
+            .build());
+  }
+
+  private static Volume configMapVolume(String volume, String configMap, String key) {
+    return new VolumeBuilder()
+        .withName(volume)
+        .withNewConfigMap()
+        .withName(configMap)
+        .withItems(new KeyToPath(key, null, key))
+        .endConfigMap()
+        .build();
+  }
+}

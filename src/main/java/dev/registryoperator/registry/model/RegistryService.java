@@ -1,0 +1,48 @@
+package dev.registryoperator.registry.model;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
+import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
+import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.naming.Labels;
+import dev.registryoperator.naming.RegistryNames;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+
+/** The Service in front of the proxy. Only the TLS port: the registry's own ports stay in the pod. */
+public final class RegistryService {
+
+  private RegistryService() {}
+
+  public static Service render(PrivateRegistry registry) {
+    PrivateRegistrySpec spec = registry.getSpec();
+    RegistryNames names = RegistryNames.of(registry);
+    Integer nodePort = spec.service.type == ServiceType.ClusterIP ? null : spec.service.nodePort;
+    return new ServiceBuilder()
+        .withMetadata(
+            OwnedMetadata.owned(registry, names.registry(), names.service(), Components.REGISTRY))
+        .withNewSpec()
+        .withType(spec.service.type.name())
+        .withSelector(Labels.selector(names.registry()))
+        .withPorts(
+            new ServicePortBuilder()
+                .withName(Ports.PROXY_PORT_NAME)
+                // SSA on older API servers refuses ports without a protocol (a list key).
+                .withProtocol("TCP")
+                .withPort(spec.proxy.port)
+                .withTargetPort(new IntOrString(Ports.PROXY_PORT_NAME))
+                .withNodePort(nodePort)
+                .build())
+        .endSpec()
+        .build();
+  }
+
+  public static String url(PrivateRegistry registry) {
+    return "https://"
+        + RegistryNames.of(registry).inClusterHost(registry.getMetadata().getNamespace())
+        + ":"
+        + registry.getSpec().proxy.port;
+  }
+}

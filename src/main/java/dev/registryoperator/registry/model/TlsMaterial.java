@@ -1,0 +1,142 @@
+package dev.registryoperator.registry.model;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.TlsSpec;
+import dev.registryoperator.kube.Hashes;
+import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.tls.CertificateAuthority;
+import dev.registryoperator.tls.KeyAndCertificate;
+import dev.registryoperator.tls.ServingCertificatePolicy;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The registry's TLS objects: the CA Secret (created once, never regenerated), the serving
+ * certificate Secret (reused until it must be reissued) and the public CA bundle for clients.
+ */
+public final class TlsMaterial {
+
+  public static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
+  public static final String CERT_KEY = "tls.crt";
+  public static final String KEY_KEY = "tls.key";
+  public static final String CA_KEY = "ca.crt";
+
+  private TlsMaterial() {}
+
+  public static Secret caSecret(PrivateRegistry registry, CertificateAuthority ca) {
+    KeyAndCertificate pair = ca.keyAndCertificate();
+    return tlsSecret(
+        registry,
+        RegistryNames.of(registry).caSecret(),
+        Map.of(CERT_KEY, pair.certificatePem(), KEY_KEY, pair.keyPem()));
+  }
+
+  public static Optional<CertificateAuthority> readCa(Secret caSecret) {
+    return readKeyAndCertificate(caSecret).map(CertificateAuthority::new);
+  }
+
+  /** The certificate and key of a kubernetes.io/tls Secret, empty when missing or unreadable. */
+  public static Optional<KeyAndCertificate> readKeyAndCertificate(Secret secret) {
+    Optional<String> certificate = SecretData.decode(secret, CERT_KEY);
+    Optional<String> key = SecretData.decode(secret, KEY_KEY);
+    if (certificate.isEmpty() || key.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(KeyAndCertificate.fromPem(certificate.get(), key.get()));
+    } catch (IllegalArgumentException unreadable) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The serving certificate Secret the registry should have: the existing one, byte for byte, while
+   * it is valid for the current CA, names and renewal window; otherwise one with a newly issued
+   * certificate.
+   */
+  public static Secret servingSecret(
+      PrivateRegistry registry, Secret existing, Secret caSecret, Clock clock) {
+    CertificateAuthority ca =
+        readCa(caSecret).orElseThrow(() -> new IllegalStateException("the CA Secret is unreadable"));
+    String caPem = SecretData.decode(caSecret, CERT_KEY).orElseThrow();
+    Optional<String> reason = reissueReason(registry, existing, ca, clock);
+    Map<String, String> data = new TreeMap<>();
+    data.put(CA_KEY, caPem);
+    if (reason.isEmpty()) {
+      data.put(CERT_KEY, SecretData.decode(existing, CERT_KEY).orElseThrow());
+      data.put(KEY_KEY, SecretData.decode(existing, KEY_KEY).orElseThrow());
+    } else {
+      TlsSpec tls = registry.getSpec().tls;
+      KeyAndCertificate issued =
+          ca.issueServerCertificate(dnsNames(registry), Duration.ofDays(tls.validityDays), clock);
+      data.put(CERT_KEY, issued.certificatePem());
+      data.put(KEY_KEY, issued.keyPem());
+    }
+    return tlsSecret(registry, RegistryNames.of(registry).tlsSecret(), data);
+  }
+
+  /** Why the existing serving certificate must be replaced, or empty when it can stay. */
+  public static Optional<String> reissueReason(
+      PrivateRegistry registry, Secret existing, CertificateAuthority ca, Clock clock) {
+    return ServingCertificatePolicy.reissueReason(
+        readKeyAndCertificate(existing).orElse(null),
+        ca,
+        dnsNames(registry),
+        Duration.ofDays(registry.getSpec().tls.renewBeforeDays),
+        clock.instant());
+  }
+
+  /** The Service's names first (the first is the certificate's CN), then Ingress host and extras. */
+  public static List<String> dnsNames(PrivateRegistry registry) {
+    RegistryNames names = RegistryNames.of(registry);
+    Set<String> dnsNames =
+        new LinkedHashSet<>(
+            Arrays.asList(names.serviceDnsNames(registry.getMetadata().getNamespace())));
+    if (registry.getSpec().ingress != null) {
+      dnsNames.add(registry.getSpec().ingress.host);
+    }
+    if (registry.getSpec().tls.dnsNames != null) {
+      dnsNames.addAll(registry.getSpec().tls.dnsNames);
+    }
+    return new ArrayList<>(dnsNames);
+  }
+
+  /** What the pod template carries so that pods roll exactly when the served certificate changes. */
+  public static String hash(Secret servingSecret) {
+    return Hashes.shortSha256(
+        SecretData.decode(servingSecret, CERT_KEY).orElse(""),
+        SecretData.decode(servingSecret, KEY_KEY).orElse(""));
+  }
+
+  public static ConfigMap caBundle(PrivateRegistry registry, String caPem) {
+    RegistryNames names = RegistryNames.of(registry);
+    return new ConfigMapBuilder()
+        .withMetadata(
+            OwnedMetadata.owned(registry, names.registry(), names.caBundleConfigMap(), Components.TLS))
+        .withData(Map.of(RegistryNames.CA_BUNDLE_KEY, caPem))
+        .build();
+  }
+
+  private static Secret tlsSecret(PrivateRegistry registry, String name, Map<String, String> data) {
+    return new SecretBuilder()
+        .withMetadata(
+            OwnedMetadata.owned(registry, RegistryNames.of(registry).registry(), name, Components.TLS))
+        .withType(TLS_SECRET_TYPE)
+        .withData(SecretData.encode(data))
+        .build();
+  }
+}

@@ -1,0 +1,45 @@
+package dev.registryoperator.tls;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+
+/** A certificate with its private key, as stored in a kubernetes.io/tls Secret. */
+public record KeyAndCertificate(X509Certificate certificate, PrivateKey key) {
+
+  public static KeyAndCertificate fromPem(String certificatePem, String keyPem) {
+    return new KeyAndCertificate(Pem.certificate(certificatePem), Pem.privateKey(keyPem));
+  }
+
+  public String certificatePem() {
+    return Pem.encode(certificate);
+  }
+
+  public String keyPem() {
+    return Pem.encode(key);
+  }
+
+  /** Signs a probe with the key and verifies it with the certificate: true when they belong together. */
+  public boolean keyMatchesCertificate() {
+    byte[] probe = "registry-operator key check".getBytes(StandardCharsets.US_ASCII);
+    try {
+      Signature signer = Signature.getInstance("SHA256withECDSA");
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      signer.initVerify(certificate.getPublicKey());
+      signer.update(probe);
+      return signer.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    // A record prints its components by default; the key must never reach a log.
+    return "KeyAndCertificate[" + certificate.getSubjectX500Principal() + "]";
+  }
+}
