@@ -2,14 +2,13 @@ package dev.registryoperator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ResourcesSpec {
 
   @JsonPropertyDescription("Resources of the registry container.")
-  public ResourceRequirements registry;
+  public ContainerResources registry;
 
   @JsonPropertyDescription("Resources of the proxy container.")
-  public ResourceRequirements proxy;
+  public ContainerResources proxy;
 }

@@ -1,5 +1,6 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.api.v1alpha1.ContainerResources;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.api.v1alpha1.StorageSpec.AccessMode;
@@ -223,9 +224,12 @@ public final class RegistryDeployment {
 
   /** Requests only, by default: a limit on a registry's memory kills large pushes. */
   private static ResourceRequirements resourcesOrDefault(
-      ResourceRequirements requested, String cpu, String memory) {
+      ContainerResources requested, String cpu, String memory) {
     if (requested != null) {
-      return requested;
+      return new ResourceRequirements(
+          null,
+          requested.limits == null ? null : new TreeMap<>(requested.limits),
+          requested.requests == null ? null : new TreeMap<>(requested.requests));
     }
     Map<String, Quantity> requests = new TreeMap<>();
     requests.put("cpu", new Quantity(cpu));

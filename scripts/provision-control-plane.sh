@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# Provision a real Kubernetes control plane (etcd, kube-apiserver 1.20.2, kubectl) for the
+# io.fabric8:kube-api-test library on Debian 12 (bookworm), without any network access
+# beyond Debian's own package archive.
+#
+# Where each binary comes from:
+#   etcd            Debian package etcd-server (/usr/bin/etcd), installed with apt.
+#   kubectl         Debian package kubernetes-client 1.20.2, downloaded and unpacked into the
+#                   cache (not installed: on some images /usr/bin/kubectl belongs to another package).
+#   kube-apiserver  built once from Debian's `kubernetes` source package (1.20.2, fully vendored)
+#                   with Debian's Go 1.19, with the vendored modern-go/reflect2 1.0.1 replaced by
+#                   Debian's 1.0.2 (1.0.1 crashes under Go >= 1.18 on the first custom-resource
+#                   create). The source is fetched with a private apt configuration whose deb-src
+#                   entries reuse the archive URIs that this machine is already configured with,
+#                   so nothing under /etc/apt is changed.
+#
+# Layout (kube-api-test looks for $KUBE_API_TEST_DIR/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl}):
+#   $REGISTRY_OPERATOR_CACHE            default: $HOME/.cache/registry-operator
+#     bin/kube-apiserver-1.20.2/        the built kube-apiserver and the unpacked kubectl
+#     provision-control-plane.log       log of the last run that had work to do
+#   $KUBE_API_TEST_DIR                  default: $REGISTRY_OPERATOR_CACHE/kube-api-test (must be writable:
+#     k8s/1.20.2-linux-amd64/           kube-api-test writes its certificates there)
+#
+# Usage:
+#   scripts/provision-control-plane.sh              provision (as root on a fresh machine), then print
+#                                                   KUBE_API_TEST_DIR=<dir> as the only line on stdout
+#   scripts/provision-control-plane.sh --print-dir  print the directory only; builds nothing
+#   scripts/provision-control-plane.sh --rebuild    rebuild kube-apiserver and re-fetch kubectl
+#
+#   export KUBE_API_TEST_DIR=$(scripts/provision-control-plane.sh --print-dir)
+#
+# The first run takes about 6 minutes on 2 cores (the kube-apiserver build); later runs take
+# well under a second and print only the final line.
+set -euo pipefail
+
+readonly K8S_VERSION=1.20.2
+readonly PLATFORM=linux-amd64
+readonly REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
+readonly ETCD_BIN=/usr/bin/etcd
+readonly DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+readonly RUNTIME_PACKAGES=(etcd-server)
+readonly BUILD_PACKAGES=(golang-go golang-github-modern-go-reflect2-dev dpkg-dev make rsync)
+
+usage() {
+  sed -n '/^# Usage:/,/^# The first run/p' "$0" | sed -e 's/^# \{0,1\}//' -e '$d'
+}
+
+die() {
+  echo "provision-control-plane: error: $*" >&2
+  exit 1
+}
+
+PRINT_DIR=false
+REBUILD=false
+for arg in "$@"; do
+  case "$arg" in
+    --print-dir) PRINT_DIR=true ;;
+    --rebuild) REBUILD=true ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $arg" ;;
+  esac
+done
+
+if [[ -z "${REGISTRY_OPERATOR_CACHE:-}" && -z "${HOME:-}" ]]; then
+  die "neither REGISTRY_OPERATOR_CACHE nor HOME is set; cannot choose a cache directory"
+fi
+CACHE_DIR=${REGISTRY_OPERATOR_CACHE:-$HOME/.cache/registry-operator}
+KUBE_API_TEST_DIR=${KUBE_API_TEST_DIR:-$CACHE_DIR/kube-api-test}
+
+if $PRINT_DIR; then
+  echo "$KUBE_API_TEST_DIR"
+  exit 0
+fi
+
+readonly BIN_CACHE=$CACHE_DIR/bin/kube-apiserver-$K8S_VERSION
+readonly APISERVER=$BIN_CACHE/kube-apiserver
+readonly KUBECTL=$BIN_CACHE/kubectl
+readonly WORK=$CACHE_DIR/build
+readonly LOG=$CACHE_DIR/provision-control-plane.log
+readonly TARGET_DIR=$KUBE_API_TEST_DIR/k8s/$K8S_VERSION-$PLATFORM
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+LOG_STARTED=false
+start_log() {
+  if ! $LOG_STARTED; then
+    : >"$LOG"
+    LOG_STARTED=true
+  fi
+}
+
+note() {
+  # Progress lines, only printed when there is real work to do (never on a cached run).
+  echo "provision-control-plane: $*" >&2
+  start_log
+  echo "=== $* ($(date -u +%H:%M:%S))" >>"$LOG"
+}
+
+fail() {
+  {
+    echo "provision-control-plane: error: $*"
+    if [[ -s "$LOG" ]]; then
+      echo "---- last lines of $LOG ----"
+      tail -n 40 "$LOG"
+      echo "---- end of log (full log: $LOG) ----"
+    fi
+  } >&2
+  exit 1
+}
+
+# Runs a command with its output appended to the log; on failure shows the log's tail and exits.
+run() {
+  start_log
+  echo "+ $*" >>"$LOG"
+  "$@" >>"$LOG" 2>&1 || fail "command failed: $*"
+}
+
+apiserver_ok() {
+  [[ -x "$APISERVER" ]] && [[ "$("$APISERVER" --version 2>/dev/null)" == "Kubernetes v$K8S_VERSION" ]]
+}
+
+kubectl_ok() {
+  [[ -x "$KUBECTL" ]] && "$KUBECTL" version --client --short 2>/dev/null | grep -qx "Client Version: v$K8S_VERSION"
+}
+
+package_installed() {
+  [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" == "ii " ]]
+}
+
+# ---------------------------------------------------------------------------------------------
+# Host packages (the only step that needs root, and only when something is missing)
+
+ensure_packages() {
+  local missing=() pkg attempt
+  for pkg in "$@"; do
+    package_installed "$pkg" || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then return 0; fi
+
+  if ((EUID != 0)); then
+    die "missing Debian packages: ${missing[*]}
+  install them as root first:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}
+  (or run this script as root)"
+  fi
+
+  note "installing Debian packages: ${missing[*]}"
+  # Another apt/dpkg may be running: apt-get install waits for the dpkg lock by itself
+  # (DPkg::Lock::Timeout); for the lists lock of apt-get update we retry.
+  for attempt in $(seq 1 60); do
+    echo "+ apt-get update (attempt $attempt)" >>"$LOG"
+    if apt-get -o DPkg::Lock::Timeout=600 update >>"$LOG" 2>&1; then
+      break
+    fi
+    if ! tail -n 5 "$LOG" | grep -q 'Could not get lock'; then
+      echo "(apt-get update reported errors; trying the install anyway)" >>"$LOG"
+      break
+    fi
+    sleep 10
+  done
+  DEBIAN_FRONTEND=noninteractive run apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"
+  for pkg in "${missing[@]}"; do
+    package_installed "$pkg" || fail "package $pkg is still not installed after apt-get install"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Private apt configuration: same archive URIs as the machine's own Debian entries, with deb-src
+# added; separate lists and cache, so nothing under /etc/apt or /var/lib/apt is touched.
+
+APT_PRIVATE=()
+setup_private_apt() {
+  if ((${#APT_PRIVATE[@]} > 0)); then return 0; fi
+  local apt_dir entries signed_by=""
+  apt_dir=$WORK/apt
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/sources.list.d"
+
+  # apt itself parses the machine's configuration (one-line and deb822 formats alike); keep the
+  # Debian suites of this release, main component only.
+  # shellcheck disable=SC2016 # $(...) are apt's format fields, not shell
+  entries=$(apt-get indextargets --no-release-info \
+      --format '$(TARGET_OF) $(REPO_URI) $(RELEASE) $(COMPONENT)' 2>/dev/null |
+    awk -v c="$CODENAME" '$1 == "deb" && $4 == "main" &&
+        ($3 == c || $3 == c "-updates" || $3 == c "-security") { print $2, $3 }' | sort -u)
+  [[ -n "$entries" ]] ||
+    fail "no Debian '$CODENAME' archive (component main) is configured in /etc/apt; cannot fetch sources"
+
+  if [[ -r "$DEBIAN_KEYRING" ]]; then signed_by="[signed-by=$DEBIAN_KEYRING] "; fi
+  awk -v o="$signed_by" '{ print "deb " o $1 " " $2 " main"; print "deb-src " o $1 " " $2 " main" }' \
+    <<<"$entries" >"$apt_dir/sources.list"
+
+  APT_PRIVATE=(
+    -o "Dir::Etc::sourcelist=$apt_dir/sources.list"
+    -o "Dir::Etc::sourceparts=$apt_dir/sources.list.d"
+    -o "Dir::State::Lists=$apt_dir/lists"
+    -o "Dir::Cache=$apt_dir/cache"
+  )
+  # As root, apt downloads as user _apt, which cannot enter a cache under /root.
+  if ((EUID == 0)); then APT_PRIVATE+=(-o "APT::Sandbox::User=root"); fi
+
+  start_log
+  {
+    echo "+ private apt sources:"
+    cat "$apt_dir/sources.list"
+  } >>"$LOG"
+  # A failing index (e.g. some entry without sources) is not fatal by itself: the next
+  # apt-get call fails clearly if what we need is really missing.
+  echo "+ apt-get (private) update" >>"$LOG"
+  apt-get "${APT_PRIVATE[@]}" update >>"$LOG" 2>&1 ||
+    echo "(private apt-get update reported errors; continuing)" >>"$LOG"
+}
+
+# ---------------------------------------------------------------------------------------------
+# kubectl: unpacked from Debian's kubernetes-client package
+
+fetch_kubectl() {
+  note "fetching kubectl $K8S_VERSION (Debian kubernetes-client)"
+  setup_private_apt
+  local dir=$WORK/kubectl
+  rm -rf "$dir"
+  mkdir -p "$dir" "$BIN_CACHE"
+  (cd "$dir" && run apt-get "${APT_PRIVATE[@]}" download kubernetes-client)
+  local deb
+  deb=$(find "$dir" -maxdepth 1 -name 'kubernetes-client_*.deb' -print -quit)
+  [[ -n "$deb" ]] || fail "apt-get download kubernetes-client produced no .deb"
+  run dpkg-deb -x "$deb" "$dir/root"
+  run install -m 0755 "$dir/root/usr/bin/kubectl" "$KUBECTL.tmp"
+  mv -f "$KUBECTL.tmp" "$KUBECTL"
+  kubectl_ok || fail "$KUBECTL is not kubectl v$K8S_VERSION: $("$KUBECTL" version --client --short 2>&1 || true)"
+  rm -rf "$dir"
+}
+
+# ---------------------------------------------------------------------------------------------
+# kube-apiserver: built from Debian's kubernetes source package
+
+build_apiserver() {
+  note "building kube-apiserver $K8S_VERSION from Debian's kubernetes source (one time, about 6 min); log: $LOG"
+  setup_private_apt
+  local src_dir=$WORK/src dl_dir=$WORK/download started=$SECONDS
+  rm -rf "$src_dir" "$dl_dir"
+  mkdir -p "$dl_dir" "$BIN_CACHE"
+
+  (cd "$dl_dir" && run apt-get "${APT_PRIVATE[@]}" source --download-only kubernetes)
+  local dsc
+  dsc=$(find "$dl_dir" -maxdepth 1 -name 'kubernetes_*.dsc' -print -quit)
+  [[ -n "$dsc" ]] || fail "apt-get source kubernetes produced no .dsc"
+  [[ "$dsc" == *"really$K8S_VERSION"* ]] ||
+    fail "Debian's kubernetes source is $(basename "$dsc"), expected Kubernetes $K8S_VERSION"
+  # Unpacks the orig tarball and applies Debian's patches (hashes were checked by apt).
+  run dpkg-source -x "$dsc" "$src_dir"
+  rm -rf "$dl_dir"
+
+  [[ -f "$REFLECT2_SRC/reflect2.go" ]] || fail "$REFLECT2_SRC is missing (package golang-github-modern-go-reflect2-dev)"
+  run rm -rf "$src_dir/vendor/github.com/modern-go/reflect2"
+  run cp -rL "$REFLECT2_SRC" "$src_dir/vendor/github.com/modern-go/reflect2"
+
+  # Debian's Go 1.19 first in PATH; kubernetes' build scripts use GOPATH mode (GO111MODULE=off)
+  # with their own GOPATH and GOCACHE under _output. A private HOME and GOENV=off keep user
+  # settings (e.g. `go env -w GOFLAGS=...`) out and leave nothing behind in the real HOME.
+  mkdir -p "$WORK/home"
+  (
+    cd "$src_dir"
+    run env -u GOFLAGS -u GOROOT -u GOPATH \
+      PATH="/usr/lib/go/bin:$PATH" HOME="$WORK/home" GOENV=off \
+      CGO_ENABLED=0 GOPROXY=off \
+      make WHAT=cmd/kube-apiserver
+  )
+  [[ -x "$src_dir/_output/bin/kube-apiserver" ]] || fail "the build produced no _output/bin/kube-apiserver"
+  run install -m 0755 "$src_dir/_output/bin/kube-apiserver" "$APISERVER.tmp"
+  mv -f "$APISERVER.tmp" "$APISERVER"
+  apiserver_ok || fail "$APISERVER does not report v$K8S_VERSION: $("$APISERVER" --version 2>&1 || true)"
+  echo "=== built in $((SECONDS - started)) s" >>"$LOG"
+  # The source tree with its Go cache is about 2 GB; only the binary is kept.
+  rm -rf "$src_dir" "${WORK:?}/home"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Main
+
+[[ "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]] || die "only linux-amd64 is supported (this is $(uname -s)-$(uname -m))"
+command -v dpkg-query >/dev/null || die "this script needs Debian 12 (bookworm): dpkg-query not found"
+CODENAME=$(awk -F= '$1 == "VERSION_CODENAME" { gsub(/["\047]/, "", $2); print $2 }' /etc/os-release 2>/dev/null || true)
+[[ "$CODENAME" == bookworm ]] || die "this script needs Debian 12 (bookworm); this machine is '${CODENAME:-unknown}'"
+
+mkdir -p "$CACHE_DIR" 2>/dev/null || die "cannot create the cache directory $CACHE_DIR"
+[[ -w "$CACHE_DIR" ]] || die "the cache directory $CACHE_DIR is not writable"
+
+# One provisioning at a time per cache (e.g. parallel test jobs).
+exec 9>"$CACHE_DIR/.lock"
+if ! flock -n 9; then
+  echo "provision-control-plane: waiting for another run to finish with $CACHE_DIR" >&2
+  flock 9
+fi
+
+if $REBUILD; then
+  rm -f "$APISERVER" "$KUBECTL"
+fi
+
+need_apiserver=false
+need_kubectl=false
+apiserver_ok || need_apiserver=true
+kubectl_ok || need_kubectl=true
+
+if $need_apiserver; then
+  ensure_packages "${RUNTIME_PACKAGES[@]}" "${BUILD_PACKAGES[@]}"
+else
+  ensure_packages "${RUNTIME_PACKAGES[@]}"
+fi
+[[ -x "$ETCD_BIN" ]] || die "$ETCD_BIN not found although etcd-server is installed"
+
+if $need_kubectl || $need_apiserver; then
+  rm -rf "${WORK:?}"
+  if $need_kubectl; then fetch_kubectl; fi
+  if $need_apiserver; then build_apiserver; fi
+  rm -rf "${WORK:?}"
+fi
+
+mkdir -p "$TARGET_DIR" 2>/dev/null || die "cannot create $TARGET_DIR"
+[[ -w "$KUBE_API_TEST_DIR" ]] || die "$KUBE_API_TEST_DIR is not writable (kube-api-test writes certificates there)"
+for link in "etcd:$ETCD_BIN" "kube-apiserver:$APISERVER" "kubectl:$KUBECTL"; do
+  name=${link%%:*}
+  dest=${link#*:}
+  if [[ "$(readlink "$TARGET_DIR/$name" 2>/dev/null || true)" != "$dest" ]]; then
+    ln -sfn "$dest" "$TARGET_DIR/$name"
+  fi
+done
+
+echo "KUBE_API_TEST_DIR=$KUBE_API_TEST_DIR"

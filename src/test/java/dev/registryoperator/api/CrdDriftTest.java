@@ -1,0 +1,100 @@
+package dev.registryoperator.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The CRDs in crds/ are what users install. They must be exactly what the Java model generates
+ * (the build writes that to target/classes/META-INF/fabric8), and every field must explain itself.
+ */
+class CrdDriftTest {
+
+  private static final Path GENERATED = Path.of("target/classes/META-INF/fabric8");
+  private static final Path COMMITTED = Path.of("crds");
+  private static final String HOW_TO_UPDATE =
+      "crds/ differs from the Java model: run `mvn -Pupdate-crds process-classes` and commit crds/";
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "privateregistries.registryoperator.dev-v1.yml",
+        "registryusers.registryoperator.dev-v1.yml"
+      })
+  void committedCrdEqualsTheGeneratedOne(String file) throws IOException {
+    assertThat(GENERATED.resolve(file)).exists();
+    assertThat(Files.readString(COMMITTED.resolve(file)))
+        .as(HOW_TO_UPDATE)
+        .isEqualTo(Files.readString(GENERATED.resolve(file)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "privateregistries.registryoperator.dev-v1.yml",
+        "registryusers.registryoperator.dev-v1.yml"
+      })
+  void everyFieldHasADescription(String file) throws IOException {
+    JsonNode crd = new ObjectMapper(new YAMLFactory()).readTree(COMMITTED.resolve(file).toFile());
+    JsonNode root = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties");
+    List<String> undocumented = new ArrayList<>();
+    for (String top : List.of("spec", "status")) {
+      collectUndocumented(top, root.get(top), undocumented);
+    }
+    assertThat(undocumented).as("fields without description").isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "privateregistries.registryoperator.dev-v1.yml",
+        "registryusers.registryoperator.dev-v1.yml"
+      })
+  void schemaIsStructuralWithoutCel(String file) throws IOException {
+    // Older API servers (1.20 in our integration tier) reject x-kubernetes-validations.
+    assertThat(Files.readString(COMMITTED.resolve(file))).doesNotContain("x-kubernetes-validations");
+  }
+
+  private static void collectUndocumented(String path, JsonNode schema, List<String> out) {
+    if (schema == null) {
+      return;
+    }
+    if (!schema.hasNonNull("description") && !isConditionInternals(path)) {
+      out.add(path);
+    }
+    JsonNode properties = schema.get("properties");
+    if (properties != null) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        collectUndocumented(path + "." + field.getKey(), field.getValue(), out);
+      }
+    }
+    JsonNode items = schema.get("items");
+    if (items != null && items.has("properties")) {
+      JsonNode itemProperties = items.get("properties");
+      Stream.iterate(itemProperties.fields(), Iterator::hasNext, it -> it)
+          .limit(1)
+          .forEach(
+              it ->
+                  it.forEachRemaining(
+                      field -> collectUndocumented(path + "[]." + field.getKey(), field.getValue(), out)));
+    }
+  }
+
+  /** The fields of a standard metav1.Condition are Kubernetes' own and documented upstream. */
+  private static boolean isConditionInternals(String path) {
+    return path.contains(".conditions[].");
+  }
+}
