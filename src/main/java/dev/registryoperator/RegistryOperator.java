@@ -1,9 +1,9 @@
 package dev.registryoperator;
 
-import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.EventRecorder;
 import dev.registryoperator.registry.PrivateRegistryReconciler;
-import dev.registryoperator.registry.RegistryUsers;
+import dev.registryoperator.user.RegistryUserReconciler;
+import dev.registryoperator.user.model.PasswordHasher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -21,10 +21,19 @@ public final class RegistryOperator {
    *     election
    */
   public record Settings(
-      boolean serverSideApply, Set<String> namespaces, String leaseNamespace, Clock clock) {
+      boolean serverSideApply,
+      Set<String> namespaces,
+      String leaseNamespace,
+      Clock clock,
+      PasswordHasher hasher) {
 
     public static Settings production(Set<String> namespaces, String leaseNamespace) {
-      return new Settings(true, namespaces, leaseNamespace, Clock.systemUTC());
+      return new Settings(true, namespaces, leaseNamespace, Clock.systemUTC(), new PasswordHasher());
+    }
+
+    /** The fabric8 mock server cannot do server-side apply; nothing else differs. */
+    public static Settings onMockServer() {
+      return new Settings(false, Set.of(), null, Clock.systemUTC(), new PasswordHasher());
     }
   }
 
@@ -47,29 +56,20 @@ public final class RegistryOperator {
               }
             });
     EventRecorder events = new EventRecorder(client, settings.clock());
-    RegistryUsers users = NoUsersYet.INSTANCE;
     operator.register(
-        new PrivateRegistryReconciler(settings.clock(), events, users),
+        new PrivateRegistryReconciler(settings.clock(), events),
+        configuration -> {
+          if (!settings.namespaces().isEmpty()) {
+            configuration.settingNamespaces(settings.namespaces());
+          }
+        });
+    operator.register(
+        new RegistryUserReconciler(settings.clock(), events, settings.hasher()),
         configuration -> {
           if (!settings.namespaces().isEmpty()) {
             configuration.settingNamespaces(settings.namespaces());
           }
         });
     return operator;
-  }
-
-  /** Until RegistryUsers are reconciled, every registry has an empty htpasswd file. */
-  private enum NoUsersYet implements RegistryUsers {
-    INSTANCE;
-
-    @Override
-    public String htpasswd(PrivateRegistry registry) {
-      return "";
-    }
-
-    @Override
-    public int readyCount(PrivateRegistry registry) {
-      return 0;
-    }
   }
 }

@@ -2,6 +2,12 @@ package dev.registryoperator.registry;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.user.model.Roster;
+import dev.registryoperator.user.model.EntrySecret;
+import dev.registryoperator.user.model.Htpasswd;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import dev.registryoperator.kube.EventRecorder;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Labels;
@@ -44,6 +50,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,12 +119,10 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
 
   private final Clock clock;
   private final EventRecorder events;
-  private final RegistryUsers users;
 
-  public PrivateRegistryReconciler(Clock clock, EventRecorder events, RegistryUsers users) {
+  public PrivateRegistryReconciler(Clock clock, EventRecorder events) {
     this.clock = clock;
     this.events = events;
-    this.users = users;
   }
 
   @Override
@@ -124,12 +130,30 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       EventSourceContext<PrivateRegistry> context) {
     // One watch per kind for all our Secrets and ConfigMaps, filtered by our label so the cache
     // holds none of the cluster's other Secrets.
+    // The users' htpasswd entries are owned by their RegistryUser, not by the registry: they are
+    // found through the registry label.
+    SecondaryToPrimaryMapper<Secret> byOwner = Mappers.fromOwnerReferences(PrivateRegistry.class);
     var secrets =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Secret.class, PrivateRegistry.class)
                 .withName(EventSources.SECRETS)
                 .withLabelSelector(Labels.MANAGED_SELECTOR)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(PrivateRegistry.class))
+                .withSecondaryToPrimaryMapper(
+                    secret ->
+                        EntrySecret.COMPONENT.equals(secret.getMetadata().getLabels().get(Labels.COMPONENT))
+                            ? registryLabelled(secret)
+                            : byOwner.toPrimaryResourceIDs(secret))
+                .build(),
+            context);
+    // A user in flight between registries (spec.registryRef changed) concerns both.
+    var users =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(RegistryUser.class, PrivateRegistry.class)
+                .withSecondaryToPrimaryMapper(
+                    (RegistryUser user) ->
+                        Roster.registriesOf(user).stream()
+                            .map(name -> new ResourceID(name, user.getMetadata().getNamespace()))
+                            .collect(Collectors.toSet()))
                 .build(),
             context);
     var configMaps =
@@ -140,7 +164,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(PrivateRegistry.class))
                 .build(),
             context);
-    return List.of(secrets, configMaps);
+    return List.of(secrets, configMaps, users);
   }
 
   @Override
@@ -172,7 +196,8 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     Optional<Secret> servingBefore = Secondaries.named(context, Secret.class, names.tlsSecret());
     Optional<String> reissueReason = reissueReason(registry, context, names, servingBefore);
 
-    new ReconcileInputs(clock, userTlsSecret, users.htpasswd(registry)).attachTo(context);
+    List<Htpasswd.Entry> roster = roster(registry, context);
+    new ReconcileInputs(clock, userTlsSecret, Htpasswd.render(roster)).attachTo(context);
     context
         .managedWorkflowAndDependentResourceContext()
         .reconcileManagedWorkflow()
@@ -184,7 +209,8 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     }
     recordCertificateEvent(registry, context, names, servingBefore, reissueReason);
 
-    PrivateRegistryStatus status = RegistryStatus.of(registry, context, userTlsSecret, users, clock);
+    PrivateRegistryStatus status =
+        RegistryStatus.of(registry, context, userTlsSecret, roster.size(), clock);
     return patchStatusIfChanged(registry, status);
   }
 
@@ -271,6 +297,23 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
               + reissueReason.orElse("replaced")
               + "); the CA is unchanged and the pod restarts to load it.");
     }
+  }
+
+  private static List<Htpasswd.Entry> roster(
+      PrivateRegistry registry, Context<PrivateRegistry> context) {
+    List<RegistryUser> users =
+        context
+            .getSecondaryResourcesAsStream(RegistryUser.class)
+            .filter(user -> registry.getMetadata().getName().equals(user.getSpec().registryRef))
+            .toList();
+    return RegistryRoster.entries(users, name -> Secondaries.named(context, Secret.class, name));
+  }
+
+  private static Set<ResourceID> registryLabelled(Secret secret) {
+    String registry = secret.getMetadata().getLabels().get(Labels.REGISTRY);
+    return registry == null
+        ? Set.of()
+        : Set.of(new ResourceID(registry, secret.getMetadata().getNamespace()));
   }
 
   private static Optional<Deployment> deployment(

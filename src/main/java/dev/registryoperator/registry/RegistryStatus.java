@@ -30,7 +30,7 @@ final class RegistryStatus {
       PrivateRegistry registry,
       Context<PrivateRegistry> context,
       Secret userTlsSecret,
-      RegistryUsers users,
+      int readyUsers,
       Clock clock) {
     RegistryNames names = RegistryNames.of(registry);
     PrivateRegistryStatus status = copy(registry.getStatus());
@@ -46,7 +46,7 @@ final class RegistryStatus {
             ? userTlsSecret
             : Secondaries.named(context, Secret.class, names.tlsSecret()).orElse(null);
     status.certificateExpiry = certificateExpiry(served).orElse(null);
-    status.users = users.readyCount(registry);
+    status.users = readyUsers;
 
     Optional<Deployment> deployment = Secondaries.named(context, Deployment.class, names.deployment());
     boolean available = deployment.map(RegistryStatus::available).orElse(false);

@@ -103,7 +103,7 @@ public final class CertificateAuthority {
                   ca.certificate(),
                   serialNumber(),
                   Date.from(now.minus(BACKDATE)),
-                  Date.from(now.plus(validity)),
+                  notAfter(now.plus(validity)),
                   new X500Principal("CN=" + dnsNames.get(0)),
                   keys.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
@@ -126,6 +126,12 @@ public final class CertificateAuthority {
     } catch (GeneralSecurityException | CertIOException e) {
       throw new IllegalStateException("cannot issue a server certificate", e);
     }
+  }
+
+  /** A certificate cannot outlive its issuer: clients would reject it after the CA expires. */
+  private Date notAfter(Instant wanted) {
+    Date caExpiry = ca.certificate().getNotAfter();
+    return wanted.isAfter(caExpiry.toInstant()) ? caExpiry : Date.from(wanted);
   }
 
   /** True when the certificate was signed by this CA's key. */

@@ -22,10 +22,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -230,7 +228,7 @@ class PrivateRegistryLoopTest {
   private Operator startedOperator() {
     Operator started =
         RegistryOperator.create(
-            client, new RegistryOperator.Settings(false, Set.of(), null, Clock.systemUTC()));
+            client, RegistryOperator.Settings.onMockServer());
     started.start();
     return started;
   }

@@ -16,6 +16,11 @@ public class RegistryUserStatus {
       "Conditions. Ready is True once the user's entry is in the registry's htpasswd Secret.")
   public List<Condition> conditions = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "The registry whose htpasswd file holds this user (it differs from spec.registryRef while a"
+          + " move to another registry is under way).")
+  public String registry;
+
   @JsonPropertyDescription("The login name in effect.")
   public String username;
 

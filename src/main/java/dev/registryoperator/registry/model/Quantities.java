@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 final class Quantities {
 
   private static final Pattern BINARY = Pattern.compile("([1-9][0-9]*)(Mi|Gi|Ti)");
-  private static final List<String> UNITS = List.of("Mi", "Gi", "Ti");
+  private static final List<String> UNITS = List.of("Mi", "Gi", "Ti", "Pi", "Ei");
 
   private Quantities() {}
 

@@ -95,6 +95,8 @@ public final class RegistryDeployment {
         .withNewSecurityContext()
         .withRunAsNonRoot(true)
         .withFsGroup(REGISTRY_UID)
+        // Without this kubelet re-chowns every blob of the registry at each pod start.
+        .withFsGroupChangePolicy("OnRootMismatch")
         .withNewSeccompProfile()
         .withType("RuntimeDefault")
         .endSeccompProfile()

@@ -1,0 +1,39 @@
+package dev.registryoperator.naming;
+
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+
+/**
+ * Names of a RegistryUser's children. Their suffixes differ from every registry child suffix, so a
+ * user and a registry can never claim the same Secret name.
+ */
+public final class UserNames {
+
+  public static final String PASSWORD_KEY = "password";
+  public static final String USERNAME_KEY = "username";
+  public static final String HASH_KEY = "hash";
+
+  private final String user;
+
+  private UserNames(String user) {
+    this.user = user;
+  }
+
+  public static UserNames of(RegistryUser user) {
+    return new UserNames(user.getMetadata().getName());
+  }
+
+  /** The operator-generated password, when the user references none. */
+  public String credentialsSecret() {
+    return user + "-password";
+  }
+
+  /** The kubernetes.io/dockerconfigjson Secret for imagePullSecrets. */
+  public String pullSecret() {
+    return user + "-pull-secret";
+  }
+
+  /** The user's bcrypt hash, from which the registry assembles its htpasswd file. */
+  public String entrySecret() {
+    return user + "-htpasswd-entry";
+  }
+}

@@ -1,0 +1,50 @@
+package dev.registryoperator.user;
+
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.naming.UserNames;
+import dev.registryoperator.user.model.EntrySecret;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+
+/**
+ * The user's bcrypt hash. Hashes only when the password's source changed: the same Secret version,
+ * key and cost reuse the stored hash, so resyncs and restarts cost no bcrypt and change no byte.
+ */
+public class EntrySecretDependent extends CRUDKubernetesDependentResource<Secret, RegistryUser> {
+
+  public EntrySecretDependent() {
+    super(Secret.class);
+  }
+
+  @Override
+  protected Secret desired(RegistryUser user, Context<RegistryUser> context) {
+    UserInputs inputs = UserInputs.of(context);
+    String hash =
+        UserSecondaries.named(context, Secret.class, UserNames.of(user).entrySecret())
+            .flatMap(EntrySecret::read)
+            .filter(stored -> stored.source().equals(inputs.passwordSource()))
+            .map(EntrySecret.Stored::hash)
+            .orElseGet(() -> inputs.hasher().hash(inputs.password(), inputs.bcryptCost()));
+    return EntrySecret.render(user, inputs.username(), hash, inputs.passwordSource());
+  }
+
+  @Override
+  protected ResourceID targetSecondaryResourceID(RegistryUser user, Context<RegistryUser> context) {
+    return new ResourceID(UserNames.of(user).entrySecret(), user.getMetadata().getNamespace());
+  }
+
+  /** Reconcile precondition: the user is valid. An invalid user's entry is deleted. */
+  public static class UserValid implements Condition<Secret, RegistryUser> {
+    @Override
+    public boolean isMet(
+        DependentResource<Secret, RegistryUser> dependent,
+        RegistryUser user,
+        Context<RegistryUser> context) {
+      return UserInputs.of(context).valid();
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.registryoperator.user;
+
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.naming.UserNames;
+import dev.registryoperator.user.model.UserSecrets;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+
+public class PullSecretDependent extends CRUDKubernetesDependentResource<Secret, RegistryUser> {
+
+  public PullSecretDependent() {
+    super(Secret.class);
+  }
+
+  @Override
+  protected Secret desired(RegistryUser user, Context<RegistryUser> context) {
+    UserInputs inputs = UserInputs.of(context);
+    return UserSecrets.pullSecret(
+        user, inputs.username(), inputs.password(), inputs.hosts(), inputs.caPem());
+  }
+
+  @Override
+  protected ResourceID targetSecondaryResourceID(RegistryUser user, Context<RegistryUser> context) {
+    return new ResourceID(UserNames.of(user).pullSecret(), user.getMetadata().getNamespace());
+  }
+
+  /** Reconcile precondition: the user is valid and wants a pull Secret. */
+  public static class Wanted implements Condition<Secret, RegistryUser> {
+    @Override
+    public boolean isMet(
+        DependentResource<Secret, RegistryUser> dependent,
+        RegistryUser user,
+        Context<RegistryUser> context) {
+      return user.getSpec().pullSecret && UserInputs.of(context).valid();
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.registryoperator.user.model;
+
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.UserNames;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A user's htpasswd entry: the bcrypt hash plus a note of which password it was made from (the
+ * password Secret's uid and resourceVersion, the key and the cost - nothing derived from the
+ * password). While the note matches, the hash is reused: no bcrypt on resync or restart.
+ */
+public final class EntrySecret {
+
+  public static final String COMPONENT = "user-entry";
+  public static final String SOURCE_ANNOTATION = "registryoperator.dev/password-source";
+
+  private EntrySecret() {}
+
+  /** What the stored entry says. */
+  public record Stored(String username, String hash, String source) {
+    @Override
+    public String toString() {
+      return "Stored[" + username + ", " + source + "]";
+    }
+  }
+
+  public static Secret render(
+      RegistryUser user, String username, String hash, String passwordSource) {
+    ObjectMeta metadata =
+        OwnedMetadata.owned(
+            user, user.getSpec().registryRef, UserNames.of(user).entrySecret(), COMPONENT);
+    metadata.setAnnotations(new TreeMap<>(Map.of(SOURCE_ANNOTATION, passwordSource)));
+    return new SecretBuilder()
+        .withMetadata(metadata)
+        .withType("Opaque")
+        .withData(
+            SecretData.encode(Map.of(UserNames.USERNAME_KEY, username, UserNames.HASH_KEY, hash)))
+        .build();
+  }
+
+  public static Optional<Stored> read(Secret secret) {
+    if (secret == null) {
+      return Optional.empty();
+    }
+    Optional<String> username = SecretData.decode(secret, UserNames.USERNAME_KEY);
+    Optional<String> hash = SecretData.decode(secret, UserNames.HASH_KEY);
+    Map<String, String> annotations = secret.getMetadata().getAnnotations();
+    String source = annotations == null ? null : annotations.get(SOURCE_ANNOTATION);
+    if (username.isEmpty() || hash.isEmpty() || source == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new Stored(username.get(), hash.get(), source));
+  }
+
+  /**
+   * Identifies a password without revealing anything about it: which Secret version and key it was
+   * read from, and the bcrypt cost it was hashed with.
+   */
+  public static String passwordSource(Secret passwordSecret, String key, int cost) {
+    return passwordSecret.getMetadata().getUid()
+        + "/"
+        + passwordSecret.getMetadata().getResourceVersion()
+        + "/"
+        + key
+        + "/"
+        + cost;
+  }
+}

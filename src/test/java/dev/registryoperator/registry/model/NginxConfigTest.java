@@ -1,0 +1,228 @@
+package dev.registryoperator.registry.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
+import dev.registryoperator.testing.Fixtures;
+import dev.registryoperator.tls.CertificateAuthority;
+import dev.registryoperator.tls.ExternalTool;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NginxConfigTest {
+
+  private static final String DEFAULT = render(spec -> {});
+
+  @Test
+  void bodySizeIsUnlimitedByDefaultBecauseLayersCanBeGigabytes() {
+    assertThat(DEFAULT).containsOnlyOnce("client_max_body_size 0;");
+  }
+
+  @Test
+  void bodySizeComesFromTheSpec() {
+    assertThat(render(spec -> spec.proxy.maxBodySize = "512m"))
+        .containsOnlyOnce("client_max_body_size 512m;")
+        .doesNotContain("client_max_body_size 0;");
+  }
+
+  @Test
+  void chunkedUploadsAreAccepted() {
+    // Without it docker clients that push in chunks get HTTP 411.
+    assertThat(DEFAULT).contains("chunked_transfer_encoding on;");
+  }
+
+  @Test
+  void readTimeoutComesFromTheSpec() {
+    assertThat(DEFAULT).contains("proxy_read_timeout 600s;");
+    assertThat(render(spec -> spec.proxy.readTimeoutSeconds = 3600))
+        .contains("proxy_read_timeout 3600s;")
+        .doesNotContain("proxy_read_timeout 600s;");
+  }
+
+  @Test
+  void hostHeaderKeepsThePort() {
+    // $host drops the port, and the registry's upload Location then points at :443.
+    assertThat(DEFAULT).contains("proxy_set_header Host $http_host;").doesNotContain("Host $host;");
+  }
+
+  @Test
+  void forwardingHeadersTellTheRegistryAboutTheClient() {
+    assertThat(DEFAULT)
+        .contains("proxy_set_header X-Real-IP $remote_addr;")
+        .contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")
+        .contains("proxy_set_header X-Forwarded-Proto $scheme;");
+  }
+
+  @Test
+  void apiVersionHeaderIsAddedOnlyWhenTheRegistryDidNotSendIt() {
+    // A static add_header would duplicate the header the registry already sends.
+    assertThat(DEFAULT)
+        .containsOnlyOnce("map $upstream_http_docker_distribution_api_version $docker_distribution_api_version {")
+        .containsOnlyOnce("'' 'registry/2.0';")
+        .containsOnlyOnce("add_header Docker-Distribution-Api-Version")
+        .contains("add_header Docker-Distribution-Api-Version $docker_distribution_api_version always;");
+  }
+
+  @Test
+  void oldDockerClientsAreRefused() {
+    assertThat(DEFAULT)
+        .contains("if ($http_user_agent ~ \"^(docker\\/1\\.(3|4|5(?!\\.[0-9]-dev))|Go ).*$\") {")
+        .containsPattern("(?s)if \\(\\$http_user_agent[^}]*return 404;");
+  }
+
+  @Test
+  void uploadsAreStreamedToTheRegistryNotSpooledToDisk() {
+    assertThat(DEFAULT).contains("proxy_request_buffering off;");
+  }
+
+  @Test
+  void registryApiNeedsBasicAuthWithTheRealmFromTheSpec() {
+    assertThat(DEFAULT).contains("auth_basic \"Registry\";");
+    assertThat(render(spec -> spec.auth.realm = "Team A registry")).contains("auth_basic \"Team A registry\";");
+  }
+
+  @Test
+  void realmCannotBreakOutOfItsQuotes() {
+    // The schema forbids these characters; a CR that bypassed it must still give a valid config.
+    String config = render(spec -> spec.auth.realm = "evil\";\nauth_basic off;\\");
+
+    assertThat(config).contains("auth_basic \"evil;auth_basic off;\";");
+    assertThat(config.lines().map(String::strip)).doesNotContain("auth_basic off;");
+  }
+
+  @Test
+  void htpasswdFileIsReadFromTheMountedSecretDirectory() {
+    assertThat(DEFAULT).contains("auth_basic_user_file /etc/registry-operator/htpasswd/htpasswd;");
+    assertThat(NginxConfig.render(new PrivateRegistrySpec(), new PodPaths("/sandbox")))
+        .contains("auth_basic_user_file /sandbox/etc/registry-operator/htpasswd/htpasswd;");
+  }
+
+  @Test
+  void healthAndLivenessPathsNeedNoCredentials() {
+    // kubelet probes carry no credentials: these locations must be outside the auth_basic block.
+    String healthz = location(DEFAULT, "= /healthz");
+    String livez = location(DEFAULT, "= /livez");
+
+    assertThat(healthz).doesNotContain("auth_basic").contains("proxy_pass http://127.0.0.1:5001/debug/health;");
+    assertThat(livez).doesNotContain("auth_basic").doesNotContain("proxy_pass").contains("return 200");
+    assertThat(location(DEFAULT, "/v2/")).contains("auth_basic \"Registry\";");
+  }
+
+  @Test
+  void everythingOutsideTheRegistryApiIsNotFound() {
+    assertThat(location(DEFAULT, "/")).contains("return 404;").doesNotContain("proxy_pass");
+  }
+
+  @Test
+  void upstreamIsTheRegistryOnLoopback() {
+    assertThat(DEFAULT).contains("server 127.0.0.1:5000;").contains("proxy_pass http://registry;");
+  }
+
+  @Test
+  void listensWithTlsOnTheProxyPortOnlyWithModernProtocols() {
+    assertThat(DEFAULT).containsOnlyOnce("listen ").contains("listen 15000 ssl;");
+    assertThat(DEFAULT).contains("ssl_protocols TLSv1.2 TLSv1.3;").doesNotContain("TLSv1.1").doesNotContain("SSLv3");
+    assertThat(render(spec -> spec.proxy.port = 8443)).contains("listen 8443 ssl;");
+  }
+
+  @Test
+  void certificateAndKeyAreReadFromTheMountedTlsSecret() {
+    assertThat(DEFAULT)
+        .contains("ssl_certificate /etc/registry-operator/tls/tls.crt;")
+        .contains("ssl_certificate_key /etc/registry-operator/tls/tls.key;");
+  }
+
+  @Test
+  void everyWrittenFileGoesToTheScratchDirectoryBecauseTheRootFilesystemIsReadOnly() {
+    String config = NginxConfig.render(new PrivateRegistrySpec(), new PodPaths("/sandbox"));
+
+    assertThat(config).contains("pid /sandbox/tmp/nginx.pid;");
+    for (String directive :
+        new String[] {"client_body_temp_path", "proxy_temp_path", "fastcgi_temp_path", "uwsgi_temp_path", "scgi_temp_path"}) {
+      assertThat(config).as(directive).contains(directive + " /sandbox/tmp/");
+    }
+    // Logs go to the container's streams, never to a file.
+    assertThat(config).contains("error_log stderr").contains("access_log /dev/stdout;");
+  }
+
+  @Test
+  void runsInTheForegroundAsAContainerProcessMust() {
+    assertThat(DEFAULT).contains("daemon off;");
+  }
+
+  @Test
+  void renderingIsDeterministic() {
+    assertThat(render(spec -> spec.proxy.readTimeoutSeconds = 42))
+        .isEqualTo(render(spec -> spec.proxy.readTimeoutSeconds = 42));
+  }
+
+  @Test
+  void nginxAcceptsTheRenderedConfiguration(@TempDir Path root) throws Exception {
+    ExternalTool nginx = NginxSandbox.nginx();
+    PrivateRegistry registry = Fixtures.registry();
+    Path config =
+        NginxSandbox.prepare(
+            root, registry, CertificateAuthority.generate("demo CA", Fixtures.CLOCK), "");
+
+    ExternalTool.Result result = nginx.run(root, NginxSandbox.arguments(root, config, "-t").toArray(String[]::new));
+
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    assertThat(result.output()).contains("syntax is ok").contains("test is successful");
+  }
+
+  @Test
+  void nginxAcceptsAConfigurationWithEveryKnobTurned(@TempDir Path root) throws Exception {
+    ExternalTool nginx = NginxSandbox.nginx();
+    PrivateRegistry registry =
+        Fixtures.registry(
+            spec -> {
+              spec.proxy.port = 8443;
+              spec.proxy.maxBodySize = "2g";
+              spec.proxy.readTimeoutSeconds = 86400;
+              spec.auth.realm = "Team A's registry (prod)";
+            });
+    Path config =
+        NginxSandbox.prepare(
+            root, registry, CertificateAuthority.generate("demo CA", Fixtures.CLOCK), "");
+
+    ExternalTool.Result result = nginx.run(root, NginxSandbox.arguments(root, config, "-t").toArray(String[]::new));
+
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    assertThat(result.output()).contains("syntax is ok");
+  }
+
+  @Test
+  void nginxRefusesAConfigurationWhoseCertificateIsMissing(@TempDir Path root) throws Exception {
+    // The negative control: shows that `nginx -t` really loads the files the config names.
+    ExternalTool nginx = NginxSandbox.nginx();
+    Path config =
+        NginxSandbox.prepare(
+            root, Fixtures.registry(), CertificateAuthority.generate("demo CA", Fixtures.CLOCK), "");
+    java.nio.file.Files.delete(Path.of(new PodPaths(root.toString()).tlsDir(), "tls.crt"));
+
+    ExternalTool.Result result = nginx.run(root, NginxSandbox.arguments(root, config, "-t").toArray(String[]::new));
+
+    assertThat(result.exitCode()).as(result.output()).isNotZero();
+    assertThat(result.output()).contains("tls.crt");
+  }
+
+  private static String render(Consumer<PrivateRegistrySpec> customize) {
+    PrivateRegistrySpec spec = new PrivateRegistrySpec();
+    customize.accept(spec);
+    return NginxConfig.render(spec, PodPaths.IN_POD);
+  }
+
+  /** The body of {@code location <match> { ... }}; locations here contain at most one nested block. */
+  private static String location(String config, String match) {
+    Matcher matcher =
+        Pattern.compile("location " + Pattern.quote(match) + " \\{((?:[^{}]|\\{[^{}]*\\})*)\\}")
+            .matcher(config);
+    assertThat(matcher.find()).as("location " + match).isTrue();
+    return matcher.group(1);
+  }
+}

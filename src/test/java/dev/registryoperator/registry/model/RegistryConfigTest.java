@@ -1,0 +1,82 @@
+package dev.registryoperator.registry.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.junit.jupiter.api.Test;
+
+class RegistryConfigTest {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private static JsonNode config() throws Exception {
+    return YAML.readTree(RegistryConfig.render(PodPaths.IN_POD));
+  }
+
+  @Test
+  void isValidYamlInTheRegistrysConfigVersion() throws Exception {
+    assertThat(config().path("version").asText()).isEqualTo("0.1");
+  }
+
+  @Test
+  void registryListensOnLoopbackOnlySoEveryClientGoesThroughTheProxy() throws Exception {
+    assertThat(config().path("http").path("addr").asText()).isEqualTo("127.0.0.1:5000");
+  }
+
+  @Test
+  void debugListenerWithMetricsIsOnLoopbackToo() throws Exception {
+    JsonNode debug = config().path("http").path("debug");
+
+    // The debug port serves /metrics and /debug: it must never be reachable from outside the pod.
+    assertThat(debug.path("addr").asText()).isEqualTo("127.0.0.1:5001");
+    assertThat(debug.path("prometheus").path("enabled").asBoolean()).isTrue();
+  }
+
+  @Test
+  void portsAreTheOnesTheProxyForwardsTo() throws Exception {
+    String nginx = NginxConfig.render(new dev.registryoperator.api.v1alpha1.PrivateRegistrySpec(), PodPaths.IN_POD);
+
+    assertThat(nginx).contains("server " + config().path("http").path("addr").asText() + ";");
+    assertThat(nginx).contains("http://" + config().path("http").path("debug").path("addr").asText() + "/debug/health");
+  }
+
+  @Test
+  void blobsAreStoredOnTheDataVolume() throws Exception {
+    assertThat(config().path("storage").path("filesystem").path("rootdirectory").asText())
+        .isEqualTo("/var/lib/registry");
+    assertThat(YAML.readTree(RegistryConfig.render(new PodPaths("/sandbox")))
+            .path("storage").path("filesystem").path("rootdirectory").asText())
+        .isEqualTo("/sandbox/var/lib/registry");
+  }
+
+  @Test
+  void hasNoAuthSectionBecauseTheProxyAuthenticates() throws Exception {
+    // A registry auth section behind the proxy would demand a second login (or a token service).
+    assertThat(config().has("auth")).isFalse();
+  }
+
+  @Test
+  void holdsNoHttpSecretBecauseTheFileLivesInAConfigMap() throws Exception {
+    assertThat(config().path("http").has("secret")).isFalse();
+    assertThat(RegistryConfig.render(PodPaths.IN_POD)).doesNotContain("secret");
+    assertThat(RegistryConfig.HTTP_SECRET_ENV).isEqualTo("REGISTRY_HTTP_SECRET");
+  }
+
+  @Test
+  void deletingImagesIsPossible() throws Exception {
+    assertThat(config().path("storage").path("delete").path("enabled").asBoolean()).isTrue();
+  }
+
+  @Test
+  void storageHealthIsCheckedSoReadinessReflectsABrokenVolume() throws Exception {
+    assertThat(config().path("health").path("storagedriver").path("enabled").asBoolean()).isTrue();
+  }
+
+  @Test
+  void isNotInMaintenanceReadOnlyMode() throws Exception {
+    assertThat(config().path("storage").path("maintenance").path("readonly").path("enabled").asBoolean())
+        .isFalse();
+  }
+}

@@ -1,0 +1,54 @@
+package dev.registryoperator.testing;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.function.Consumer;
+
+/**
+ * Custom resources as the API server would hand them to the operator. The spec is left to the Java
+ * field initializers, which carry the same defaults as the CRD schema.
+ */
+public final class Fixtures {
+
+  public static final String NAME = "demo";
+  public static final String NAMESPACE = "team-a";
+  public static final String UID = "6f1c1a7e-3d0b-4e51-9a52-0c6b2f6f4d10";
+
+  /** A fixed "now" so that certificate validity and renewal are reproducible. */
+  public static final Instant NOW = Instant.parse("2025-03-01T12:00:00Z");
+
+  public static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+
+  private Fixtures() {}
+
+  /** The registry "demo" in "team-a" with the default spec. */
+  public static PrivateRegistry registry() {
+    return registry(spec -> {});
+  }
+
+  /** The registry "demo" in "team-a", with the default spec changed by {@code customize}. */
+  public static PrivateRegistry registry(Consumer<PrivateRegistrySpec> customize) {
+    PrivateRegistry registry = new PrivateRegistry();
+    registry.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(NAME)
+            .withNamespace(NAMESPACE)
+            .withUid(UID)
+            .withGeneration(1L)
+            .withResourceVersion("1")
+            .build());
+    PrivateRegistrySpec spec = new PrivateRegistrySpec();
+    customize.accept(spec);
+    registry.setSpec(spec);
+    return registry;
+  }
+
+  /** A clock standing {@code days} after {@link #NOW}. */
+  public static Clock daysLater(long days) {
+    return Clock.fixed(NOW.plusSeconds(days * 86_400), ZoneOffset.UTC);
+  }
+}
