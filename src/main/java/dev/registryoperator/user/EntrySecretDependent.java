@@ -24,7 +24,7 @@ public class EntrySecretDependent extends CRUDKubernetesDependentResource<Secret
   protected Secret desired(RegistryUser user, Context<RegistryUser> context) {
     UserInputs inputs = UserInputs.of(context);
     String hash =
-        UserSecondaries.named(context, Secret.class, UserNames.of(user).entrySecret())
+        getSecondaryResource(user, context)
             .flatMap(EntrySecret::read)
             .filter(stored -> stored.source().equals(inputs.passwordSource()))
             .map(EntrySecret.Stored::hash)
