@@ -7,6 +7,7 @@ import dev.registryoperator.user.model.PasswordHasher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
 import java.util.Set;
 
@@ -25,15 +26,29 @@ public final class RegistryOperator {
       Set<String> namespaces,
       String leaseNamespace,
       Clock clock,
-      PasswordHasher hasher) {
+      PasswordHasher hasher,
+      Metrics metrics) {
 
     public static Settings production(Set<String> namespaces, String leaseNamespace) {
-      return new Settings(true, namespaces, leaseNamespace, Clock.systemUTC(), new PasswordHasher());
+      return new Settings(
+          true, namespaces, leaseNamespace, Clock.systemUTC(), new PasswordHasher(), Metrics.NOOP);
     }
 
     /** The fabric8 mock server cannot do server-side apply; nothing else differs. */
     public static Settings onMockServer() {
-      return new Settings(false, Set.of(), null, Clock.systemUTC(), new PasswordHasher());
+      return production(Set.of(), null).withServerSideApply(false);
+    }
+
+    public Settings withServerSideApply(boolean enabled) {
+      return new Settings(enabled, namespaces, leaseNamespace, clock, hasher, metrics);
+    }
+
+    public Settings withHasher(PasswordHasher counting) {
+      return new Settings(serverSideApply, namespaces, leaseNamespace, clock, counting, metrics);
+    }
+
+    public Settings withMetrics(Metrics observing) {
+      return new Settings(serverSideApply, namespaces, leaseNamespace, clock, hasher, observing);
     }
   }
 
@@ -48,6 +63,7 @@ public final class RegistryOperator {
               overrider
                   .withKubernetesClient(client)
                   .withCloseClientOnStop(false)
+                  .withMetrics(settings.metrics())
                   .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
                   .withSSABasedCreateUpdateMatchForDependentResources(settings.serverSideApply());
               if (settings.leaseNamespace() != null) {

@@ -149,6 +149,11 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     var users =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(RegistryUser.class, PrivateRegistry.class)
+                // A user's status changes do not change the file, except the registry it names.
+                .withOnUpdateFilter(
+                    (updated, previous) ->
+                        !Objects.equals(updated.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
+                            || !Roster.registriesOf(updated).equals(Roster.registriesOf(previous)))
                 .withSecondaryToPrimaryMapper(
                     (RegistryUser user) ->
                         Roster.registriesOf(user).stream()

@@ -24,11 +24,10 @@ public class EntrySecretDependent extends CRUDKubernetesDependentResource<Secret
   protected Secret desired(RegistryUser user, Context<RegistryUser> context) {
     UserInputs inputs = UserInputs.of(context);
     String hash =
-        getSecondaryResource(user, context)
-            .flatMap(EntrySecret::read)
-            .filter(stored -> stored.source().equals(inputs.passwordSource()))
-            .map(EntrySecret.Stored::hash)
-            .orElseGet(() -> inputs.hasher().hash(inputs.password(), inputs.bcryptCost()));
+        EntrySecret.reuseOrHash(
+            getSecondaryResource(user, context).orElse(null),
+            inputs.passwordSource(),
+            () -> inputs.hasher().hash(inputs.password(), inputs.bcryptCost()));
     return EntrySecret.render(user, inputs.username(), hash, inputs.passwordSource());
   }
 

@@ -41,6 +41,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -81,7 +82,9 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
 
   static final String BY_REGISTRY = "by-registry";
   static final String BY_PASSWORD_SECRET = "by-password-secret";
+  static final String BY_USERNAME = "by-username";
 
+  private static final Duration PENDING_RECHECK = Duration.ofSeconds(5);
   private static final Logger log = LoggerFactory.getLogger(RegistryUserReconciler.class);
 
   private final Clock clock;
@@ -109,6 +112,8 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
             Map.of(
                 BY_REGISTRY,
                 user -> Roster.registriesOf(user).stream().map(r -> key(user, r)).toList(),
+                BY_USERNAME,
+                RegistryUserReconciler::usernameKeys,
                 BY_PASSWORD_SECRET,
                 user ->
                     user.getSpec().passwordSecretRef == null
@@ -131,7 +136,7 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
                               ref ->
                                   ids.add(new ResourceID(ref.getName(), secret.getMetadata().getNamespace())));
                       if (Components.AUTH.equals(secret.getMetadata().getLabels().get(Labels.COMPONENT))) {
-                        ids.addAll(usersOfRegistry(users, secret));
+                        ids.addAll(usersWhoseListingChanged(users, secret));
                       }
                       return ids;
                     })
@@ -163,9 +168,12 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
                 .build(),
             context);
 
+    // Only spec changes of a registry concern its users (hosts, cost); its status changes with
+    // every user and would otherwise wake all of them each time.
     registries =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(PrivateRegistry.class, RegistryUser.class)
+                .withOnUpdateFilter(RegistryUserReconciler::specChanged)
                 .withSecondaryToPrimaryMapper(
                     registry ->
                         users
@@ -187,16 +195,17 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
                 .build(),
             context);
 
-    // Users of the same registry decide together who holds a username: any change to one of them
-    // (created, deleted, renamed) re-evaluates the others.
+    // Users claiming the same username in a registry decide together who holds it: any change to
+    // one of them (created, deleted, renamed) re-evaluates the others - and only those.
     var siblings =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(RegistryUser.class, RegistryUser.class)
                 .withName("user-siblings")
+                .withOnUpdateFilter(RegistryUserReconciler::specChanged)
                 .withSecondaryToPrimaryMapper(
                     (RegistryUser user) ->
-                        Roster.registriesOf(user).stream()
-                            .flatMap(r -> users.byIndex(BY_REGISTRY, key(user, r)).stream())
+                        usernameKeys(user).stream()
+                            .flatMap(key -> users.byIndex(BY_USERNAME, key).stream())
                             .map(ResourceID::fromResource)
                             .collect(Collectors.toSet()))
                 .build(),
@@ -254,7 +263,12 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
               user.getMetadata().getGeneration(),
               clock.instant());
     }
-    return UserStatus.patchIfChanged(user, status);
+    UpdateControl<RegistryUser> control = UserStatus.patchIfChanged(user, status);
+    // Pending is short-lived: the registry lists the user within a reconcile. Its htpasswd event
+    // may have been judged against this user's previous status, so look again shortly.
+    return verdict.problem == null && !Conditions.isTrue(status.conditions, Conditions.READY)
+        ? control.rescheduleAfter(PENDING_RECHECK)
+        : control;
   }
 
   @Override
@@ -432,6 +446,50 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
     if (!alreadyReported) {
       events.warning(user, problem.reason(), problem.message());
     }
+  }
+
+  /**
+   * registry/username pairs the user claims or claimed until now (status keeps the last ones), so
+   * that a rename also reaches the users waiting for the old name.
+   */
+  private static List<String> usernameKeys(RegistryUser user) {
+    Set<String> usernames = new HashSet<>();
+    usernames.add(Usernames.effective(user));
+    if (user.getStatus() != null && user.getStatus().username != null) {
+      usernames.add(user.getStatus().username);
+    }
+    return Roster.registriesOf(user).stream()
+        .flatMap(registry -> usernames.stream().map(name -> key(user, registry + "/" + name)))
+        .toList();
+  }
+
+  private static <R extends HasMetadata> boolean specChanged(R updated, R previous) {
+    return !Objects.equals(updated.getMetadata().getGeneration(), previous.getMetadata().getGeneration());
+  }
+
+  /**
+   * The users of a registry whose Ready condition disagrees with the registry's new htpasswd file:
+   * listed but not ready, or ready but no longer listed. Waking only those keeps a change of one
+   * user from re-reconciling all the others.
+   */
+  private static Set<ResourceID> usersWhoseListingChanged(
+      IndexedResourceCache<RegistryUser> users, Secret htpasswdSecret) {
+    String registry = htpasswdSecret.getMetadata().getLabels().get(Labels.REGISTRY);
+    if (registry == null) {
+      return Set.of();
+    }
+    Map<String, String> listed =
+        Htpasswd.parse(SecretData.decode(htpasswdSecret, RegistryNames.HTPASSWD_KEY).orElse(""));
+    return users.byIndex(BY_REGISTRY, key(htpasswdSecret, registry)).stream()
+        .filter(
+            user -> {
+              boolean ready =
+                  user.getStatus() != null
+                      && Conditions.isTrue(user.getStatus().conditions, Conditions.READY);
+              return ready != listed.containsKey(Usernames.effective(user));
+            })
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
   }
 
   private static String key(HasMetadata object, String name) {

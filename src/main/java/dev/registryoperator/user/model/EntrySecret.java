@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * A user's htpasswd entry: the bcrypt hash plus a note of which password it was made from (the
@@ -57,6 +58,17 @@ public final class EntrySecret {
       return Optional.empty();
     }
     return Optional.of(new Stored(username.get(), hash.get(), source));
+  }
+
+  /**
+   * The hash for the user's entry: the stored one while it was made from the same password source,
+   * otherwise a new one (the only place user handling runs bcrypt).
+   */
+  public static String reuseOrHash(Secret existing, String passwordSource, Supplier<String> hashing) {
+    return read(existing)
+        .filter(stored -> stored.source().equals(passwordSource))
+        .map(Stored::hash)
+        .orElseGet(hashing);
   }
 
   /**

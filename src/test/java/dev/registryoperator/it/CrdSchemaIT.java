@@ -1,0 +1,220 @@
+package dev.registryoperator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The CRDs in crds/ as a real API server enforces them: defaults and validation are the
+ * schema's job (the operator never writes spec), so they are tested where the schema is applied.
+ * Objects are sent as YAML, which can carry values the Java model cannot express.
+ */
+class CrdSchemaIT {
+
+  @RegisterExtension static final RealApiServer API = new RealApiServer();
+
+  private static final AtomicInteger NAMES = new AtomicInteger();
+  private static TestNamespace namespace;
+
+  @BeforeAll
+  static void createNamespace() {
+    namespace = TestNamespace.create(API, "schema");
+  }
+
+  @Test
+  void bothCrdsAreInstalledAndEstablished() {
+    assertThat(API.crdNames())
+        .contains(
+            "privateregistries.registryoperator.dev", "registryusers.registryoperator.dev");
+    for (String name : API.crdNames()) {
+      CustomResourceDefinition crd =
+          API.client().apiextensions().v1().customResourceDefinitions().withName(name).get();
+      assertThat(RealApiServer.established(crd)).as(name + " Established").isTrue();
+      assertThat(crd.getSpec().getVersions())
+          .singleElement()
+          .satisfies(version -> assertThat(version.getSubresources().getStatus()).isNotNull());
+    }
+  }
+
+  @Test
+  void aRegistryWithOnlyRequiredFieldsGetsTheSchemaDefaults() {
+    GenericKubernetesResource created = createRegistry("spec: {}");
+
+    assertThat((Object) created.get("spec", "image")).isEqualTo("registry:2.8.3");
+    assertThat((Object) created.get("spec", "storage", "size")).isEqualTo("10Gi");
+    assertThat((Object) created.get("spec", "storage", "deleteClaim")).isEqualTo(false);
+    assertThat((Object) created.get("spec", "storage", "accessModes")).isEqualTo(List.of("ReadWriteOnce"));
+    assertThat((Object) created.get("spec", "proxy", "port")).isEqualTo(15000);
+    assertThat((Object) created.get("spec", "proxy", "readTimeoutSeconds")).isEqualTo(600);
+    assertThat((Object) created.get("spec", "proxy", "maxBodySize")).isEqualTo("0");
+    assertThat((Object) created.get("spec", "auth", "mode")).isEqualTo("Basic");
+    assertThat((Object) created.get("spec", "auth", "bcryptCost")).isEqualTo(10);
+    assertThat((Object) created.get("spec", "auth", "realm")).isEqualTo("Registry");
+    assertThat((Object) created.get("spec", "service", "type")).isEqualTo("ClusterIP");
+    assertThat((Object) created.get("spec", "tls", "validityDays")).isEqualTo(365);
+    assertThat((Object) created.get("spec", "tls", "renewBeforeDays")).isEqualTo(30);
+    assertThat((Object) created.get("spec", "ingress")).as("no Ingress unless asked for").isNull();
+  }
+
+  /** The Java initializers promise the schema's defaults; a drift would render differently in tests. */
+  @Test
+  void schemaDefaultsEqualTheJavaModelDefaults() {
+    GenericKubernetesResource created = createRegistry("spec: {}");
+    KubernetesSerialization json = API.client().getKubernetesSerialization();
+
+    Map<?, ?> defaultedByServer = json.convertValue(created.get("spec"), Map.class);
+    Map<?, ?> defaultedInJava = json.convertValue(new PrivateRegistrySpec(), Map.class);
+
+    assertThat(defaultedByServer).isEqualTo(defaultedInJava);
+    assertThat(json.convertValue(created, PrivateRegistry.class).getSpec().storage.size).isEqualTo("10Gi");
+  }
+
+  @Test
+  void partialObjectsAreCompletedNotReplaced() {
+    GenericKubernetesResource created =
+        createRegistry(
+            """
+            spec:
+              proxy:
+                port: 16000
+              storage:
+                deleteClaim: true
+            """);
+
+    assertThat((Object) created.get("spec", "proxy", "port")).isEqualTo(16000);
+    assertThat((Object) created.get("spec", "proxy", "readTimeoutSeconds")).isEqualTo(600);
+    assertThat((Object) created.get("spec", "storage", "deleteClaim")).isEqualTo(true);
+    assertThat((Object) created.get("spec", "storage", "size")).isEqualTo("10Gi");
+  }
+
+  @Test
+  void aRegistryUserGetsItsDefaults() {
+    GenericKubernetesResource created =
+        namespace.create(
+            """
+            apiVersion: registryoperator.dev/v1alpha1
+            kind: RegistryUser
+            metadata:
+              name: %s
+            spec:
+              registryRef: demo
+              passwordSecretRef:
+                name: alice-password
+            """
+                .formatted(uniqueName("user")));
+
+    assertThat((Object) created.get("spec", "pullSecret")).isEqualTo(true);
+    assertThat((Object) created.get("spec", "passwordSecretRef", "key")).isEqualTo("password");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"alice", "ci-bot@example.com", "Bob.Builder_2", "ünïcødé", "a#b"})
+  void acceptableUsernamesAreAccepted(String username) {
+    GenericKubernetesResource created = createUser(Map.of("registryRef", "demo", "username", username));
+
+    assertThat((Object) created.get("spec", "username")).isEqualTo(username);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"bad:name", "has space", "#comment", "tab\tname", "new\nline", "bell\u0007", ""})
+  void usernamesHtpasswdCannotCarryAreRejected(String username) {
+    assertRejected(
+        () -> createUser(Map.of("registryRef", "demo", "username", username)), "spec.username");
+  }
+
+  @Test
+  void aUserWithoutRegistryRefIsRejected() {
+    assertRejected(() -> createUser(Map.of("username", "alice")), "spec.registryRef");
+  }
+
+  @Test
+  void anUnknownAuthModeIsRejected() {
+    assertRejected(() -> createRegistry("spec: {auth: {mode: Token}}"), "spec.auth.mode");
+  }
+
+  @Test
+  void anUnknownServiceTypeIsRejected() {
+    assertRejected(() -> createRegistry("spec: {service: {type: ExternalName}}"), "spec.service.type");
+  }
+
+  @Test
+  void negativeOrTooSmallPortsAreRejected() {
+    assertRejected(() -> createRegistry("spec: {proxy: {port: -1}}"), "spec.proxy.port");
+    assertRejected(() -> createRegistry("spec: {proxy: {port: 80}}"), "spec.proxy.port");
+    assertRejected(
+        () -> createRegistry("spec: {service: {type: NodePort, nodePort: -30500}}"),
+        "spec.service.nodePort");
+  }
+
+  @Test
+  void negativeOrMalformedSizesAreRejected() {
+    assertRejected(() -> createRegistry("spec: {storage: {size: \"-5Gi\"}}"), "spec.storage.size");
+    assertRejected(() -> createRegistry("spec: {storage: {size: \"10G\"}}"), "spec.storage.size");
+    assertRejected(() -> createRegistry("spec: {storage: {size: \"0Gi\"}}"), "spec.storage.size");
+    assertRejected(() -> createRegistry("spec: {proxy: {maxBodySize: \"-1\"}}"), "spec.proxy.maxBodySize");
+  }
+
+  @Test
+  void anIngressWithoutHostIsRejected() {
+    assertRejected(() -> createRegistry("spec: {ingress: {className: nginx}}"), "spec.ingress.host");
+  }
+
+  private static GenericKubernetesResource createRegistry(String specYaml) {
+    return namespace.create(
+        """
+        apiVersion: registryoperator.dev/v1alpha1
+        kind: PrivateRegistry
+        metadata:
+          name: %s
+        """
+                .formatted(uniqueName("registry"))
+            + specYaml);
+  }
+
+  private static GenericKubernetesResource createUser(Map<String, Object> spec) {
+    GenericKubernetesResource user =
+        namespace.parse(
+            """
+            apiVersion: registryoperator.dev/v1alpha1
+            kind: RegistryUser
+            metadata:
+              name: %s
+            """
+                .formatted(uniqueName("user")));
+    user.setAdditionalProperty("spec", spec);
+    return namespace.kube().resource(user).create();
+  }
+
+  /** 422 Unprocessable Entity naming the offending field: the schema, not some other check, refused it. */
+  private static void assertRejected(ThrowingCallable create, String field) {
+    assertThatThrownBy(create)
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).as("HTTP status of " + e.getMessage()).isEqualTo(422);
+              assertThat(e.getStatus().getDetails().getCauses())
+                  .as("causes of " + e.getMessage())
+                  .anySatisfy(cause -> assertThat(cause.getField()).isEqualTo(field));
+            });
+  }
+
+  private static String uniqueName(String prefix) {
+    return prefix + "-" + NAMES.incrementAndGet();
+  }
+}

@@ -1,0 +1,68 @@
+package dev.registryoperator.it;
+
+import dev.registryoperator.RegistryOperator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.util.Set;
+
+/**
+ * The operator as production assembles it (server-side apply on, all namespaces, no leader
+ * election), on a client of its own whose requests are logged. Stopping keeps the client, so a
+ * restarted operator continues the same log.
+ */
+final class OperatorUnderTest implements AutoCloseable {
+
+  private final KubernetesClient client;
+  private final ApiRequestLog requests;
+  private Operator operator;
+
+  private OperatorUnderTest(KubernetesClient client, ApiRequestLog requests) {
+    this.client = client;
+    this.requests = requests;
+  }
+
+  /** Starts the operator; returns once its informers have synced. */
+  static OperatorUnderTest start(RealApiServer api) {
+    ApiRequestLog requests = new ApiRequestLog();
+    KubernetesClient client =
+        api.newClient(http -> http.addOrReplaceInterceptor("it-request-log", requests));
+    OperatorUnderTest started = new OperatorUnderTest(client, requests);
+    started.startOperator();
+    return started;
+  }
+
+  ApiRequestLog requests() {
+    return requests;
+  }
+
+  boolean isRunning() {
+    return operator != null;
+  }
+
+  void stop() {
+    if (operator != null) {
+      operator.stop();
+      operator = null;
+    }
+  }
+
+  /** A new Operator instance, as after a pod restart: empty caches, fresh informers. */
+  void startAgain() {
+    if (operator != null) {
+      throw new IllegalStateException("the operator is running");
+    }
+    startOperator();
+  }
+
+  private void startOperator() {
+    Operator created =
+        RegistryOperator.create(client, RegistryOperator.Settings.production(Set.of(), null));
+    created.start();
+    operator = created;
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}

@@ -1,0 +1,642 @@
+package dev.registryoperator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.it.TestNamespace.Child;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Labels;
+import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.registry.model.TlsMaterial;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceQuota;
+import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
+import io.fabric8.kubernetes.api.model.ResourceQuotaStatusBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * The operator exactly as production assembles it (server-side apply on) against a real
+ * kube-apiserver 1.20.2: what the mock server cannot show - SSA, managedFields, schema defaults,
+ * 409s, admission refusals - is tested here.
+ *
+ * <p>One API server and one operator serve the whole class; each test works in a namespace of its
+ * own and judges the operator by the requests its client sent into that namespace ({@link
+ * ApiRequestLog}), not by sleeping and hoping. Tests of RegistryUsers against a registry fit the
+ * same pattern: create the registry with {@link #createRegistry}, {@link #settle} it, then create
+ * users in {@link #namespace}.
+ */
+class PrivateRegistryIT {
+
+  @RegisterExtension static final RealApiServer API = new RealApiServer();
+
+  static final String API_VERSION = PrivateRegistry.GROUP + "/" + PrivateRegistry.VERSION;
+  static final String GITOPS = "gitops";
+
+  /** How long the operator must not write before a registry counts as settled. */
+  static final Duration SETTLED = Duration.ofSeconds(2);
+
+  private static OperatorUnderTest operator;
+
+  TestNamespace namespace;
+
+  /** On failure, what the operator wrote into the test's namespace: often the quickest explanation. */
+  @RegisterExtension
+  final TestWatcher operatorWritesOnFailure =
+      new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+          if (namespace == null || operator == null) {
+            return;
+          }
+          System.out.printf(
+              "[it] %s failed; the operator's writes into %s:%n",
+              context.getDisplayName(), namespace.name());
+          operator
+              .requests()
+              .since(0, request -> request.isWrite() && request.inNamespace(namespace.name()))
+              .forEach(request -> System.out.println("[it]   " + request));
+        }
+      };
+
+  @BeforeAll
+  static void startOperator() {
+    operator = OperatorUnderTest.start(API);
+  }
+
+  @AfterAll
+  static void stopOperator() {
+    if (operator != null) {
+      operator.close();
+    }
+  }
+
+  @BeforeEach
+  void newNamespace() {
+    namespace = TestNamespace.create(API, "registry");
+    if (!operator.isRunning()) {
+      // a failed restart test must not take the other tests down with it
+      operator.startAgain();
+    }
+  }
+
+  @Test
+  void everyChildIsAppliedWithAControllerReferenceAndReadyFollowsTheDeployment() {
+    GenericKubernetesResource created =
+        createRegistry("demo", "spec: {ingress: {host: registry.example.test}}");
+    RegistryNames names = RegistryNames.of("demo");
+
+    for (Child child : children(names, true)) {
+      HasMetadata object = namespace.awaitPresent(child.type(), child.name());
+      assertControlledBy(object, created);
+    }
+    PersistentVolumeClaim claim = namespace.awaitPresent(PersistentVolumeClaim.class, names.claim());
+    assertThat(claim.getMetadata().getOwnerReferences())
+        .as("the claim outlives its registry unless deleteClaim is set")
+        .isEmpty();
+    assertThat(claim.getSpec().getResources().getRequests().get("storage"))
+        .isEqualTo(new Quantity("10Gi"));
+    Service service = namespace.get(Service.class, names.service());
+    assertThat(service.getSpec().getType()).isEqualTo("ClusterIP");
+    assertThat(service.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            port -> {
+              assertThat(port.getPort()).isEqualTo(15000);
+              assertThat(port.getProtocol()).isEqualTo("TCP");
+            });
+
+    PrivateRegistry waiting = namespace.awaitReady("demo", "DeploymentUnavailable");
+    assertThat(TestNamespace.ready(waiting).orElseThrow().getStatus()).isEqualTo("False");
+    assertThat(waiting.getStatus().url)
+        .isEqualTo("https://demo." + namespace.name() + ".svc:15000");
+    assertThat(waiting.getStatus().externalUrl).isEqualTo("https://registry.example.test");
+    assertThat(waiting.getStatus().caBundleConfigMap).isEqualTo(names.caBundleConfigMap());
+    assertThat(waiting.getStatus().certificateExpiry).isNotBlank();
+    assertThat(waiting.getStatus().users).isZero();
+
+    namespace.setDeploymentAvailable(names.deployment(), true);
+
+    PrivateRegistry ready = namespace.awaitReady("demo", "Available");
+    assertThat(TestNamespace.ready(ready).orElseThrow())
+        .satisfies(
+            condition -> {
+              assertThat(condition.getStatus()).isEqualTo("True");
+              assertThat(condition.getObservedGeneration())
+                  .isEqualTo(ready.getMetadata().getGeneration());
+              assertThat(condition.getMessage()).contains(ready.getStatus().url);
+            });
+  }
+
+  @Test
+  void theClaimIsOwnedByTheRegistryOnlyWithDeleteClaim() {
+    createRegistry("keep", "spec: {}");
+    GenericKubernetesResource owning = createRegistry("owned", "spec: {storage: {deleteClaim: true}}");
+
+    PersistentVolumeClaim kept =
+        namespace.awaitPresent(PersistentVolumeClaim.class, RegistryNames.of("keep").claim());
+    PersistentVolumeClaim owned =
+        namespace.awaitPresent(PersistentVolumeClaim.class, RegistryNames.of("owned").claim());
+
+    assertThat(kept.getMetadata().getOwnerReferences()).isEmpty();
+    assertControlledBy(owned, owning);
+    assertThat(kept.getMetadata().getLabels()).containsEntry(Labels.REGISTRY, "keep");
+  }
+
+  /** 1.20 has no garbage collector: whatever comes back here was created by the operator. */
+  @Test
+  void everyDeletedChildComesBack() {
+    createRegistry("demo", "spec: {ingress: {host: registry.example.test}}");
+    RegistryNames names = RegistryNames.of("demo");
+    settle("demo", "DeploymentUnavailable");
+
+    // The CA last: a new CA means a new serving certificate, checked below.
+    List<Child> children = new ArrayList<>(children(names, true));
+    Child ca = new Child(Secret.class, names.caSecret());
+    children.remove(ca);
+    children.add(ca);
+    for (Child child : children) {
+      HasMetadata back = namespace.deleteAndAwaitReturn(child.type(), child.name());
+      assertThat(back.getMetadata().getOwnerReferences()).as(child + " owner").hasSize(1);
+    }
+
+    String caPem = decoded(namespace.get(Secret.class, names.caSecret()), TlsMaterial.CERT_KEY);
+    namespace.awaitRegistry(
+        "demo",
+        "serving certificate and CA bundle from the new CA",
+        registry ->
+            caPem.equals(decoded(namespace.get(Secret.class, names.tlsSecret()), TlsMaterial.CA_KEY))
+                && caPem.equals(
+                    namespace
+                        .get(ConfigMap.class, names.caBundleConfigMap())
+                        .getData()
+                        .get(RegistryNames.CA_BUNDLE_KEY)));
+    settle("demo", "DeploymentUnavailable");
+  }
+
+  @Test
+  void aRestartedOperatorKeepsTheSecretsAndRewritesNothing() {
+    createRegistry("demo", "spec: {ingress: {host: registry.example.test}}");
+    RegistryNames names = RegistryNames.of("demo");
+    settle("demo", "DeploymentUnavailable");
+    Map<String, String> ca = namespace.get(Secret.class, names.caSecret()).getData();
+    Map<String, String> serving = namespace.get(Secret.class, names.tlsSecret()).getData();
+    Map<String, String> http = namespace.get(Secret.class, names.httpSecret()).getData();
+
+    operator.stop();
+    // Becomes visible in status only through a reconcile by the new operator.
+    namespace.setDeploymentAvailable(names.deployment(), true);
+    Map<String, String> versionsBefore = namespace.resourceVersions(childrenAndClaim(names, true));
+    int mark = operator.requests().mark();
+    operator.startAgain();
+
+    namespace.awaitReady("demo", "Available");
+    awaitOperatorQuiet();
+
+    assertThat(namespace.get(Secret.class, names.caSecret()).getData()).isEqualTo(ca);
+    assertThat(namespace.get(Secret.class, names.tlsSecret()).getData()).isEqualTo(serving);
+    assertThat(namespace.get(Secret.class, names.httpSecret()).getData()).isEqualTo(http);
+    assertThat(namespace.resourceVersions(childrenAndClaim(names, true))).isEqualTo(versionsBefore);
+    assertThat(operator.requests().writesSince(mark, namespace.name()))
+        .as("writes of the restarted operator")
+        .containsExactly(statusPatch("demo"));
+  }
+
+  @Test
+  void aGitOpsToolAndTheOperatorDoNotFight() throws InterruptedException {
+    String manifest =
+        registryManifest(
+            "demo",
+            """
+            spec:
+              proxy:
+                readTimeoutSeconds: 900
+              ingress:
+                host: registry.example.test
+            """);
+    GenericKubernetesResource applied = namespace.apply(GITOPS, manifest);
+    RegistryNames names = RegistryNames.of("demo");
+    settle("demo", "DeploymentUnavailable");
+    namespace.setDeploymentAvailable(names.deployment(), true);
+    settle("demo", "Available");
+    assertOperatorOwnsOnlyStatus(namespace.registry("demo"));
+
+    // About ten seconds of a GitOps sync loop re-applying its manifest, each round with a
+    // reconcile of the registry.
+    assertReconcilesWriteNothing(applied, true, 5, () -> namespace.apply(GITOPS, manifest));
+
+    PrivateRegistry registry = namespace.registry("demo");
+    assertOperatorOwnsOnlyStatus(registry);
+    assertThat(registry.getSpec().proxy.readTimeoutSeconds).isEqualTo(900);
+    assertThat(registry.getSpec().ingress.host).isEqualTo("registry.example.test");
+    assertThat(
+            namespace.get(ConfigMap.class, names.configMap()).getData().get(RegistryNames.NGINX_CONFIG_KEY))
+        .contains("proxy_read_timeout 900s;");
+  }
+
+  /**
+   * Every optional field set, with the values people write: non-canonical quantities, a node
+   * port, an Ingress with class, TLS and annotations. Nothing the API server normalises may look
+   * like drift to the operator (1.20 stores 1024Mi as 1Gi, drops empty objects from managedFields).
+   */
+  @Test
+  void aRegistryWithEveryOptionalFieldSettlesAndStaysSettled() throws InterruptedException {
+    GenericKubernetesResource created =
+        createRegistry(
+            "full",
+            """
+            spec:
+              image: registry:2.8.3
+              storage:
+                size: 20480Mi
+                accessModes: [ReadWriteMany]
+                storageClassName: fast
+              tls:
+                dnsNames: [registry.internal.test, "*.registry.internal.test"]
+                validityDays: 90
+                renewBeforeDays: 10
+              auth:
+                realm: Team A
+                bcryptCost: 5
+              proxy:
+                port: 16000
+                readTimeoutSeconds: 1200
+                maxBodySize: 2g
+              service:
+                type: NodePort
+                nodePort: 30500
+              ingress:
+                host: registry.example.test
+                className: nginx
+                tlsSecretName: registry-ingress-tls
+                annotations:
+                  nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"
+                  example.test/owner: team-a
+              resources:
+                registry:
+                  requests: {cpu: 1000m, memory: 1024Mi}
+                  limits: {memory: 2048Mi}
+                proxy:
+                  requests: {cpu: "0.1", memory: 64Mi}
+                  limits: {cpu: 1, memory: 131072Ki}
+            """);
+    RegistryNames names = RegistryNames.of("full");
+    settle("full", "DeploymentUnavailable");
+
+    assertThat(namespace.get(PersistentVolumeClaim.class, names.claim()).getSpec().getResources().getRequests())
+        .containsEntry("storage", new Quantity("20Gi"));
+    assertThat(namespace.get(Service.class, names.service()).getSpec().getPorts())
+        .singleElement()
+        .satisfies(port -> assertThat(port.getNodePort()).isEqualTo(30500));
+    assertThat(namespace.get(Ingress.class, names.ingress()).getMetadata().getAnnotations())
+        .containsEntry("nginx.ingress.kubernetes.io/proxy-read-timeout", "3600")
+        .containsEntry("example.test/owner", "team-a");
+
+    assertReconcilesWriteNothing(created, true, 3, () -> {});
+  }
+
+  /**
+   * Secrets and ConfigMaps are updated with a plain PUT carrying the cached resourceVersion. A
+   * child changed again and again by someone else makes those PUTs stale: 409 Conflict.
+   */
+  @Test
+  void staleResourceVersionConflictsEndInConvergence() {
+    createRegistry("demo", "spec: {}");
+    RegistryNames names = RegistryNames.of("demo");
+    settle("demo", "DeploymentUnavailable");
+    String rendered =
+        namespace.get(ConfigMap.class, names.configMap()).getData().get(RegistryNames.REGISTRY_CONFIG_KEY);
+    int mark = operator.requests().mark();
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    int edits = 0;
+    while (conflictsSince(mark, names.configMap()) == 0 && System.nanoTime() < deadline) {
+      // A merge patch carries no resourceVersion: the editor always wins, the operator's PUT may not.
+      namespace
+          .kube()
+          .configMaps()
+          .inNamespace(namespace.name())
+          .withName(names.configMap())
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"data\":{\"" + RegistryNames.REGISTRY_CONFIG_KEY + "\":\"# edited " + ++edits + "\\n\"}}");
+    }
+    assertThat(conflictsSince(mark, names.configMap()))
+        .as("409s answered to the operator after %d edits", edits)
+        .isPositive();
+
+    namespace.awaitRegistry(
+        "demo",
+        "config.yml rendered again",
+        registry ->
+            rendered.equals(
+                namespace
+                    .get(ConfigMap.class, names.configMap())
+                    .getData()
+                    .get(RegistryNames.REGISTRY_CONFIG_KEY)));
+    settle("demo", "DeploymentUnavailable");
+    assertThat(warningEvents("ReconcileFailed"))
+        .as("the conflict was reported, reduced to its code")
+        .anySatisfy(message -> assertThat(message).contains("409"));
+  }
+
+  /**
+   * A ResourceQuota that admits no further ConfigMap makes the API server refuse the operator's
+   * create with 403: Ready=False, ReconcileFailed. Once the quota is gone the retry converges.
+   */
+  @Test
+  void aRefusedCreateIsReportedAndConvergesOnceTheCauseIsGone() {
+    createRegistry("demo", "spec: {}");
+    RegistryNames names = RegistryNames.of("demo");
+    settle("demo", "DeploymentUnavailable");
+    namespace.setDeploymentAvailable(names.deployment(), true);
+    settle("demo", "Available");
+
+    installConfigMapQuotaOfZero();
+    String uid = namespace.get(ConfigMap.class, names.caBundleConfigMap()).getMetadata().getUid();
+    int mark = operator.requests().mark();
+    namespace.kube().configMaps().inNamespace(namespace.name()).withName(names.caBundleConfigMap()).delete();
+
+    PrivateRegistry failed =
+        namespace.awaitRegistry(
+            "demo",
+            "Ready=False, ReconcileFailed",
+            registry -> "ReconcileFailed".equals(TestNamespace.readyReason(registry)));
+    assertThat(TestNamespace.ready(failed).orElseThrow().getStatus()).isEqualTo("False");
+    assertThat(TestNamespace.ready(failed).orElseThrow().getMessage()).contains("403");
+    String configMaps = "/namespaces/" + namespace.name() + "/configmaps";
+    assertThat(
+            operator
+                .requests()
+                .since(mark, r -> r.method().equals("POST") && r.path().endsWith(configMaps)))
+        .as("the operator's creates of the ConfigMap")
+        .isNotEmpty()
+        .allSatisfy(request -> assertThat(request.code()).isEqualTo(403));
+
+    namespace.kube().resourceQuotas().inNamespace(namespace.name()).withName("no-more-configmaps").delete();
+
+    ConfigMap back = namespace.awaitPresent(ConfigMap.class, names.caBundleConfigMap());
+    assertThat(back.getMetadata().getUid()).isNotEqualTo(uid);
+    settle("demo", "Available");
+    assertThat(warningEvents("ReconcileFailed")).anySatisfy(message -> assertThat(message).contains("403"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  GenericKubernetesResource createRegistry(String name, String specYaml) {
+    return namespace.create(registryManifest(name, specYaml));
+  }
+
+  static String registryManifest(String name, String specYaml) {
+    return """
+        apiVersion: %s
+        kind: PrivateRegistry
+        metadata:
+          name: %s
+        """
+            .formatted(API_VERSION, name)
+        + specYaml;
+  }
+
+  /**
+   * Waits until the registry's status describes its current generation with this Ready reason and
+   * the operator has stopped writing into the namespace.
+   */
+  PrivateRegistry settle(String registry, String readyReason) {
+    for (Child child : children(RegistryNames.of(registry), false)) {
+      namespace.awaitPresent(child.type(), child.name());
+    }
+    namespace.awaitReady(registry, readyReason);
+    awaitOperatorQuiet();
+    return namespace.awaitReady(registry, readyReason);
+  }
+
+  /**
+   * Makes the operator reconcile the registry {@code rounds} times, two seconds apart (running
+   * {@code eachRound} as well), and asserts it wrote nothing meanwhile. Each round changes an object
+   * the operator watches and maps to the registry; a final change of the Deployment's availability
+   * must reach the status, which proves the operator was reconciling all along.
+   */
+  void assertReconcilesWriteNothing(
+      GenericKubernetesResource registry, boolean ingress, int rounds, Runnable eachRound)
+      throws InterruptedException {
+    String name = registry.getMetadata().getName();
+    RegistryNames names = RegistryNames.of(name);
+    boolean available = "Available".equals(TestNamespace.readyReason(namespace.registry(name)));
+    List<Child> watched = new ArrayList<>(childrenAndClaim(names, ingress));
+    Child primary = new Child(PrivateRegistry.class, name);
+    watched.add(primary);
+    Map<String, String> versionsBefore = namespace.resourceVersions(watched);
+    int mark = operator.requests().mark();
+
+    ConfigMap trigger = createReconcileTrigger(registry);
+    for (int round = 1; round <= rounds; round++) {
+      Thread.sleep(2_000);
+      eachRound.run();
+      trigger.getMetadata().setAnnotations(Map.of("it/round", Integer.toString(round)));
+      trigger = namespace.kube().resource(trigger).update();
+    }
+
+    assertThat(namespace.resourceVersions(watched))
+        .as("resourceVersions after %d reconciles", rounds)
+        .isEqualTo(versionsBefore);
+    assertThat(operator.requests().writesSince(mark, namespace.name())).isEmpty();
+
+    String deploymentVersion = namespace.setDeploymentAvailable(names.deployment(), !available);
+    namespace.awaitReady(name, available ? "DeploymentUnavailable" : "Available");
+    awaitOperatorQuiet();
+    assertThat(operator.requests().writesSince(mark, namespace.name()))
+        .containsExactly(statusPatch(name));
+    Map<String, String> expected = new LinkedHashMap<>(versionsBefore);
+    expected.put(new Child(Deployment.class, names.deployment()).toString(), deploymentVersion);
+    expected.remove(primary.toString());
+    watched.remove(primary);
+    assertThat(namespace.resourceVersions(watched)).isEqualTo(expected);
+  }
+
+  void awaitOperatorQuiet() {
+    TestNamespace.await("the operator to stop writing into " + namespace.name())
+        .until(() -> operator.requests().quietFor(namespace.name(), SETTLED));
+  }
+
+  /** The children that carry a controller reference to their registry. */
+  static List<Child> children(RegistryNames names, boolean ingress) {
+    List<Child> children =
+        new ArrayList<>(
+            List.of(
+                new Child(Deployment.class, names.deployment()),
+                new Child(Service.class, names.service()),
+                new Child(Secret.class, names.caSecret()),
+                new Child(Secret.class, names.tlsSecret()),
+                new Child(Secret.class, names.htpasswdSecret()),
+                new Child(Secret.class, names.httpSecret()),
+                new Child(ConfigMap.class, names.configMap()),
+                new Child(ConfigMap.class, names.caBundleConfigMap())));
+    if (ingress) {
+      children.add(new Child(Ingress.class, names.ingress()));
+    }
+    return children;
+  }
+
+  static List<Child> childrenAndClaim(RegistryNames names, boolean ingress) {
+    List<Child> all = new ArrayList<>(children(names, ingress));
+    all.add(new Child(PersistentVolumeClaim.class, names.claim()));
+    return all;
+  }
+
+  String statusPatch(String registry) {
+    return "PATCH /apis/"
+        + API_VERSION
+        + "/namespaces/"
+        + namespace.name()
+        + "/privateregistries/"
+        + registry
+        + "/status -> 200";
+  }
+
+  static void assertControlledBy(HasMetadata child, HasMetadata owner) {
+    assertThat(child.getMetadata().getOwnerReferences())
+        .as(child.getKind() + " " + child.getMetadata().getName() + " ownerReferences")
+        .singleElement()
+        .satisfies(
+            (OwnerReference reference) -> {
+              assertThat(reference.getApiVersion()).isEqualTo(API_VERSION);
+              assertThat(reference.getKind()).isEqualTo("PrivateRegistry");
+              assertThat(reference.getName()).isEqualTo(owner.getMetadata().getName());
+              assertThat(reference.getUid()).isEqualTo(owner.getMetadata().getUid());
+              assertThat(reference.getController()).isTrue();
+              assertThat(reference.getBlockOwnerDeletion()).isTrue();
+            });
+  }
+
+  /** The operator never writes spec: every field manager but the GitOps tool owns status only. */
+  static void assertOperatorOwnsOnlyStatus(PrivateRegistry registry) {
+    List<ManagedFieldsEntry> entries = registry.getMetadata().getManagedFields();
+    assertThat(entries)
+        .filteredOn(entry -> GITOPS.equals(entry.getManager()))
+        .singleElement()
+        .satisfies(
+            entry -> assertThat(entry.getFieldsV1().getAdditionalProperties()).containsKey("f:spec"));
+    assertThat(entries)
+        .filteredOn(entry -> !GITOPS.equals(entry.getManager()))
+        .as("managedFields of everyone but " + GITOPS)
+        .isNotEmpty()
+        .allSatisfy(
+            entry ->
+                assertThat(entry.getFieldsV1().getAdditionalProperties().keySet())
+                    .as("fields of manager " + entry.getManager())
+                    .containsExactly("f:status"));
+  }
+
+  /**
+   * A ConfigMap the operator's informer sees and maps to the registry (our label, an owner
+   * reference to it) without being one of its children: every change of it is a reconcile.
+   */
+  ConfigMap createReconcileTrigger(GenericKubernetesResource registry) {
+    return namespace
+        .kube()
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(registry.getMetadata().getName() + "-reconcile-trigger")
+                .withNamespace(namespace.name())
+                .withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR_NAME))
+                .addNewOwnerReference()
+                .withApiVersion(API_VERSION)
+                .withKind("PrivateRegistry")
+                .withName(registry.getMetadata().getName())
+                .withUid(registry.getMetadata().getUid())
+                .endOwnerReference()
+                .endMetadata()
+                .build())
+        .create();
+  }
+
+  /**
+   * Plays the quota controller, which 1.20 without controller-manager lacks: the admission plugin
+   * enforces only what a quota's status says. Returns once the API server refuses a ConfigMap.
+   */
+  void installConfigMapQuotaOfZero() {
+    var quotas = namespace.kube().resourceQuotas().inNamespace(namespace.name());
+    ResourceQuota quota =
+        quotas
+            .resource(
+                new ResourceQuotaBuilder()
+                    .withNewMetadata()
+                    .withName("no-more-configmaps")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withHard(Map.of("configmaps", new Quantity("0")))
+                    .endSpec()
+                    .build())
+            .create();
+    int configMaps = namespace.kube().configMaps().inNamespace(namespace.name()).list().getItems().size();
+    quota.setStatus(
+        new ResourceQuotaStatusBuilder()
+            .withHard(Map.of("configmaps", new Quantity("0")))
+            .withUsed(Map.of("configmaps", new Quantity(Integer.toString(configMaps))))
+            .build());
+    quotas.resource(quota).updateStatus();
+
+    TestNamespace.await("the quota to refuse ConfigMaps")
+        .until(
+            () -> {
+              ConfigMap probe =
+                  new ConfigMapBuilder().withNewMetadata().withName("quota-probe").endMetadata().build();
+              try {
+                namespace.kube().configMaps().inNamespace(namespace.name()).resource(probe).create();
+              } catch (KubernetesClientException refused) {
+                return refused.getCode() == 403;
+              }
+              namespace.kube().configMaps().inNamespace(namespace.name()).withName("quota-probe").delete();
+              return false;
+            });
+  }
+
+  long conflictsSince(int mark, String configMap) {
+    return operator
+        .requests()
+        .since(
+            mark,
+            request ->
+                request.code() == 409
+                    && request.path().endsWith("/namespaces/" + namespace.name() + "/configmaps/" + configMap))
+        .size();
+  }
+
+  List<String> warningEvents(String reason) {
+    return namespace.kube().v1().events().inNamespace(namespace.name()).list().getItems().stream()
+        .filter(event -> "Warning".equals(event.getType()) && reason.equals(event.getReason()))
+        .map(Event::getMessage)
+        .toList();
+  }
+
+  static String decoded(Secret secret, String key) {
+    return SecretData.decode(secret, key).orElse(null);
+  }
+}

@@ -1,0 +1,301 @@
+package dev.registryoperator.it;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A real etcd and kube-apiserver 1.20.2 for one test class, run by kube-api-test from the binaries
+ * that {@code scripts/provision-control-plane.sh} puts in place. Started before the class's
+ * {@code @BeforeAll} methods, stopped after its {@code @AfterAll} methods; the CRDs from {@code
+ * crds/} are installed and Established before any test runs.
+ *
+ * <p>Register it as {@code @RegisterExtension static final RealApiServer API = new
+ * RealApiServer();}. Without the binaries the class is skipped (reported as skipped, with the
+ * reason), or fails when {@code CI=true}: a CI job that silently skips its integration tier proves
+ * nothing.
+ *
+ * <p>1.20 has no controller-manager: no garbage collection, no Pods, no Deployment or quota
+ * controller, and namespaces never finish deleting. Tests play those controllers where they need
+ * them and isolate themselves by namespace.
+ */
+public final class RealApiServer implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
+
+  public static final String KUBERNETES_VERSION = "1.20.2";
+
+  private static final String PLATFORM = "linux-amd64";
+  private static final String PROVISION_SCRIPT = "scripts/provision-control-plane.sh";
+  private static final Path CRD_DIR = Path.of("crds");
+  private static final Duration CRD_ESTABLISHED_TIMEOUT = Duration.ofSeconds(30);
+  private static final AtomicInteger NAMESPACES = new AtomicInteger();
+
+  private KubeAPIServer server;
+  private String kubeConfigYaml;
+  private KubernetesClient client;
+  private final List<KubernetesClient> extraClients = new ArrayList<>();
+  private final List<String> crdNames = new ArrayList<>();
+  private long startedNanos;
+
+  /** A client with the cluster-admin certificate kube-api-test generates. */
+  public KubernetesClient client() {
+    if (client == null) {
+      throw new IllegalStateException("the API server is not running");
+    }
+    return client;
+  }
+
+  /**
+   * Another client of the same server, e.g. one whose HTTP traffic a test observes. Closed with
+   * the server.
+   */
+  public KubernetesClient newClient(Consumer<HttpClient.Builder> httpClient) {
+    KubernetesClient extra =
+        new KubernetesClientBuilder()
+            .withConfig(config())
+            .withHttpClientBuilderConsumer(httpClient)
+            .build();
+    extraClients.add(extra);
+    return extra;
+  }
+
+  /** Names of the installed CustomResourceDefinitions. */
+  public List<String> crdNames() {
+    return List.copyOf(crdNames);
+  }
+
+  /** Creates a namespace of its own for a test: namespaces never finish deleting on 1.20. */
+  public String newNamespace(String prefix) {
+    String name = prefix + "-" + NAMESPACES.incrementAndGet();
+    client()
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    return name;
+  }
+
+  /**
+   * Decided before the class's {@code @BeforeAll} methods run, so that a class without a control
+   * plane is reported as skipped with the reason (an assumption failing in {@code @BeforeAll} makes
+   * Failsafe 3.5.4 report "Tests run: 0" and still fail the build).
+   */
+  @Override
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    if (context.getTestMethod().isPresent()) {
+      return ConditionEvaluationResult.enabled("decided for the class");
+    }
+    Optional<String> missing = missingControlPlane();
+    if (missing.isEmpty()) {
+      return ConditionEvaluationResult.enabled("kube-apiserver " + KUBERNETES_VERSION + " found");
+    }
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      throw new IllegalStateException("CI=true and the integration tier cannot run. " + missing.get());
+    }
+    // Failsafe shows a skip reason only in its XML report; say it where people look.
+    System.out.printf("[it] %s skipped: %s%n", context.getDisplayName(), missing.get());
+    return ConditionEvaluationResult.disabled(missing.get());
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    TierClock.of(context).classStarted();
+    startedNanos = System.nanoTime();
+    Path dir = Path.of(testDir());
+    server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withTestDir(dir.toString())
+                .withApiServerVersion(KUBERNETES_VERSION)
+                // In code, not as KUBE_API_TEST_OFFLINE_MODE: kube-api-test 7.5.2 casts that
+                // environment variable's String to Boolean and crashes. Same for the timeout.
+                .withOfflineMode(true)
+                .withStartupTimeout(120_000)
+                .withWaitForEtcdHealthCheckOnStartup(false)
+                .withUpdateKubeConfig(false)
+                .build());
+    server.start();
+    kubeConfigYaml = server.getKubeConfigYaml();
+    client = new KubernetesClientBuilder().withConfig(config()).build();
+    installCrds();
+    System.out.printf(
+        "[it] %s: kube-apiserver %s ready with CRDs in %d ms%n",
+        context.getRequiredTestClass().getSimpleName(),
+        KUBERNETES_VERSION,
+        elapsedMillis(startedNanos));
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    extraClients.forEach(KubernetesClient::close);
+    extraClients.clear();
+    if (client != null) {
+      client.close();
+      client = null;
+    }
+    if (server != null) {
+      try {
+        server.stop();
+      } finally {
+        server = null;
+      }
+    }
+    System.out.printf(
+        "[it] %s: %d ms on the real API server (start to stop)%n",
+        context.getRequiredTestClass().getSimpleName(),
+        elapsedMillis(startedNanos));
+  }
+
+  private Config config() {
+    return Config.fromKubeconfig(kubeConfigYaml);
+  }
+
+  private void installCrds() throws IOException {
+    List<Path> files;
+    try (Stream<Path> listing = Files.list(CRD_DIR)) {
+      files = listing.filter(p -> p.getFileName().toString().endsWith("-v1.yml")).sorted().toList();
+    }
+    if (files.isEmpty()) {
+      throw new IllegalStateException("no CRDs found in " + CRD_DIR.toAbsolutePath());
+    }
+    for (Path file : files) {
+      try (InputStream in = Files.newInputStream(file)) {
+        CustomResourceDefinition crd =
+            client.apiextensions().v1().customResourceDefinitions().load(in).item();
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+        crdNames.add(crd.getMetadata().getName());
+      }
+    }
+    for (String name : crdNames) {
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(name)
+          .waitUntilCondition(
+              RealApiServer::established,
+              CRD_ESTABLISHED_TIMEOUT.toMillis(),
+              TimeUnit.MILLISECONDS);
+    }
+  }
+
+  static boolean established(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** The directory kube-api-test works in: KUBE_API_TEST_DIR, or what the provision script names. */
+  private static String testDir() {
+    String configured = System.getenv(KubeAPIServerConfigBuilder.KUBE_API_TEST_DIR);
+    return configured != null && !configured.isBlank() ? configured : dirFromProvisionScript();
+  }
+
+  /** Why the control plane cannot start here, or empty when etcd, kube-apiserver and kubectl are in place. */
+  private static Optional<String> missingControlPlane() {
+    String dir = testDir();
+    List<String> missing = new ArrayList<>();
+    if (dir == null) {
+      missing.add("KUBE_API_TEST_DIR (unset, and " + PROVISION_SCRIPT + " --print-dir failed)");
+    } else {
+      Path binaries = Path.of(dir, "k8s", KUBERNETES_VERSION + "-" + PLATFORM);
+      for (String binary : List.of("etcd", "kube-apiserver", "kubectl")) {
+        if (!Files.isExecutable(binaries.resolve(binary))) {
+          missing.add(binaries.resolve(binary).toString());
+        }
+      }
+      if (missing.isEmpty() && !Files.isWritable(Path.of(dir))) {
+        missing.add(dir + " is not writable (kube-api-test writes its certificates there)");
+      }
+    }
+    if (missing.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "No kube-apiserver "
+            + KUBERNETES_VERSION
+            + " control plane: missing "
+            + String.join(", ", missing)
+            + ". Run "
+            + PROVISION_SCRIPT
+            + " (about 6 minutes the first time) and export the KUBE_API_TEST_DIR it prints.");
+  }
+
+  private static String dirFromProvisionScript() {
+    Path script = Path.of(PROVISION_SCRIPT);
+    if (!Files.isRegularFile(script)) {
+      return null;
+    }
+    try {
+      Process process =
+          new ProcessBuilder("bash", script.toString(), "--print-dir")
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0 || out.isEmpty()) {
+        return null;
+      }
+      return out.lines().reduce((first, last) -> last).orElse(null);
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static long elapsedMillis(long sinceNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNanos);
+  }
+
+  /**
+   * Wall time of the whole integration tier in this JVM: from the first class's start to the end of
+   * the test run, printed when JUnit closes its root store.
+   */
+  private static final class TierClock implements AutoCloseable {
+
+    private final long startedNanos = System.nanoTime();
+    private int classes;
+
+    static TierClock of(ExtensionContext context) {
+      return context
+          .getRoot()
+          .getStore(ExtensionContext.Namespace.create(RealApiServer.class))
+          .getOrComputeIfAbsent(TierClock.class, key -> new TierClock(), TierClock.class);
+    }
+
+    synchronized void classStarted() {
+      classes++;
+    }
+
+    @Override
+    public synchronized void close() {
+      System.out.printf(
+          "[it] integration tier wall time: %.1f s for %d test class(es) on kube-apiserver %s%n",
+          (System.nanoTime() - startedNanos) / 1e9, classes, KUBERNETES_VERSION);
+    }
+  }
+}
