@@ -31,7 +31,6 @@ import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.SafeErrors;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -197,7 +196,8 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     }
 
     RegistryNames names = RegistryNames.of(registry);
-    boolean deploymentExisted = deployment(context, names).isPresent();
+    boolean firstReconcile = observedGeneration(registry) == null;
+    Optional<String> caBefore = caCertificate(context, names);
     Optional<Secret> servingBefore = Secondaries.named(context, Secret.class, names.tlsSecret());
     Optional<String> reissueReason = reissueReason(registry, context, names, servingBefore);
 
@@ -208,11 +208,24 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
         .reconcileManagedWorkflow()
         .throwAggregateExceptionIfErrorsPresent();
 
-    if (!deploymentExisted) {
+    if (firstReconcile) {
       events.normal(
           registry, "Created", "Created the registry's Deployment, Service, Secrets and storage.");
     }
-    recordCertificateEvent(registry, context, names, servingBefore, reissueReason);
+    Optional<String> caAfter = caCertificate(context, names);
+    boolean caRegenerated = caBefore.isPresent() && !caBefore.equals(caAfter);
+    if (caRegenerated) {
+      events.warning(
+          registry,
+          "CARegenerated",
+          "The CA Secret '"
+              + names.caSecret()
+              + "' was deleted, so a new CA was generated. Clients must trust the new CA from"
+              + " ConfigMap '"
+              + names.caBundleConfigMap()
+              + "'.");
+    }
+    recordCertificateEvent(registry, context, names, servingBefore, reissueReason, caRegenerated);
 
     PrivateRegistryStatus status =
         RegistryStatus.of(registry, context, userTlsSecret, roster.size(), clock);
@@ -283,7 +296,8 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       Context<PrivateRegistry> context,
       RegistryNames names,
       Optional<Secret> servingBefore,
-      Optional<String> reissueReason) {
+      Optional<String> reissueReason,
+      boolean caRegenerated) {
     Optional<String> certificateBefore =
         servingBefore.flatMap(secret -> SecretData.decode(secret, TlsMaterial.CERT_KEY));
     Optional<String> certificateAfter =
@@ -294,6 +308,11 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     }
     if (certificateBefore.isEmpty()) {
       events.normal(registry, "CertificateIssued", "Issued the serving certificate from the registry's CA.");
+    } else if (caRegenerated) {
+      events.normal(
+          registry,
+          "CertificateRenewed",
+          "Issued a serving certificate from the new CA; the pod restarts to load it.");
     } else {
       events.normal(
           registry,
@@ -321,9 +340,10 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
         : Set.of(new ResourceID(registry, secret.getMetadata().getNamespace()));
   }
 
-  private static Optional<Deployment> deployment(
+  private static Optional<String> caCertificate(
       Context<PrivateRegistry> context, RegistryNames names) {
-    return Secondaries.named(context, Deployment.class, names.deployment());
+    return Secondaries.named(context, Secret.class, names.caSecret())
+        .flatMap(secret -> SecretData.decode(secret, TlsMaterial.CERT_KEY));
   }
 
   private static UpdateControl<PrivateRegistry> patchStatusIfChanged(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.Hashes;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.AuthSecrets;
@@ -77,7 +78,8 @@ class PodRunnerTest {
             AuthSecrets.htpasswd(registry, aliceLine),
             AuthSecrets.httpSecret(registry, httpSecret),
             RegistryConfigMap.render(registry),
-            RegistryDeployment.render(registry, TlsMaterial.hash(serving)))) {
+            RegistryDeployment.render(
+                registry, TlsMaterial.hash(serving), Hashes.shortSha256(httpSecret)))) {
       client.resource(object).create();
     }
 

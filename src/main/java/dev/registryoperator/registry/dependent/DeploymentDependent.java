@@ -1,6 +1,8 @@
 package dev.registryoperator.registry.dependent;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.Hashes;
+import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.RegistryDeployment;
@@ -25,7 +27,13 @@ public class DeploymentDependent extends RegistryChildDependent<Deployment> {
 
   @Override
   protected Deployment desired(PrivateRegistry registry, Context<PrivateRegistry> context) {
-    return RegistryDeployment.render(registry, servedCertificateHash(registry, context));
+    String httpSecretHash =
+        Secondaries.named(context, Secret.class, RegistryNames.of(registry).httpSecret())
+            .flatMap(secret -> SecretData.decode(secret, RegistryNames.HTTP_SECRET_KEY))
+            .map(Hashes::shortSha256)
+            .orElse(null);
+    return RegistryDeployment.render(
+        registry, servedCertificateHash(registry, context), httpSecretHash);
   }
 
   /** The certificate the pod serves: the user's Secret, or the one from our CA. */

@@ -39,6 +39,9 @@ public final class RegistryDeployment {
 
   public static final String CONFIG_HASH_ANNOTATION = "registryoperator.dev/config-hash";
 
+  /** The registry reads its http secret from the environment once: a new one needs a new pod. */
+  public static final String HTTP_SECRET_HASH_ANNOTATION = "registryoperator.dev/http-secret-hash";
+
   /** The registry image's default user; the data volume is group-writable through fsGroup. */
   static final long REGISTRY_UID = 1000;
 
@@ -60,8 +63,9 @@ public final class RegistryDeployment {
   /**
    * @param tlsHash short hash of the serving certificate in use, or null when it is not known (a
    *     user-supplied Secret that does not exist yet)
+   * @param httpSecretHash short hash of the http secret, or null when it is not known yet
    */
-  public static Deployment render(PrivateRegistry registry, String tlsHash) {
+  public static Deployment render(PrivateRegistry registry, String tlsHash, String httpSecretHash) {
     PrivateRegistrySpec spec = registry.getSpec();
     RegistryNames names = RegistryNames.of(registry);
     PodPaths paths = PodPaths.IN_POD;
@@ -70,6 +74,9 @@ public final class RegistryDeployment {
     podAnnotations.put(CONFIG_HASH_ANNOTATION, RegistryConfigMap.contentHash(spec));
     if (tlsHash != null) {
       podAnnotations.put(TLS_HASH_ANNOTATION, tlsHash);
+    }
+    if (httpSecretHash != null) {
+      podAnnotations.put(HTTP_SECRET_HASH_ANNOTATION, httpSecretHash);
     }
 
     return new DeploymentBuilder()

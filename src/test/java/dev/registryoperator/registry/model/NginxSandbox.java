@@ -41,7 +41,7 @@ final class NginxSandbox {
 
     // Only the keys the Deployment's TLS volume projects end up in the pod, under their item paths.
     Volume tlsVolume =
-        RegistryDeployment.render(registry, null).getSpec().getTemplate().getSpec().getVolumes().stream()
+        RegistryDeployment.render(registry, null, null).getSpec().getTemplate().getSpec().getVolumes().stream()
             .filter(volume -> volume.getName().equals(RegistryDeployment.TLS_VOLUME))
             .findFirst()
             .orElseThrow();

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class RegistryDeploymentTest {
 
   private static final String TLS_HASH = "0123456789abcdef";
+  private static final String HTTP_SECRET_HASH = "fedcba9876543210";
 
   @Test
   void isNamedAfterTheRegistryInItsNamespace() {
@@ -450,7 +451,10 @@ class RegistryDeploymentTest {
     assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
         .doesNotContainKeys("app.kubernetes.io/instance", "argocd.argoproj.io/instance", "team");
     assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
-        .containsOnlyKeys(RegistryDeployment.CONFIG_HASH_ANNOTATION, RegistryDeployment.TLS_HASH_ANNOTATION);
+        .containsOnlyKeys(
+            RegistryDeployment.CONFIG_HASH_ANNOTATION,
+            RegistryDeployment.TLS_HASH_ANNOTATION,
+            RegistryDeployment.HTTP_SECRET_HASH_ANNOTATION);
   }
 
   @Test
@@ -463,7 +467,7 @@ class RegistryDeploymentTest {
 
   @Test
   void tlsHashAnnotationIsLeftOutWhenTheCertificateIsNotKnownYet() {
-    Deployment deployment = RegistryDeployment.render(Fixtures.registry(), null);
+    Deployment deployment = RegistryDeployment.render(Fixtures.registry(), null, null);
 
     assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
         .doesNotContainKey("registryoperator.dev/tls-hash")
@@ -472,11 +476,27 @@ class RegistryDeploymentTest {
 
   @Test
   void aNewCertificateChangesOnlyTheTlsHash() {
-    Deployment before = RegistryDeployment.render(Fixtures.registry(), "aaaaaaaaaaaaaaaa");
-    Deployment after = RegistryDeployment.render(Fixtures.registry(), "bbbbbbbbbbbbbbbb");
+    Deployment before = RegistryDeployment.render(Fixtures.registry(), "aaaaaaaaaaaaaaaa", null);
+    Deployment after = RegistryDeployment.render(Fixtures.registry(), "bbbbbbbbbbbbbbbb", null);
 
     assertThat(configHash(after)).isEqualTo(configHash(before));
     after.getSpec().getTemplate().getMetadata().getAnnotations().put(RegistryDeployment.TLS_HASH_ANNOTATION, "aaaaaaaaaaaaaaaa");
+    assertThat(after).as("nothing else differs").isEqualTo(before);
+  }
+
+  @Test
+  void aNewHttpSecretChangesOnlyTheHttpSecretHash() {
+    Deployment before = RegistryDeployment.render(Fixtures.registry(), TLS_HASH, "1111111111111111");
+    Deployment after = RegistryDeployment.render(Fixtures.registry(), TLS_HASH, "2222222222222222");
+
+    assertThat(after.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry(RegistryDeployment.HTTP_SECRET_HASH_ANNOTATION, "2222222222222222");
+    after
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
+        .put(RegistryDeployment.HTTP_SECRET_HASH_ANNOTATION, "1111111111111111");
     assertThat(after).as("nothing else differs").isEqualTo(before);
   }
 
@@ -572,7 +592,7 @@ class RegistryDeploymentTest {
   }
 
   private static Deployment render(PrivateRegistry registry) {
-    return RegistryDeployment.render(registry, TLS_HASH);
+    return RegistryDeployment.render(registry, TLS_HASH, HTTP_SECRET_HASH);
   }
 
   private static PodSpec pod(Deployment deployment) {

@@ -45,7 +45,7 @@ class RegistryServiceTest {
     PrivateRegistry registry = Fixtures.registry(spec -> spec.proxy.port = 8443);
     ServicePort port = RegistryService.render(registry).getSpec().getPorts().get(0);
     var proxy =
-        RegistryDeployment.render(registry, null).getSpec().getTemplate().getSpec().getContainers().stream()
+        RegistryDeployment.render(registry, null, null).getSpec().getTemplate().getSpec().getContainers().stream()
             .filter(container -> container.getName().equals(RegistryDeployment.PROXY_CONTAINER))
             .findFirst()
             .orElseThrow();
@@ -65,7 +65,7 @@ class RegistryServiceTest {
     Service service = RegistryService.render(registry);
 
     assertThat(service.getSpec().getSelector()).isEqualTo(Labels.selector("demo"));
-    assertThat(RegistryDeployment.render(registry, null).getSpec().getTemplate().getMetadata().getLabels())
+    assertThat(RegistryDeployment.render(registry, null, null).getSpec().getTemplate().getMetadata().getLabels())
         .containsAllEntriesOf(service.getSpec().getSelector());
   }
 

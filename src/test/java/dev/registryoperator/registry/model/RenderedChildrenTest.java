@@ -73,7 +73,7 @@ class RenderedChildrenTest {
     Secret serving = TlsMaterial.servingSecret(registry, existingServingSecret, caSecret, CLOCK);
     List<HasMetadata> children = new ArrayList<>();
     children.add(RegistryConfigMap.render(registry));
-    children.add(RegistryDeployment.render(registry, TlsMaterial.hash(serving)));
+    children.add(RegistryDeployment.render(registry, TlsMaterial.hash(serving), "0123456789abcdef"));
     children.add(RegistryService.render(registry));
     children.add(RegistryIngress.render(registry));
     children.add(RegistryClaim.render(registry));

@@ -1,0 +1,239 @@
+package dev.registryoperator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.naming.UserNames;
+import dev.registryoperator.status.Conditions;
+import dev.registryoperator.user.model.Htpasswd;
+import dev.registryoperator.user.model.UserSecrets;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import dev.registryoperator.it.TestNamespace.Child;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mindrot.jbcrypt.BCrypt;
+
+/**
+ * RegistryUsers on a real kube-apiserver with the operator as in production (server-side apply
+ * on): the htpasswd file holds both users, their Secrets are owned by them, deleted ones come
+ * back, and a restart changes no password, hash or child.
+ */
+class RegistryUserIT {
+
+  @RegisterExtension static final RealApiServer API = new RealApiServer();
+
+  private static final String API_VERSION = PrivateRegistry.GROUP + "/" + PrivateRegistry.VERSION;
+  private static final Duration SETTLED = Duration.ofSeconds(2);
+
+  private static OperatorUnderTest operator;
+
+  private TestNamespace namespace;
+
+  @BeforeAll
+  static void startOperator() {
+    operator = OperatorUnderTest.start(API);
+  }
+
+  @AfterAll
+  static void stopOperator() {
+    if (operator != null) {
+      operator.close();
+    }
+  }
+
+  @BeforeEach
+  void newNamespace() {
+    namespace = TestNamespace.create(API, "users");
+    if (!operator.isRunning()) {
+      operator.startAgain();
+    }
+  }
+
+  @Test
+  void aRegistryAndTwoUsersReconcileToAnHtpasswdWithBoth() {
+    createRegistryWithTwoUsers();
+
+    Map<String, String> lines = awaitHtpasswd(2);
+    assertThat(BCrypt.checkpw("alice-password-1", lines.get("alice"))).isTrue();
+    assertThat(BCrypt.checkpw(generatedPassword(), lines.get("ci-pull"))).isTrue();
+    for (String user : List.of("alice", "ci-pull")) {
+      RegistryUser ready = awaitUserReady(user);
+      assertThat(ready.getStatus().observedGeneration).isEqualTo(ready.getMetadata().getGeneration());
+      for (Child child : userChildren(ready)) {
+        assertControlledBy(namespace.awaitPresent(child.type(), child.name()), ready);
+      }
+    }
+    Secret pull = namespace.get(Secret.class, "alice-pull-secret");
+    assertThat(pull.getType()).isEqualTo(UserSecrets.DOCKER_CONFIG_TYPE);
+    assertThat(SecretData.decode(pull, UserSecrets.DOCKER_CONFIG_KEY).orElseThrow())
+        .contains("demo." + namespace.name() + ".svc:15000");
+    TestNamespace.await("status.users of the registry")
+        .until(() -> Integer.valueOf(2).equals(namespace.registry("demo").getStatus().users));
+    // The user's own password Secret is never taken over.
+    assertThat(namespace.get(Secret.class, "alice-registry-password").getMetadata().getOwnerReferences())
+        .isEmpty();
+  }
+
+  @Test
+  void deletedUserChildrenComeBackWithTheSameHashes() {
+    createRegistryWithTwoUsers();
+    Map<String, String> before = awaitHtpasswd(2);
+    awaitUserReady("alice");
+    awaitUserReady("ci-pull");
+
+    for (String name :
+        List.of("alice-htpasswd-entry", "alice-pull-secret", "ci-pull-htpasswd-entry", "ci-pull-pull-secret")) {
+      namespace.deleteAndAwaitReturn(Secret.class, name);
+    }
+    Map<String, String> after = awaitHtpasswd(2);
+    // A re-created entry is a new bcrypt hash of the same password: both still log in.
+    assertThat(BCrypt.checkpw("alice-password-1", after.get("alice"))).isTrue();
+    assertThat(BCrypt.checkpw(generatedPassword(), after.get("ci-pull"))).isTrue();
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+  }
+
+  @Test
+  void aRestartedOperatorChangesNoPasswordNoHashAndNoChild() {
+    createRegistryWithTwoUsers();
+    awaitHtpasswd(2);
+    RegistryUser alice = awaitUserReady("alice");
+    RegistryUser ciPull = awaitUserReady("ci-pull");
+    awaitOperatorQuiet();
+
+    List<Child> watched = new ArrayList<>();
+    watched.add(new Child(Secret.class, RegistryNames.of("demo").htpasswdSecret()));
+    watched.addAll(userChildren(alice));
+    watched.addAll(userChildren(ciPull));
+    Map<String, String> versionsBefore = namespace.resourceVersions(watched);
+    String generated = generatedPassword();
+    Map<String, String> htpasswdBefore = htpasswd();
+
+    operator.stop();
+    int mark = operator.requests().mark();
+    operator.startAgain();
+    // Something only a reconcile by the new operator can bring: the Deployment becomes available.
+    namespace.setDeploymentAvailable(RegistryNames.of("demo").deployment(), true);
+    namespace.awaitReady("demo", "Available");
+    awaitOperatorQuiet();
+
+    assertThat(generatedPassword()).isEqualTo(generated);
+    assertThat(htpasswd()).isEqualTo(htpasswdBefore);
+    assertThat(namespace.resourceVersions(watched)).isEqualTo(versionsBefore);
+    assertThat(operator.requests().writesSince(mark, namespace.name()))
+        .as("the restarted operator writes only the registry's status")
+        .allSatisfy(write -> assertThat(write).contains("/privateregistries/demo/status"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void createRegistryWithTwoUsers() {
+    namespace.create(
+        """
+        apiVersion: %s
+        kind: PrivateRegistry
+        metadata:
+          name: demo
+        spec: {}
+        """
+            .formatted(API_VERSION));
+    namespace.create(
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: alice-registry-password
+        data:
+          password: %s
+        """
+            .formatted(SecretData.encode(Map.of("p", "alice-password-1")).get("p")));
+    namespace.create(
+        """
+        apiVersion: %s
+        kind: RegistryUser
+        metadata:
+          name: alice
+        spec:
+          registryRef: demo
+          passwordSecretRef:
+            name: alice-registry-password
+        """
+            .formatted(API_VERSION));
+    namespace.create(
+        """
+        apiVersion: %s
+        kind: RegistryUser
+        metadata:
+          name: ci-pull
+        spec:
+          registryRef: demo
+        """
+            .formatted(API_VERSION));
+  }
+
+  private List<Child> userChildren(RegistryUser user) {
+    UserNames names = UserNames.of(user);
+    List<Child> children = new ArrayList<>();
+    children.add(new Child(Secret.class, names.entrySecret()));
+    children.add(new Child(Secret.class, names.pullSecret()));
+    if (user.getSpec().passwordSecretRef == null) {
+      children.add(new Child(Secret.class, names.credentialsSecret()));
+    }
+    return children;
+  }
+
+  private String generatedPassword() {
+    Secret secret = namespace.awaitPresent(Secret.class, "ci-pull-password");
+    return SecretData.decode(secret, UserNames.PASSWORD_KEY).orElseThrow();
+  }
+
+  private Map<String, String> htpasswd() {
+    Secret secret = namespace.get(Secret.class, RegistryNames.of("demo").htpasswdSecret());
+    return secret == null
+        ? Map.of()
+        : Htpasswd.parse(SecretData.decode(secret, RegistryNames.HTPASSWD_KEY).orElse(""));
+  }
+
+  private Map<String, String> awaitHtpasswd(int users) {
+    TestNamespace.await("an htpasswd file with " + users + " users").until(() -> htpasswd().size() == users);
+    return htpasswd();
+  }
+
+  private RegistryUser awaitUserReady(String name) {
+    TestNamespace.await("RegistryUser " + name + " Ready")
+        .until(
+            () -> {
+              RegistryUser user = namespace.get(RegistryUser.class, name);
+              return user != null
+                  && user.getStatus() != null
+                  && Conditions.isTrue(user.getStatus().conditions, Conditions.READY);
+            });
+    return namespace.get(RegistryUser.class, name);
+  }
+
+  private void awaitOperatorQuiet() {
+    TestNamespace.await("the operator to stop writing into " + namespace.name())
+        .until(() -> operator.requests().quietFor(namespace.name(), SETTLED));
+  }
+
+  private static void assertControlledBy(HasMetadata child, HasMetadata owner) {
+    assertThat(child.getMetadata().getOwnerReferences())
+        .as(child.getKind() + " " + child.getMetadata().getName())
+        .singleElement()
+        .satisfies(
+            ref -> {
+              assertThat(ref.getUid()).isEqualTo(owner.getMetadata().getUid());
+              assertThat(ref.getController()).isTrue();
+            });
+  }
+}
