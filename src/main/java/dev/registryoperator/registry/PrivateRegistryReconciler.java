@@ -26,9 +26,9 @@ import dev.registryoperator.registry.dependent.Secondaries;
 import dev.registryoperator.registry.dependent.ServiceDependent;
 import dev.registryoperator.registry.dependent.ServingSecretDependent;
 import dev.registryoperator.registry.model.TlsMaterial;
-import dev.registryoperator.status.Conditions;
 import dev.registryoperator.status.Problem;
-import dev.registryoperator.status.SafeErrors;
+import dev.registryoperator.status.ReadyReporter;
+import dev.registryoperator.status.StatusPatches;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -52,8 +52,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a PrivateRegistry as a pipeline: validate, observe, apply the children (the workflow
@@ -113,15 +111,18 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
 
   public static final String NAME = "privateregistry";
 
-  private static final Logger log = LoggerFactory.getLogger(PrivateRegistryReconciler.class);
   private static final Duration USER_SECRET_RECHECK = Duration.ofMinutes(1);
 
   private final Clock clock;
   private final EventRecorder events;
+  private final ReadyReporter<PrivateRegistry, PrivateRegistryStatus> ready;
 
   public PrivateRegistryReconciler(Clock clock, EventRecorder events) {
     this.clock = clock;
     this.events = events;
+    this.ready =
+        new ReadyReporter<>(
+            PrivateRegistryStatus.class, PrivateRegistryStatus::new, PrivateRegistry::new, events, clock);
   }
 
   @Override
@@ -229,55 +230,23 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
 
     PrivateRegistryStatus status =
         RegistryStatus.of(registry, context, userTlsSecret, roster.size(), clock);
-    return patchStatusIfChanged(registry, status);
+    return StatusPatches.patchIfChanged(registry, status, PrivateRegistry::new);
   }
 
   @Override
   public ErrorStatusUpdateControl<PrivateRegistry> updateErrorStatus(
       PrivateRegistry registry, Context<PrivateRegistry> context, Exception error) {
-    String message = "Reconcile failed, retrying: " + SafeErrors.describe(error);
-    log.warn(
-        "Reconciling PrivateRegistry {}/{} failed: {}",
-        registry.getMetadata().getNamespace(),
-        registry.getMetadata().getName(),
-        message);
-    if (!Conditions.same(statusConditions(registry), Conditions.READY, false, "ReconcileFailed")) {
-      events.warning(registry, "ReconcileFailed", message);
-    }
-    PrivateRegistryStatus status = copyOf(registry.getStatus());
-    status.conditions =
-        Conditions.with(
-            status.conditions,
-            Conditions.READY,
-            false,
-            "ReconcileFailed",
-            message,
-            registry.getMetadata().getGeneration(),
-            clock.instant());
-    // Retries continue with back-off: cluster errors are usually temporary.
-    return ErrorStatusUpdateControl.patchStatus(freshWithStatus(registry, status));
+    return ready.failed(registry, error);
   }
 
   private UpdateControl<PrivateRegistry> notReady(
       PrivateRegistry registry, Problem problem, Duration recheck) {
-    boolean alreadyReported =
-        Conditions.same(statusConditions(registry), Conditions.READY, false, problem.reason())
-            && Objects.equals(observedGeneration(registry), registry.getMetadata().getGeneration());
-    if (!alreadyReported) {
-      events.warning(registry, problem.reason(), problem.message());
-    }
-    PrivateRegistryStatus status = copyOf(registry.getStatus());
+    ready.warnOnce(registry, problem);
+    PrivateRegistryStatus status = ready.editableStatus(registry);
     status.observedGeneration = registry.getMetadata().getGeneration();
-    status.conditions =
-        Conditions.with(
-            status.conditions,
-            Conditions.READY,
-            false,
-            problem.reason(),
-            problem.message(),
-            registry.getMetadata().getGeneration(),
-            clock.instant());
-    UpdateControl<PrivateRegistry> control = patchStatusIfChanged(registry, status);
+    ready.setReady(registry, status, false, problem.reason(), problem.message());
+    UpdateControl<PrivateRegistry> control =
+        StatusPatches.patchIfChanged(registry, status, PrivateRegistry::new);
     return recheck == null ? control : control.rescheduleAfter(recheck);
   }
 
@@ -344,34 +313,6 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       Context<PrivateRegistry> context, RegistryNames names) {
     return Secondaries.named(context, Secret.class, names.caSecret())
         .flatMap(secret -> SecretData.decode(secret, TlsMaterial.CERT_KEY));
-  }
-
-  private static UpdateControl<PrivateRegistry> patchStatusIfChanged(
-      PrivateRegistry registry, PrivateRegistryStatus status) {
-    if (RegistryStatus.sameContent(registry.getStatus(), status)) {
-      return UpdateControl.noUpdate();
-    }
-    return UpdateControl.patchStatus(freshWithStatus(registry, status));
-  }
-
-  /** Status is written from an object holding only identity and status: spec is never ours. */
-  private static PrivateRegistry freshWithStatus(
-      PrivateRegistry registry, PrivateRegistryStatus status) {
-    PrivateRegistry fresh = new PrivateRegistry();
-    fresh.getMetadata().setName(registry.getMetadata().getName());
-    fresh.getMetadata().setNamespace(registry.getMetadata().getNamespace());
-    fresh.setSpec(null);
-    fresh.setStatus(status);
-    return fresh;
-  }
-
-  private static PrivateRegistryStatus copyOf(PrivateRegistryStatus status) {
-    return RegistryStatus.copy(status);
-  }
-
-  private static List<io.fabric8.kubernetes.api.model.Condition> statusConditions(
-      PrivateRegistry registry) {
-    return registry.getStatus() == null ? null : registry.getStatus().conditions;
   }
 
   private static Long observedGeneration(PrivateRegistry registry) {

@@ -9,11 +9,11 @@ import dev.registryoperator.registry.model.RegistryIngress;
 import dev.registryoperator.registry.model.RegistryService;
 import dev.registryoperator.registry.model.TlsMaterial;
 import dev.registryoperator.status.Conditions;
+import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.tls.Pem;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Clock;
 import java.util.Objects;
@@ -21,8 +21,6 @@ import java.util.Optional;
 
 /** Builds a registry's status from what the reconcile observed. */
 final class RegistryStatus {
-
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private RegistryStatus() {}
 
@@ -33,7 +31,8 @@ final class RegistryStatus {
       int readyUsers,
       Clock clock) {
     RegistryNames names = RegistryNames.of(registry);
-    PrivateRegistryStatus status = copy(registry.getStatus());
+    PrivateRegistryStatus status =
+        StatusPatches.copy(registry.getStatus(), PrivateRegistryStatus.class, PrivateRegistryStatus::new);
     status.observedGeneration = registry.getMetadata().getGeneration();
     status.url = RegistryService.url(registry);
     status.externalUrl = registry.getSpec().ingress == null ? null : RegistryIngress.externalUrl(registry);
@@ -86,15 +85,5 @@ final class RegistryStatus {
                 return Optional.empty();
               }
             });
-  }
-
-  static PrivateRegistryStatus copy(PrivateRegistryStatus status) {
-    return status == null
-        ? new PrivateRegistryStatus()
-        : JSON.unmarshal(JSON.asJson(status), PrivateRegistryStatus.class);
-  }
-
-  static boolean sameContent(PrivateRegistryStatus current, PrivateRegistryStatus desired) {
-    return current != null && JSON.asJson(current).equals(JSON.asJson(desired));
   }
 }

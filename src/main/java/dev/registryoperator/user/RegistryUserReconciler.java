@@ -13,7 +13,8 @@ import dev.registryoperator.registry.model.Components;
 import dev.registryoperator.registry.model.RegistryIngress;
 import dev.registryoperator.status.Conditions;
 import dev.registryoperator.status.Problem;
-import dev.registryoperator.status.SafeErrors;
+import dev.registryoperator.status.ReadyReporter;
+import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.user.model.EntrySecret;
 import dev.registryoperator.user.model.Htpasswd;
 import dev.registryoperator.user.model.PasswordHasher;
@@ -50,8 +51,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a RegistryUser: validate it, settle its password (referenced or generated once), keep
@@ -85,11 +84,10 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
   static final String BY_USERNAME = "by-username";
 
   private static final Duration PENDING_RECHECK = Duration.ofSeconds(5);
-  private static final Logger log = LoggerFactory.getLogger(RegistryUserReconciler.class);
 
-  private final Clock clock;
   private final EventRecorder events;
   private final PasswordHasher hasher;
+  private final ReadyReporter<RegistryUser, RegistryUserStatus> ready;
 
   private InformerEventSource<Secret, RegistryUser> managedSecrets;
   private InformerEventSource<Secret, RegistryUser> passwordSecrets;
@@ -97,9 +95,11 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
   private InformerEventSource<ConfigMap, RegistryUser> caBundles;
 
   public RegistryUserReconciler(Clock clock, EventRecorder events, PasswordHasher hasher) {
-    this.clock = clock;
     this.events = events;
     this.hasher = hasher;
+    this.ready =
+        new ReadyReporter<>(
+            RegistryUserStatus.class, RegistryUserStatus::new, RegistryUser::new, events, clock);
   }
 
   @Override
@@ -227,7 +227,7 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
         .reconcileManagedWorkflow()
         .throwAggregateExceptionIfErrorsPresent();
 
-    RegistryUserStatus status = UserStatus.copy(user.getStatus());
+    RegistryUserStatus status = ready.editableStatus(user);
     status.observedGeneration = user.getMetadata().getGeneration();
     status.username = username;
     status.credentialsSecret =
@@ -236,34 +236,23 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
         user.getSpec().pullSecret && verdict.problem == null ? UserNames.of(user).pullSecret() : null;
     if (verdict.problem != null) {
       status.registry = null;
-      reportProblem(user, verdict.problem);
-      status.conditions =
-          Conditions.with(
-              status.conditions,
-              Conditions.READY,
-              false,
-              verdict.problem.reason(),
-              verdict.problem.message(),
-              user.getMetadata().getGeneration(),
-              clock.instant());
+      ready.warnOnce(user, verdict.problem);
+      ready.setReady(user, status, false, verdict.problem.reason(), verdict.problem.message());
     } else {
       boolean listed = listedInRegistry(user, registry.get(), username);
       status.registry = listed ? registry.get().getMetadata().getName() : status.registry;
-      status.conditions =
-          Conditions.with(
-              status.conditions,
-              Conditions.READY,
-              listed,
-              listed ? "Active" : "Pending",
-              listed
-                  ? "The user can log in to registry '" + user.getSpec().registryRef + "'."
-                  : "Waiting for registry '"
-                      + user.getSpec().registryRef
-                      + "' to add the user to its htpasswd file.",
-              user.getMetadata().getGeneration(),
-              clock.instant());
+      ready.setReady(
+          user,
+          status,
+          listed,
+          listed ? "Active" : "Pending",
+          listed
+              ? "The user can log in to registry '" + user.getSpec().registryRef + "'."
+              : "Waiting for registry '"
+                  + user.getSpec().registryRef
+                  + "' to add the user to its htpasswd file.");
     }
-    UpdateControl<RegistryUser> control = UserStatus.patchIfChanged(user, status);
+    UpdateControl<RegistryUser> control = StatusPatches.patchIfChanged(user, status, RegistryUser::new);
     // Pending is short-lived: the registry lists the user within a reconcile. Its htpasswd event
     // may have been judged against this user's previous status, so look again shortly.
     return verdict.problem == null && !Conditions.isTrue(status.conditions, Conditions.READY)
@@ -274,23 +263,7 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
   @Override
   public ErrorStatusUpdateControl<RegistryUser> updateErrorStatus(
       RegistryUser user, Context<RegistryUser> context, Exception error) {
-    String message = "Reconcile failed, retrying: " + SafeErrors.describe(error);
-    log.warn(
-        "Reconciling RegistryUser {}/{} failed: {}",
-        user.getMetadata().getNamespace(),
-        user.getMetadata().getName(),
-        message);
-    RegistryUserStatus status = UserStatus.copy(user.getStatus());
-    status.conditions =
-        Conditions.with(
-            status.conditions,
-            Conditions.READY,
-            false,
-            "ReconcileFailed",
-            message,
-            user.getMetadata().getGeneration(),
-            clock.instant());
-    return ErrorStatusUpdateControl.patchStatus(UserStatus.freshWithStatus(user, status));
+    return ready.failed(user, error);
   }
 
   /** The outcome of checking a user: a problem, or everything its children are rendered from. */
@@ -436,16 +409,6 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
                 RegistryNames.of(registry).caBundleConfigMap(), registry.getMetadata().getNamespace()))
         .map(configMap -> configMap.getData().get(RegistryNames.CA_BUNDLE_KEY))
         .orElse(null);
-  }
-
-  private void reportProblem(RegistryUser user, Problem problem) {
-    boolean alreadyReported =
-        user.getStatus() != null
-            && Conditions.same(user.getStatus().conditions, Conditions.READY, false, problem.reason())
-            && Objects.equals(user.getStatus().observedGeneration, user.getMetadata().getGeneration());
-    if (!alreadyReported) {
-      events.warning(user, problem.reason(), problem.message());
-    }
   }
 
   /**

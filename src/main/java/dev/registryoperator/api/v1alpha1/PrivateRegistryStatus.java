@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class PrivateRegistryStatus {
+public class PrivateRegistryStatus implements ConditionedStatus {
 
   @JsonPropertyDescription("The metadata.generation this status describes.")
   public Long observedGeneration;
@@ -31,4 +31,19 @@ public class PrivateRegistryStatus {
 
   @JsonPropertyDescription("Number of ready RegistryUsers of this registry.")
   public Integer users;
+
+  @Override
+  public Long observedGeneration() {
+    return observedGeneration;
+  }
+
+  @Override
+  public List<Condition> conditions() {
+    return conditions;
+  }
+
+  @Override
+  public void conditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
 }

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class RegistryUserStatus {
+public class RegistryUserStatus implements ConditionedStatus {
 
   @JsonPropertyDescription("The metadata.generation this status describes.")
   public Long observedGeneration;
@@ -29,4 +29,19 @@ public class RegistryUserStatus {
 
   @JsonPropertyDescription("The kubernetes.io/dockerconfigjson Secret for this user.")
   public String pullSecret;
+
+  @Override
+  public Long observedGeneration() {
+    return observedGeneration;
+  }
+
+  @Override
+  public List<Condition> conditions() {
+    return conditions;
+  }
+
+  @Override
+  public void conditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
 }

@@ -1,0 +1,91 @@
+package dev.registryoperator.status;
+
+import dev.registryoperator.api.v1alpha1.ConditionedStatus;
+import dev.registryoperator.kube.EventRecorder;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reports a resource's Ready condition the same way for every kind: a problem with the input or a
+ * failed reconcile becomes Ready=False with a CamelCase reason and a readable message, and one
+ * Warning Event - not one per retry.
+ */
+public final class ReadyReporter<P extends CustomResource<?, S>, S extends ConditionedStatus> {
+
+  public static final String RECONCILE_FAILED = "ReconcileFailed";
+
+  private static final Logger log = LoggerFactory.getLogger(ReadyReporter.class);
+
+  private final Class<S> statusType;
+  private final Supplier<S> emptyStatus;
+  private final Supplier<P> blankResource;
+  private final EventRecorder events;
+  private final Clock clock;
+
+  public ReadyReporter(
+      Class<S> statusType,
+      Supplier<S> emptyStatus,
+      Supplier<P> blankResource,
+      EventRecorder events,
+      Clock clock) {
+    this.statusType = statusType;
+    this.emptyStatus = emptyStatus;
+    this.blankResource = blankResource;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  /** A copy of the resource's status to edit: the cached object is shared and stays untouched. */
+  public S editableStatus(P resource) {
+    return StatusPatches.copy(resource.getStatus(), statusType, emptyStatus);
+  }
+
+  /** Sets the Ready condition of the given status for the resource's current generation. */
+  public void setReady(P resource, S status, boolean ready, String reason, String message) {
+    status.conditions(
+        Conditions.with(
+            status.conditions(),
+            Conditions.READY,
+            ready,
+            reason,
+            message,
+            resource.getMetadata().getGeneration(),
+            clock.instant()));
+  }
+
+  /** A Warning Event for the problem, unless this generation already reported the same reason. */
+  public void warnOnce(P resource, Problem problem) {
+    S status = resource.getStatus();
+    boolean alreadyReported =
+        status != null
+            && Conditions.same(status.conditions(), Conditions.READY, false, problem.reason())
+            && Objects.equals(status.observedGeneration(), resource.getMetadata().getGeneration());
+    if (!alreadyReported) {
+      events.warning(resource, problem.reason(), problem.message());
+    }
+  }
+
+  /** A failed reconcile: reported, and retried with back-off (cluster errors are usually brief). */
+  public ErrorStatusUpdateControl<P> failed(P resource, Exception error) {
+    String message = "Reconcile failed, retrying: " + SafeErrors.describe(error);
+    log.warn(
+        "Reconciling {} {}/{} failed: {}",
+        resource.getKind(),
+        resource.getMetadata().getNamespace(),
+        resource.getMetadata().getName(),
+        message);
+    S current = resource.getStatus();
+    if (current == null || !Conditions.same(current.conditions(), Conditions.READY, false, RECONCILE_FAILED)) {
+      events.warning(resource, RECONCILE_FAILED, message);
+    }
+    S status = editableStatus(resource);
+    setReady(resource, status, false, RECONCILE_FAILED, message);
+    return ErrorStatusUpdateControl.patchStatus(
+        StatusPatches.freshWithStatus(resource, status, blankResource));
+  }
+}

@@ -1,0 +1,40 @@
+package dev.registryoperator.status;
+
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.util.function.Supplier;
+
+/**
+ * Writing status the same way for every resource: edit a copy (objects from the cache are shared),
+ * write only when something changed, and write from an object that holds identity and status
+ * only - the spec belongs to the user (or their GitOps tool), never to the operator.
+ */
+public final class StatusPatches {
+
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  private StatusPatches() {}
+
+  public static <S> S copy(S status, Class<S> type, Supplier<S> empty) {
+    return status == null ? empty.get() : JSON.unmarshal(JSON.asJson(status), type);
+  }
+
+  public static <P extends CustomResource<?, S>, S> UpdateControl<P> patchIfChanged(
+      P resource, S status, Supplier<P> blank) {
+    if (resource.getStatus() != null && JSON.asJson(resource.getStatus()).equals(JSON.asJson(status))) {
+      return UpdateControl.noUpdate();
+    }
+    return UpdateControl.patchStatus(freshWithStatus(resource, status, blank));
+  }
+
+  public static <P extends CustomResource<?, S>, S> P freshWithStatus(
+      P resource, S status, Supplier<P> blank) {
+    P fresh = blank.get();
+    fresh.getMetadata().setName(resource.getMetadata().getName());
+    fresh.getMetadata().setNamespace(resource.getMetadata().getNamespace());
+    fresh.setSpec(null);
+    fresh.setStatus(status);
+    return fresh;
+  }
+}
