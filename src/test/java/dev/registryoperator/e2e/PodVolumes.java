@@ -188,6 +188,9 @@ final class PodVolumes implements AutoCloseable {
           try {
             update.run();
           } catch (RuntimeException e) {
+            if (sync.isShutdown() || Thread.currentThread().isInterrupted()) {
+              return; // the pod is being torn down: an interrupted GET is expected, not news
+            }
             // An API hiccup: kubelet retries on its next sync, and so do we.
             LOG.warn("cannot sync volume {}", volume, e);
           }
