@@ -6,7 +6,9 @@ import dev.registryoperator.user.RegistryUserReconciler;
 import dev.registryoperator.user.model.PasswordHasher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
 import java.util.Set;
@@ -67,8 +69,7 @@ public final class RegistryOperator {
                   .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
                   .withSSABasedCreateUpdateMatchForDependentResources(settings.serverSideApply());
               if (settings.leaseNamespace() != null) {
-                overrider.withLeaderElectionConfiguration(
-                    new LeaderElectionConfiguration(LEASE_NAME, settings.leaseNamespace()));
+                overrider.withLeaderElectionConfiguration(leaderElection(settings.leaseNamespace()));
               }
             });
     EventRecorder events = new EventRecorder(client, settings.clock());
@@ -87,5 +88,23 @@ public final class RegistryOperator {
           }
         });
     return operator;
+  }
+
+  /**
+   * Leader election whose lost-lease exit does not deadlock on SIGTERM: JOSDK 5.2 calls
+   * System.exit on the thread that stops leading, and on SIGTERM that is the shutdown hook's own,
+   * where System.exit blocks forever (every rollout then waits out the grace period). The exit
+   * runs on a thread of its own instead; losing the lease still ends the process with status 1.
+   */
+  private static LeaderElectionConfiguration leaderElection(String leaseNamespace) {
+    return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
+        .withLeaseNamespace(leaseNamespace)
+        .withExitOnStopLeading(false)
+        .withLeaderCallbacks(
+            new LeaderCallbacks(
+                () -> {},
+                () -> new Thread(() -> System.exit(1), "lost-leadership-exit").start(),
+                leader -> {}))
+        .build();
   }
 }
