@@ -10,7 +10,11 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.Set;
 
 /** Assembles the operator: one place where reconcilers get their collaborators. */
@@ -73,20 +77,16 @@ public final class RegistryOperator {
               }
             });
     EventRecorder events = new EventRecorder(client, settings.clock());
-    operator.register(
-        new PrivateRegistryReconciler(settings.clock(), events),
+    Consumer<ControllerConfigurationOverrider<?>> common =
         configuration -> {
+          configuration.withRetry(clusterErrorRetry());
           if (!settings.namespaces().isEmpty()) {
             configuration.settingNamespaces(settings.namespaces());
           }
-        });
+        };
+    operator.register(new PrivateRegistryReconciler(settings.clock(), events), common::accept);
     operator.register(
-        new RegistryUserReconciler(settings.clock(), events, settings.hasher()),
-        configuration -> {
-          if (!settings.namespaces().isEmpty()) {
-            configuration.settingNamespaces(settings.namespaces());
-          }
-        });
+        new RegistryUserReconciler(settings.clock(), events, settings.hasher()), common::accept);
     return operator;
   }
 
@@ -106,5 +106,18 @@ public final class RegistryOperator {
                 () -> new Thread(() -> System.exit(1), "lost-leadership-exit").start(),
                 leader -> {}))
         .build();
+  }
+
+  /**
+   * Cluster errors are retried for as long as they last, backing off from 1 second to one attempt
+   * per 5 minutes. JOSDK's default gives up after 5 attempts, after which a resource would stay
+   * broken until some unrelated event.
+   */
+  private static GenericRetry clusterErrorRetry() {
+    return new GenericRetry()
+        .withoutMaxAttempts()
+        .setInitialInterval(Duration.ofSeconds(1))
+        .setIntervalMultiplier(2)
+        .setMaxInterval(Duration.ofMinutes(5).toMillis());
   }
 }

@@ -7,7 +7,6 @@ import dev.registryoperator.user.model.Roster;
 import dev.registryoperator.user.model.EntrySecret;
 import dev.registryoperator.user.model.Htpasswd;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import dev.registryoperator.kube.EventRecorder;
 import dev.registryoperator.kube.SecretData;
@@ -64,8 +63,6 @@ import java.util.concurrent.TimeUnit;
     // User-supplied TLS Secrets are not watched (the operator caches only its own Secrets): a
     // periodic pass notices their rotation. Certificate renewal needs no more than this either.
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
-// Cluster errors are retried for as long as they last, backing off to one attempt per 5 minutes.
-@GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 300_000)
 @Workflow(
     explicitInvocation = true,
     dependents = {

@@ -39,7 +39,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import java.util.concurrent.TimeUnit;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -65,7 +64,6 @@ import java.util.stream.Collectors;
     name = RegistryUserReconciler.NAME,
     // A periodic pass costs no bcrypt (hashes are reused) and catches anything a watch missed.
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
-@GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 300_000)
 @Workflow(
     explicitInvocation = true,
     dependents = {
