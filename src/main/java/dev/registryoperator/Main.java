@@ -19,11 +19,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
-      "Runs the Registry Operator: turns PrivateRegistry and RegistryUser resources into",
-      "authenticated, TLS-protected container registries.",
+      "Runs the Registry Operator: turns PrivateRegistry and RegistryUser resources into"
+          + " authenticated, TLS-protected container registries.",
       "",
-      "Connects with --kubeconfig, else $KUBECONFIG, ~/.kube/config or the in-cluster",
-      "service account, in that order."
+      "Connects with --kubeconfig, else $KUBECONFIG, ~/.kube/config or the in-cluster"
+          + " service account, in that order."
     })
 public final class Main implements Callable<Integer> {
 
