@@ -88,10 +88,21 @@ public final class NginxConfig {
                     proxy_max_temp_file_size 0;
                 }
 
-                # Readiness: the registry's own health check, through its debug listener.
+                # Readiness: the registry's own health check, through its debug listener. This
+                # path needs no login, so a failure answers a fixed text: the registry's own
+                # report can quote storage errors.
                 location = %10$s {
                     access_log off;
                     proxy_pass http://127.0.0.1:%11$d/debug/health;
+                    proxy_intercept_errors on;
+                    error_page 500 502 503 504 =503 /registry-unhealthy;
+                }
+
+                location = /registry-unhealthy {
+                    internal;
+                    access_log off;
+                    default_type text/plain;
+                    return 503 "registry unhealthy\n";
                 }
 
                 # Liveness of nginx itself.

@@ -229,7 +229,22 @@ class NginxProxyTest {
   void readinessFailsWhileTheRegistryDoesNotAnswer() throws Exception {
     assumePortFree(Ports.REGISTRY_DEBUG);
 
-    assertThat(send(get("/healthz")).statusCode()).isEqualTo(502);
+    HttpResponse<String> response = send(get("/healthz"));
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.body()).isEqualTo("registry unhealthy\n");
+  }
+
+  @Test
+  void anUnhealthyRegistrysReportStaysInsideThePod() throws Exception {
+    fake(
+        Ports.REGISTRY_DEBUG,
+        exchange ->
+            respond(exchange, 503, "{\"storagedriver_filesystem\":\"open /var/lib/registry/secret-path: permission denied\"}"));
+
+    HttpResponse<String> response = send(get("/healthz"));
+
+    assertThat(response.statusCode()).as(nginxLog()).isEqualTo(503);
+    assertThat(response.body()).isEqualTo("registry unhealthy\n").doesNotContain("secret-path");
   }
 
   private interface Handler {
