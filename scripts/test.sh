@@ -21,6 +21,7 @@ declare -A TOOLS=(
   [ip]=iproute2
   [curl]=curl
   [setpriv]=util-linux
+  [lua5.1]=lua5.1
 )
 missing=()
 for tool in "${!TOOLS[@]}"; do
