@@ -2,6 +2,7 @@ package dev.registryoperator.status;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -10,6 +11,8 @@ import java.util.stream.Collectors;
  * be a Secret.
  */
 public final class SafeErrors {
+
+  private static final String OWN_PACKAGE = "dev.registryoperator.";
 
   private SafeErrors() {}
 
@@ -27,7 +30,19 @@ public final class SafeErrors {
         return describeApiError(api);
       }
     }
-    return error.getClass().getSimpleName();
+    return ownMessage(error).orElse(error.getClass().getSimpleName());
+  }
+
+  /**
+   * The message of an exception the operator itself threw: those are written to be shown and never
+   * carry Secret content. A library's message is not shown: it may quote what it was given.
+   */
+  private static Optional<String> ownMessage(Throwable error) {
+    StackTraceElement[] trace = error.getStackTrace();
+    boolean ours = trace.length > 0 && trace[0].getClassName().startsWith(OWN_PACKAGE);
+    return ours && error.getMessage() != null
+        ? Optional.of(error.getClass().getSimpleName() + ": " + error.getMessage())
+        : Optional.empty();
   }
 
   private static String describeApiError(KubernetesClientException api) {
