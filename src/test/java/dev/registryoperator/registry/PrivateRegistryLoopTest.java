@@ -10,6 +10,13 @@ import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.RegistryDeployment;
 import dev.registryoperator.status.Conditions;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.tls.CertificateAuthority;
+import dev.registryoperator.tls.KeyAndCertificate;
+import dev.registryoperator.tls.Pem;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.time.Clock;
+import java.util.List;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -223,6 +230,76 @@ class PrivateRegistryLoopTest {
     assertThat(owned.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(ref -> assertThat(ref.getName()).isEqualTo("owned"));
+  }
+
+  @Test
+  void aUserSuppliedCertificateIsServedAndItsCaPublished() {
+    PrivateRegistry registry = registry("own-tls");
+    registry.getSpec().tls.secretName = "own-cert";
+    create(registry);
+
+    PrivateRegistry waiting = awaitStatus("own-tls", r -> "TlsSecretNotFound".equals(readyReason(r)));
+    assertThat(Conditions.find(waiting.getStatus().conditions, "Ready").orElseThrow().getMessage())
+        .contains("own-cert");
+    assertThat(get(Deployment.class, "own-tls")).as("nothing applied while the Secret is missing").isNull();
+
+    CertificateAuthority theirCa = CertificateAuthority.generate("their CA", Clock.systemUTC());
+    KeyAndCertificate theirs =
+        theirCa.issueServerCertificate(List.of("registry.example.test"), Duration.ofDays(30), Clock.systemUTC());
+    String theirCaPem = Pem.encode(theirCa.certificate());
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("own-cert")
+                .withNamespace(NAMESPACE)
+                .endMetadata()
+                .withType("kubernetes.io/tls")
+                .withData(
+                    SecretData.encode(
+                        Map.of("tls.crt", theirs.certificatePem(), "tls.key", theirs.keyPem(), "ca.crt", theirCaPem)))
+                .build())
+        .create();
+    // Edit the registry so the operator looks again now rather than at its periodic recheck.
+    edit("own-tls", r -> {
+      r.getSpec().proxy.readTimeoutSeconds = 601;
+      return r;
+    });
+
+    Deployment deployment = awaitPresent(Deployment.class, "own-tls");
+    assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
+        .filteredOn(volume -> "tls".equals(volume.getName()))
+        .singleElement()
+        .satisfies(volume -> assertThat(volume.getSecret().getSecretName()).isEqualTo("own-cert"));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              ConfigMap bundle = get(ConfigMap.class, RegistryNames.of("own-tls").caBundleConfigMap());
+              return bundle != null && theirCaPem.equals(bundle.getData().get("ca.crt"));
+            });
+    PrivateRegistry served =
+        awaitStatus("own-tls", r -> "DeploymentUnavailable".equals(readyReason(r)));
+    assertThat(served.getStatus().certificateExpiry)
+        .isEqualTo(theirs.certificate().getNotAfter().toInstant().toString());
+    // The registry's own CA is still there for the day it switches back.
+    assertThat(get(Secret.class, RegistryNames.of("own-tls").caSecret())).isNotNull();
+  }
+
+  @Test
+  void anAdoptedClaimIsMountedAndNoClaimIsCreated() {
+    PrivateRegistry registry = registry("adopter");
+    registry.getSpec().storage.existingClaim = "team-data";
+    create(registry);
+
+    Deployment deployment = awaitPresent(Deployment.class, "adopter");
+    assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
+        .filteredOn(volume -> "data".equals(volume.getName()))
+        .singleElement()
+        .satisfies(
+            volume -> assertThat(volume.getPersistentVolumeClaim().getClaimName()).isEqualTo("team-data"));
+    awaitStatus("adopter", r -> r.getStatus().observedGeneration != null);
+    assertThat(get(PersistentVolumeClaim.class, RegistryNames.of("adopter").claim())).isNull();
   }
 
   private Operator startedOperator() {

@@ -1,0 +1,85 @@
+package dev.registryoperator.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
+import dev.registryoperator.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What the schema cannot say about a PrivateRegistry, checked before anything is applied. */
+class RegistryValidationTest {
+
+  @Test
+  void theDefaultsAreValid() {
+    assertThat(RegistryValidation.validate(Fixtures.registry())).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "1registry",
+        "registry.example",
+        "Registry",
+        "a-name-of-sixty-four-characters-is-one-too-long-for-a-dns-label1"
+      })
+  void namesThatCannotNameAServiceAreRejected(String name) {
+    PrivateRegistry registry = Fixtures.registry();
+    registry.getMetadata().setName(name);
+
+    assertThat(RegistryValidation.validate(registry))
+        .hasValueSatisfying(problem -> assertThat(problem.reason()).isEqualTo("InvalidName"));
+  }
+
+  @Test
+  void a63CharacterNameIsFine() {
+    PrivateRegistry registry = Fixtures.registry();
+    registry.getMetadata().setName("r" + "e".repeat(62));
+
+    assertThat(RegistryValidation.validate(registry)).isEmpty();
+  }
+
+  @Test
+  void aNodePortNeedsANodePortOrLoadBalancerService() {
+    assertThat(RegistryValidation.validate(Fixtures.registry(spec -> spec.service.nodePort = 30500)))
+        .hasValueSatisfying(
+            problem -> {
+              assertThat(problem.reason()).isEqualTo("InvalidSpec");
+              assertThat(problem.message()).contains("spec.service.nodePort");
+            });
+    assertThat(
+            RegistryValidation.validate(
+                Fixtures.registry(
+                    spec -> {
+                      spec.service.type = ServiceType.NodePort;
+                      spec.service.nodePort = 30500;
+                    })))
+        .isEmpty();
+  }
+
+  @Test
+  void anAdoptedClaimIsNeverDeleted() {
+    assertThat(
+            RegistryValidation.validate(
+                Fixtures.registry(
+                    spec -> {
+                      spec.storage.existingClaim = "data";
+                      spec.storage.deleteClaim = true;
+                    })))
+        .hasValueSatisfying(problem -> assertThat(problem.message()).contains("existingClaim"));
+  }
+
+  @Test
+  void theRenewalWindowMustBeShorterThanTheValidity() {
+    assertThat(
+            RegistryValidation.validate(
+                Fixtures.registry(
+                    spec -> {
+                      spec.tls.validityDays = 30;
+                      spec.tls.renewBeforeDays = 30;
+                    })))
+        .hasValueSatisfying(problem -> assertThat(problem.message()).contains("renewBeforeDays"));
+  }
+}
