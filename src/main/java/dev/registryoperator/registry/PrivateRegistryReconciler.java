@@ -28,7 +28,6 @@ import dev.registryoperator.registry.dependent.ServingSecretDependent;
 import dev.registryoperator.registry.model.TlsMaterial;
 import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.ReadyReporter;
-import dev.registryoperator.status.StatusPatches;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -230,7 +229,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
 
     PrivateRegistryStatus status =
         RegistryStatus.of(registry, context, userTlsSecret, roster.size(), clock);
-    return StatusPatches.patchIfChanged(registry, status, PrivateRegistry::new);
+    return ready.patchIfChanged(registry, status);
   }
 
   @Override
@@ -246,7 +245,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     status.observedGeneration = registry.getMetadata().getGeneration();
     ready.setReady(registry, status, false, problem.reason(), problem.message());
     UpdateControl<PrivateRegistry> control =
-        StatusPatches.patchIfChanged(registry, status, PrivateRegistry::new);
+        ready.patchIfChanged(registry, status);
     return recheck == null ? control : control.rescheduleAfter(recheck);
   }
 

@@ -4,6 +4,7 @@ import dev.registryoperator.api.v1alpha1.ConditionedStatus;
 import dev.registryoperator.kube.EventRecorder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -43,6 +44,11 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
   /** A copy of the resource's status to edit: the cached object is shared and stays untouched. */
   public S editableStatus(P resource) {
     return StatusPatches.copy(resource.getStatus(), statusType, emptyStatus);
+  }
+
+  /** Writes the status if it differs from the resource's current one. */
+  public UpdateControl<P> patchIfChanged(P resource, S status) {
+    return StatusPatches.patchIfChanged(resource, status, blankResource);
   }
 
   /** Sets the Ready condition of the given status for the resource's current generation. */

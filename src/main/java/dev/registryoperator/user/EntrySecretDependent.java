@@ -1,20 +1,20 @@
 package dev.registryoperator.user;
 
 import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.kube.NamedChildDependent;
 import dev.registryoperator.naming.UserNames;
 import dev.registryoperator.user.model.EntrySecret;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /**
  * The user's bcrypt hash. Hashes only when the password's source changed: the same Secret version,
  * key and cost reuse the stored hash, so resyncs and restarts cost no bcrypt and change no byte.
  */
-public class EntrySecretDependent extends CRUDKubernetesDependentResource<Secret, RegistryUser> {
+public class EntrySecretDependent extends NamedChildDependent<Secret, RegistryUser> {
 
   public EntrySecretDependent() {
     super(Secret.class);
@@ -32,8 +32,8 @@ public class EntrySecretDependent extends CRUDKubernetesDependentResource<Secret
   }
 
   @Override
-  protected ResourceID targetSecondaryResourceID(RegistryUser user, Context<RegistryUser> context) {
-    return new ResourceID(UserNames.of(user).entrySecret(), user.getMetadata().getNamespace());
+  protected String targetName(RegistryUser user) {
+    return UserNames.of(user).entrySecret();
   }
 
   /** Reconcile precondition: the user is valid. An invalid user's entry is deleted. */

@@ -1,16 +1,16 @@
 package dev.registryoperator.user;
 
 import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.kube.NamedChildDependent;
 import dev.registryoperator.naming.UserNames;
 import dev.registryoperator.user.model.UserSecrets;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
-import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
-public class PullSecretDependent extends CRUDKubernetesDependentResource<Secret, RegistryUser> {
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
+
+public class PullSecretDependent extends NamedChildDependent<Secret, RegistryUser> {
 
   public PullSecretDependent() {
     super(Secret.class);
@@ -24,8 +24,8 @@ public class PullSecretDependent extends CRUDKubernetesDependentResource<Secret,
   }
 
   @Override
-  protected ResourceID targetSecondaryResourceID(RegistryUser user, Context<RegistryUser> context) {
-    return new ResourceID(UserNames.of(user).pullSecret(), user.getMetadata().getNamespace());
+  protected String targetName(RegistryUser user) {
+    return UserNames.of(user).pullSecret();
   }
 
   /** Reconcile precondition: the user is valid and wants a pull Secret. */

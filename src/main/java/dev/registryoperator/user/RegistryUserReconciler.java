@@ -14,7 +14,6 @@ import dev.registryoperator.registry.model.RegistryIngress;
 import dev.registryoperator.status.Conditions;
 import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.ReadyReporter;
-import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.user.model.EntrySecret;
 import dev.registryoperator.user.model.Htpasswd;
 import dev.registryoperator.user.model.PasswordHasher;
@@ -257,7 +256,7 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
                   + user.getSpec().registryRef
                   + "' to add the user to its htpasswd file.");
     }
-    UpdateControl<RegistryUser> control = StatusPatches.patchIfChanged(user, status, RegistryUser::new);
+    UpdateControl<RegistryUser> control = ready.patchIfChanged(user, status);
     // Pending is short-lived: the registry lists the user within a reconcile. Its htpasswd event
     // may have been judged against this user's previous status, so look again shortly.
     return verdict.problem == null && !Conditions.isTrue(status.conditions, Conditions.READY)

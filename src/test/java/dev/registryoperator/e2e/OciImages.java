@@ -115,6 +115,16 @@ public final class OciImages {
     }
   }
 
+  /** Where the Distribution registry's filesystem driver keeps a blob, under its root directory. */
+  public static Path blobInRegistryStorage(Path rootDirectory, String digest) {
+    String hex = digest.substring("sha256:".length());
+    return rootDirectory
+        .resolve("docker/registry/v2/blobs/sha256")
+        .resolve(hex.substring(0, 2))
+        .resolve(hex)
+        .resolve("data");
+  }
+
   /** The file of a blob in a layout. */
   public static Path blob(Path layout, String digest) {
     return layout.resolve("blobs").resolve("sha256").resolve(digest.substring("sha256:".length()));

@@ -241,13 +241,7 @@ class PodRunnerTest {
     assertThat(push.exitCode()).as(push + "\n" + pod.describe()).isZero();
 
     // The blob is in the registry's storage, the claim's directory.
-    String hex = image.layerDigest().substring("sha256:".length());
-    assertThat(
-            pod.volumeDirectory("data")
-                .resolve("docker/registry/v2/blobs/sha256")
-                .resolve(hex.substring(0, 2))
-                .resolve(hex)
-                .resolve("data"))
+    assertThat(OciImages.blobInRegistryStorage(pod.volumeDirectory("data"), image.layerDigest()))
         .isRegularFile()
         .hasSize(image.layerSize());
 

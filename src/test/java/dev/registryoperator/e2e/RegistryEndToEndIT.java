@@ -106,13 +106,7 @@ class RegistryEndToEndIT {
     assertThat(push.exitCode()).as(push.toString()).isZero();
 
     // The layer went through nginx into the registry's storage, byte for byte.
-    String hex = image.layerDigest().substring("sha256:".length());
-    assertThat(
-            registry.pod().volumeDirectory("data")
-                .resolve("docker/registry/v2/blobs/sha256")
-                .resolve(hex.substring(0, 2))
-                .resolve(hex)
-                .resolve("data"))
+    assertThat(OciImages.blobInRegistryStorage(registry.pod().volumeDirectory("data"), image.layerDigest()))
         .isRegularFile()
         .hasSize(image.layerSize());
 

@@ -35,6 +35,12 @@ final class OperatorUnderTest implements AutoCloseable {
     return requests;
   }
 
+  /** Waits until the operator has written nothing into the namespace for {@code quiet}. */
+  void awaitQuiet(TestNamespace namespace, java.time.Duration quiet) {
+    TestNamespace.await("the operator to stop writing into " + namespace.name())
+        .until(() -> requests.quietFor(namespace.name(), quiet));
+  }
+
   boolean isRunning() {
     return operator != null;
   }

@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
@@ -480,8 +479,7 @@ class PrivateRegistryIT {
   }
 
   void awaitOperatorQuiet() {
-    TestNamespace.await("the operator to stop writing into " + namespace.name())
-        .until(() -> operator.requests().quietFor(namespace.name(), SETTLED));
+    operator.awaitQuiet(namespace, SETTLED);
   }
 
   /** The children that carry a controller reference to their registry. */
@@ -520,18 +518,7 @@ class PrivateRegistryIT {
   }
 
   static void assertControlledBy(HasMetadata child, HasMetadata owner) {
-    assertThat(child.getMetadata().getOwnerReferences())
-        .as(child.getKind() + " " + child.getMetadata().getName() + " ownerReferences")
-        .singleElement()
-        .satisfies(
-            (OwnerReference reference) -> {
-              assertThat(reference.getApiVersion()).isEqualTo(API_VERSION);
-              assertThat(reference.getKind()).isEqualTo("PrivateRegistry");
-              assertThat(reference.getName()).isEqualTo(owner.getMetadata().getName());
-              assertThat(reference.getUid()).isEqualTo(owner.getMetadata().getUid());
-              assertThat(reference.getController()).isTrue();
-              assertThat(reference.getBlockOwnerDeletion()).isTrue();
-            });
+    TestNamespace.assertControlledBy(child, owner, API_VERSION, "PrivateRegistry");
   }
 
   /** The operator never writes spec: every field manager but the GitOps tool owns status only. */

@@ -10,7 +10,6 @@ import dev.registryoperator.naming.UserNames;
 import dev.registryoperator.status.Conditions;
 import dev.registryoperator.user.model.Htpasswd;
 import dev.registryoperator.user.model.UserSecrets;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import dev.registryoperator.it.TestNamespace.Child;
 import java.time.Duration;
@@ -71,7 +70,8 @@ class RegistryUserIT {
       RegistryUser ready = awaitUserReady(user);
       assertThat(ready.getStatus().observedGeneration).isEqualTo(ready.getMetadata().getGeneration());
       for (Child child : userChildren(ready)) {
-        assertControlledBy(namespace.awaitPresent(child.type(), child.name()), ready);
+        TestNamespace.assertControlledBy(
+            namespace.awaitPresent(child.type(), child.name()), ready, API_VERSION, "RegistryUser");
       }
     }
     Secret pull = namespace.get(Secret.class, "alice-pull-secret");
@@ -109,7 +109,7 @@ class RegistryUserIT {
     awaitHtpasswd(2);
     RegistryUser alice = awaitUserReady("alice");
     RegistryUser ciPull = awaitUserReady("ci-pull");
-    awaitOperatorQuiet();
+    operator.awaitQuiet(namespace, SETTLED);
 
     List<Child> watched = new ArrayList<>();
     watched.add(new Child(Secret.class, RegistryNames.of("demo").htpasswdSecret()));
@@ -125,7 +125,7 @@ class RegistryUserIT {
     // Something only a reconcile by the new operator can bring: the Deployment becomes available.
     namespace.setDeploymentAvailable(RegistryNames.of("demo").deployment(), true);
     namespace.awaitReady("demo", "Available");
-    awaitOperatorQuiet();
+    operator.awaitQuiet(namespace, SETTLED);
 
     assertThat(generatedPassword()).isEqualTo(generated);
     assertThat(htpasswd()).isEqualTo(htpasswdBefore);
@@ -219,21 +219,5 @@ class RegistryUserIT {
                   && Conditions.isTrue(user.getStatus().conditions, Conditions.READY);
             });
     return namespace.get(RegistryUser.class, name);
-  }
-
-  private void awaitOperatorQuiet() {
-    TestNamespace.await("the operator to stop writing into " + namespace.name())
-        .until(() -> operator.requests().quietFor(namespace.name(), SETTLED));
-  }
-
-  private static void assertControlledBy(HasMetadata child, HasMetadata owner) {
-    assertThat(child.getMetadata().getOwnerReferences())
-        .as(child.getKind() + " " + child.getMetadata().getName())
-        .singleElement()
-        .satisfies(
-            ref -> {
-              assertThat(ref.getUid()).isEqualTo(owner.getMetadata().getUid());
-              assertThat(ref.getController()).isTrue();
-            });
   }
 }

@@ -1,10 +1,13 @@
 package dev.registryoperator.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
@@ -189,5 +192,22 @@ final class TestNamespace {
     public String toString() {
       return type.getSimpleName() + "/" + name;
     }
+  }
+
+  /** The child has exactly one owner reference: a controller reference to this owner. */
+  static void assertControlledBy(
+      HasMetadata child, HasMetadata owner, String ownerApiVersion, String ownerKind) {
+    assertThat(child.getMetadata().getOwnerReferences())
+        .as(child.getKind() + " " + child.getMetadata().getName() + " ownerReferences")
+        .singleElement()
+        .satisfies(
+            (OwnerReference reference) -> {
+              assertThat(reference.getApiVersion()).isEqualTo(ownerApiVersion);
+              assertThat(reference.getKind()).isEqualTo(ownerKind);
+              assertThat(reference.getName()).isEqualTo(owner.getMetadata().getName());
+              assertThat(reference.getUid()).isEqualTo(owner.getMetadata().getUid());
+              assertThat(reference.getController()).isTrue();
+              assertThat(reference.getBlockOwnerDeletion()).isTrue();
+            });
   }
 }

@@ -1,6 +1,7 @@
 package dev.registryoperator.registry.dependent;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.NamedChildDependent;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.RegistryClaim;
@@ -41,7 +42,7 @@ public class ClaimDependent extends KubernetesDependentResource<PersistentVolume
   @Override
   protected ResourceID targetSecondaryResourceID(
       PrivateRegistry primary, Context<PrivateRegistry> context) {
-    return new ResourceID(RegistryNames.of(primary).claim(), primary.getMetadata().getNamespace());
+    return NamedChildDependent.idInNamespaceOf(primary, RegistryNames.of(primary).claim());
   }
 
   /** No framework annotations or owner references: the rendering decides ownership. */

@@ -1,6 +1,7 @@
 package dev.registryoperator.registry.dependent;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.NamedChildDependent;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -25,7 +26,6 @@ abstract class CreateOnceSecretDependent extends KubernetesDependentResource<Sec
   @Override
   protected ResourceID targetSecondaryResourceID(
       PrivateRegistry primary, Context<PrivateRegistry> context) {
-    return new ResourceID(
-        childName(RegistryNames.of(primary)), primary.getMetadata().getNamespace());
+    return NamedChildDependent.idInNamespaceOf(primary, childName(RegistryNames.of(primary)));
   }
 }

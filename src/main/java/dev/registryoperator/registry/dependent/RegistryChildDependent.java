@@ -1,15 +1,13 @@
 package dev.registryoperator.registry.dependent;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.NamedChildDependent;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /** A child kept equal to its rendering and deleted with its registry. */
 abstract class RegistryChildDependent<R extends HasMetadata>
-    extends CRUDKubernetesDependentResource<R, PrivateRegistry> {
+    extends NamedChildDependent<R, PrivateRegistry> {
 
   RegistryChildDependent(Class<R> type) {
     super(type);
@@ -17,11 +15,8 @@ abstract class RegistryChildDependent<R extends HasMetadata>
 
   abstract String childName(RegistryNames names);
 
-  /** Find the child by name: the default renders the whole desired object just to learn it. */
   @Override
-  protected ResourceID targetSecondaryResourceID(
-      PrivateRegistry primary, Context<PrivateRegistry> context) {
-    return new ResourceID(
-        childName(RegistryNames.of(primary)), primary.getMetadata().getNamespace());
+  protected final String targetName(PrivateRegistry registry) {
+    return childName(RegistryNames.of(registry));
   }
 }
