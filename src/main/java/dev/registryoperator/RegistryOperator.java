@@ -23,6 +23,7 @@ public final class RegistryOperator {
   /**
    * @param serverSideApply true in production. Only tests on the fabric8 mock server turn it off,
    *     because the mock cannot do server-side apply.
+   * @param hasher bcrypt, a collaborator so that a benchmark can count its operations
    * @param namespaces namespaces to watch; empty for all
    * @param leaseNamespace namespace of the leader-election lease, or null to run without leader
    *     election
@@ -38,23 +39,6 @@ public final class RegistryOperator {
     public static Settings production(Set<String> namespaces, String leaseNamespace) {
       return new Settings(
           true, namespaces, leaseNamespace, Clock.systemUTC(), new PasswordHasher(), Metrics.NOOP);
-    }
-
-    /** The fabric8 mock server cannot do server-side apply; nothing else differs. */
-    public static Settings onMockServer() {
-      return production(Set.of(), null).withServerSideApply(false);
-    }
-
-    public Settings withServerSideApply(boolean enabled) {
-      return new Settings(enabled, namespaces, leaseNamespace, clock, hasher, metrics);
-    }
-
-    public Settings withHasher(PasswordHasher counting) {
-      return new Settings(serverSideApply, namespaces, leaseNamespace, clock, counting, metrics);
-    }
-
-    public Settings withMetrics(Metrics observing) {
-      return new Settings(serverSideApply, namespaces, leaseNamespace, clock, hasher, observing);
     }
   }
 

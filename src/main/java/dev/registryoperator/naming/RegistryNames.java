@@ -8,14 +8,6 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
  */
 public final class RegistryNames {
 
-  /** Keys inside the children, shared by the renderers and the pod that mounts them. */
-  public static final String HTPASSWD_KEY = "htpasswd";
-
-  public static final String HTTP_SECRET_KEY = "http-secret";
-  public static final String CA_BUNDLE_KEY = "ca.crt";
-  public static final String REGISTRY_CONFIG_KEY = "config.yml";
-  public static final String NGINX_CONFIG_KEY = "nginx.conf";
-
   private final String registry;
 
   private RegistryNames(String registry) {

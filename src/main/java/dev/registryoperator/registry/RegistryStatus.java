@@ -1,35 +1,51 @@
 package dev.registryoperator.registry;
 
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
-import dev.registryoperator.registry.dependent.Secondaries;
+import dev.registryoperator.registry.dependent.RegistryInputs;
 import dev.registryoperator.registry.model.RegistryIngress;
 import dev.registryoperator.registry.model.RegistryService;
 import dev.registryoperator.registry.model.TlsMaterial;
 import dev.registryoperator.status.Conditions;
 import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.tls.Pem;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Builds a registry's status from what the reconcile observed. */
+/** Builds a registry's status from what the reconcile observed; pure, the clock included. */
 final class RegistryStatus {
+
+  /**
+   * What the status is made of, as the reconcile left the children.
+   *
+   * @param servedCertificate the Secret whose certificate the pod serves (the user's or ours)
+   * @param caBundlePublished whether the CA bundle ConfigMap exists
+   * @param listedUsers the number of users in the htpasswd file
+   */
+  record Observed(
+      Optional<Deployment> deployment,
+      Optional<Secret> servedCertificate,
+      boolean caBundlePublished,
+      int listedUsers) {
+
+    static Observed from(RegistryInputs inputs, int listedUsers) {
+      return new Observed(
+          inputs.deployment(),
+          inputs.userTlsSecret().or(inputs::servingSecret),
+          inputs.caBundle().isPresent(),
+          listedUsers);
+    }
+  }
 
   private RegistryStatus() {}
 
-  static PrivateRegistryStatus of(
-      PrivateRegistry registry,
-      Context<PrivateRegistry> context,
-      Secret userTlsSecret,
-      int readyUsers,
-      Clock clock) {
+  static PrivateRegistryStatus of(PrivateRegistry registry, Observed observed, Clock clock) {
     RegistryNames names = RegistryNames.of(registry);
     PrivateRegistryStatus status =
         StatusPatches.copy(registry.getStatus(), PrivateRegistryStatus.class, PrivateRegistryStatus::new);
@@ -37,17 +53,12 @@ final class RegistryStatus {
     status.url = RegistryService.url(registry);
     status.externalUrl = registry.getSpec().ingress == null ? null : RegistryIngress.externalUrl(registry);
     status.caBundleConfigMap =
-        Secondaries.named(context, ConfigMap.class, names.caBundleConfigMap()).isPresent()
-            ? names.caBundleConfigMap()
-            : null;
-    Secret served =
-        userTlsSecret != null
-            ? userTlsSecret
-            : Secondaries.named(context, Secret.class, names.tlsSecret()).orElse(null);
-    status.certificateExpiry = certificateExpiry(served).orElse(null);
-    status.users = readyUsers;
+        observed.caBundlePublished() ? names.caBundleConfigMap() : null;
+    status.certificateExpiry =
+        observed.servedCertificate().flatMap(RegistryStatus::certificateExpiry).orElse(null);
+    status.users = observed.listedUsers();
 
-    Optional<Deployment> deployment = Secondaries.named(context, Deployment.class, names.deployment());
+    Optional<Deployment> deployment = observed.deployment();
     boolean available = deployment.map(RegistryStatus::available).orElse(false);
     String message =
         available
@@ -76,7 +87,7 @@ final class RegistryStatus {
   }
 
   private static Optional<String> certificateExpiry(Secret served) {
-    return SecretData.decode(served, TlsMaterial.CERT_KEY)
+    return SecretData.decode(served, Keys.TLS_CERT)
         .flatMap(
             pem -> {
               try {

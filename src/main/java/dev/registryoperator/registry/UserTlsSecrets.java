@@ -1,5 +1,6 @@
 package dev.registryoperator.registry;
 
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.registry.model.TlsMaterial;
 import dev.registryoperator.status.Problem;
@@ -12,15 +13,22 @@ final class UserTlsSecrets {
 
   private UserTlsSecrets() {}
 
+  /**
+   * @param name spec.tls.secretName, or null when the operator issues the certificate
+   * @param secret the Secret of that name, or null when it does not exist
+   */
   static Optional<Problem> check(String name, Secret secret) {
+    if (name == null) {
+      return Optional.empty();
+    }
     if (secret == null) {
       return Optional.of(
           new Problem(
               "TlsSecretNotFound",
               "The TLS Secret '" + name + "' named in spec.tls.secretName does not exist."));
     }
-    Optional<String> certificate = SecretData.decode(secret, TlsMaterial.CERT_KEY);
-    if (certificate.isEmpty() || SecretData.decode(secret, TlsMaterial.KEY_KEY).isEmpty()) {
+    Optional<String> certificate = SecretData.decode(secret, Keys.TLS_CERT);
+    if (certificate.isEmpty() || SecretData.decode(secret, Keys.TLS_KEY).isEmpty()) {
       return Optional.of(
           new Problem(
               "TlsSecretInvalid",

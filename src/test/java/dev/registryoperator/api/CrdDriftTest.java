@@ -13,19 +13,21 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The CRDs in crds/ are what users install. They must be exactly what the Java model generates
- * (the build writes that to target/classes/META-INF/fabric8), and every field must explain itself.
+ * (the build writes that to target/classes/META-INF/fabric8 with {@link CrdGeneration}), and every
+ * field must explain itself.
  */
 class CrdDriftTest {
 
   private static final Path GENERATED = Path.of("target/classes/META-INF/fabric8");
   private static final Path COMMITTED = Path.of("crds");
   private static final String HOW_TO_UPDATE =
-      "crds/ differs from the Java model: run `mvn -Pupdate-crds process-classes` and commit crds/";
+      "crds/ differs from the Java model: run `mvn -Pupdate-crds process-test-classes` and commit crds/";
 
   @ParameterizedTest
   @ValueSource(
@@ -65,6 +67,53 @@ class CrdDriftTest {
   void schemaIsStructuralWithoutCel(String file) throws IOException {
     // Older API servers (1.20 in our integration tier) reject x-kubernetes-validations.
     assertThat(Files.readString(COMMITTED.resolve(file))).doesNotContain("x-kubernetes-validations");
+  }
+
+  @Test
+  void printerColumnsComeInTheOrderKubectlUsersExpect() throws IOException {
+    // kubectl prints them in the CRD's order: state first, Age last, the message only with -o wide.
+    assertThat(printerColumns("privateregistries.registryoperator.dev-v1.yml"))
+        .containsExactly("Ready", "URL", "Users", "Age", "Message (priority 1)");
+    assertThat(printerColumns("registryusers.registryoperator.dev-v1.yml"))
+        .containsExactly("Ready", "Registry", "Username", "Age", "Message (priority 1)");
+  }
+
+  @Test
+  void crdsInstallWithKubectlApplyFAsWellAsWithKustomize() throws IOException {
+    // `kubectl apply -f crds/` reads every .json, .yaml and .yml file and fails on anything that is
+    // not a Kubernetes object; it skips the kustomization only because that is named Kustomization.
+    List<String> manifests;
+    try (Stream<Path> files = Files.list(COMMITTED)) {
+      manifests =
+          files
+              .map(file -> file.getFileName().toString())
+              .filter(name -> name.matches(".*\\.(json|yaml|yml)"))
+              .sorted()
+              .toList();
+    }
+    assertThat(manifests)
+        .containsExactly("privateregistries.registryoperator.dev-v1.yml", "registryusers.registryoperator.dev-v1.yml");
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    for (String manifest : manifests) {
+      assertThat(yaml.readTree(COMMITTED.resolve(manifest).toFile()).path("kind").asText())
+          .as(manifest)
+          .isEqualTo("CustomResourceDefinition");
+    }
+    // `kubectl apply -k crds/` (and deploy/, which includes ../crds) installs the same files.
+    JsonNode kustomization = yaml.readTree(COMMITTED.resolve("Kustomization").toFile());
+    List<String> resources = new ArrayList<>();
+    kustomization.path("resources").forEach(resource -> resources.add(resource.asText()));
+    assertThat(resources).containsExactlyInAnyOrderElementsOf(manifests);
+  }
+
+  private static List<String> printerColumns(String file) throws IOException {
+    JsonNode crd = new ObjectMapper(new YAMLFactory()).readTree(COMMITTED.resolve(file).toFile());
+    List<String> columns = new ArrayList<>();
+    for (JsonNode column : crd.at("/spec/versions/0/additionalPrinterColumns")) {
+      int priority = column.path("priority").asInt();
+      columns.add(column.get("name").asText() + (priority == 0 ? "" : " (priority " + priority + ")"));
+    }
+    return columns;
   }
 
   private static void collectUndocumented(String path, JsonNode schema, List<String> out) {

@@ -1,14 +1,15 @@
 package dev.registryoperator.e2e;
 
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.RegistryOperator;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.it.RealApiServer;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
-import dev.registryoperator.naming.UserNames;
+import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.status.Conditions;
-import dev.registryoperator.user.model.UserSecrets;
+import dev.registryoperator.user.model.PullSecret;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -211,8 +212,8 @@ final class OperatedRegistry implements AutoCloseable {
     ConfigMap bundle =
         kube.configMaps().inNamespace(namespace).withName(names.caBundleConfigMap()).get();
     return Objects.requireNonNull(
-        bundle.getData().get(RegistryNames.CA_BUNDLE_KEY),
-        "the CA bundle has no " + RegistryNames.CA_BUNDLE_KEY);
+        bundle.getData().get(Keys.CA_CERT),
+        "the CA bundle has no " + Keys.CA_CERT);
   }
 
   /** host:port of the proxy as in-cluster clients address it, and as the pull Secrets name it. */
@@ -274,14 +275,14 @@ final class OperatedRegistry implements AutoCloseable {
 
   /** The password the operator generated for a user without passwordSecretRef. */
   String generatedPassword(String user) {
-    return SecretData.decode(secret(userNames(user).credentialsSecret()), UserNames.PASSWORD_KEY)
+    return SecretData.decode(secret(userNames(user).credentialsSecret()), Keys.PASSWORD)
         .orElseThrow();
   }
 
   /** The user's pull Secret's docker config, written where {@code --authfile} can read it. */
   Path authFileOf(String user) {
     Secret pullSecret = secret(userNames(user).pullSecret());
-    String dockerConfig = SecretData.decode(pullSecret, UserSecrets.DOCKER_CONFIG_KEY).orElseThrow();
+    String dockerConfig = SecretData.decode(pullSecret, Keys.DOCKER_CONFIG).orElseThrow();
     try {
       Path file =
           Files.createDirectories(workDir.resolve("auth"))
@@ -294,10 +295,10 @@ final class OperatedRegistry implements AutoCloseable {
   }
 
   /** Names of a user's Secrets, by the RegistryUser's name. */
-  static UserNames userNames(String user) {
+  static UserSecretNames userNames(String user) {
     RegistryUser named = new RegistryUser();
     named.getMetadata().setName(user);
-    return UserNames.of(named);
+    return UserSecretNames.of(named);
   }
 
   /** Creates or replaces a Secret the test owns, as a user keeps their own password. */
@@ -308,7 +309,7 @@ final class OperatedRegistry implements AutoCloseable {
             .withName(name)
             .withNamespace(namespace)
             .endMetadata()
-            .withData(SecretData.encode(Map.of(UserNames.PASSWORD_KEY, password)))
+            .withData(SecretData.encode(Map.of(Keys.PASSWORD, password)))
             .build();
     kube.resource(secret).createOr(existing -> existing.update());
   }

@@ -1,5 +1,6 @@
 package dev.registryoperator.e2e;
 
+import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -67,7 +68,7 @@ class PodRunnerTest {
     // Valid now, not at the fixture's fixed instant: real clients check the certificate.
     CertificateAuthority ca = CertificateAuthority.generate("demo CA", Clock.systemUTC());
     Secret caSecret = TlsMaterial.caSecret(registry, ca);
-    Secret serving = TlsMaterial.servingSecret(registry, null, caSecret, Clock.systemUTC());
+    Secret serving = TlsMaterial.servingCertificate(registry, null, caSecret, Clock.systemUTC()).secret();
     // Cost 5 keeps the tests fast: nginx verifies a full bcrypt on every request.
     aliceLine = USER + ":" + BCrypt.hashpw(PASSWORD, BCrypt.gensalt(5)) + "\n";
     httpSecret = AuthSecrets.newHttpSecret();
@@ -90,7 +91,7 @@ class PodRunnerTest {
     pod.awaitReady(TIMEOUT);
 
     caDir = Files.createDirectories(work.resolve("certs"));
-    Files.writeString(caDir.resolve("ca.crt"), SecretData.decode(caSecret, TlsMaterial.CERT_KEY).orElseThrow());
+    Files.writeString(caDir.resolve("ca.crt"), SecretData.decode(caSecret, Keys.TLS_CERT).orElseThrow());
     dns = ServiceDns.resolving(work, pod.podIp(), names.serviceDnsNames(Fixtures.NAMESPACE));
   }
 
@@ -106,9 +107,9 @@ class PodRunnerTest {
     Path htpasswd = pod.volumeDirectory("htpasswd");
     assertThat(Files.readSymbolicLink(htpasswd.resolve(AtomicWriter.DATA_DIR)).toString())
         .matches("\\.\\.\\d{4}_\\d{2}_\\d{2}_\\d{2}_\\d{2}_\\d{2}\\.\\d+");
-    assertThat(Files.readSymbolicLink(htpasswd.resolve(RegistryNames.HTPASSWD_KEY)))
-        .isEqualTo(Path.of(AtomicWriter.DATA_DIR, RegistryNames.HTPASSWD_KEY));
-    Path file = htpasswd.resolve(AtomicWriter.DATA_DIR).resolve(RegistryNames.HTPASSWD_KEY);
+    assertThat(Files.readSymbolicLink(htpasswd.resolve(Keys.HTPASSWD)))
+        .isEqualTo(Path.of(AtomicWriter.DATA_DIR, Keys.HTPASSWD));
+    Path file = htpasswd.resolve(AtomicWriter.DATA_DIR).resolve(Keys.HTPASSWD);
     // defaultMode 0440, group fsGroup (1000): the proxy (uid 101) reads it through the group.
     assertThat(Integer.toOctalString(Posix.mode(file))).isEqualTo("440");
     assertThat(Posix.gid(file)).isEqualTo(1000);
@@ -145,7 +146,12 @@ class PodRunnerTest {
     assertThat(pod.exec("proxy", "touch", "/tmp/scratch-is-writable").exitCode()).isZero();
 
     // The registry sees neither the TLS key nor the htpasswd file; its http secret comes from env.
-    assertThat(pod.exec("registry", "ls", "/etc/registry-operator/tls").exitCode()).isNotZero();
+    // Asked of each container's own mount table, not of the path: a container's /etc is an overlay
+    // over this machine's /etc, where another tool may have left such a directory.
+    assertThat(mountPoints("registry"))
+        .contains("/etc/registry-operator/registry", "/var/lib/registry")
+        .doesNotContain("/etc/registry-operator/tls", "/etc/registry-operator/htpasswd");
+    assertThat(mountPoints("proxy")).contains("/etc/registry-operator/tls", "/etc/registry-operator/htpasswd");
     assertThat(pod.exec("registry", "id", "-u").orThrow().stdout().trim()).isEqualTo("1000");
     assertThat(pod.exec("registry", "cat", "/proc/1/comm").orThrow().stdout().trim()).isEqualTo("docker-registry");
     assertThat(pod.exec("registry", "env").orThrow().stdout().lines())
@@ -283,6 +289,16 @@ class PodRunnerTest {
     assertThat(get("/v2/", USER, PASSWORD).status).isEqualTo(200);
   }
 
+  /**
+   * The mount points of a container's mount namespace as the container sees them (field 5 of
+   * mountinfo, relative to its root; no path here needs mountinfo's octal escapes).
+   */
+  private static List<String> mountPoints(String container) {
+    return pod.exec(container, "cat", "/proc/self/mountinfo").orThrow().stdout().lines()
+        .map(line -> line.split(" ")[4])
+        .toList();
+  }
+
   private static void setHtpasswd(String content) {
     client
         .secrets()
@@ -290,7 +306,7 @@ class PodRunnerTest {
         .withName(names.htpasswdSecret())
         .edit(
             secret -> {
-              secret.setData(SecretData.encode(Map.of(RegistryNames.HTPASSWD_KEY, content)));
+              secret.setData(SecretData.encode(Map.of(Keys.HTPASSWD, content)));
               return secret;
             });
   }

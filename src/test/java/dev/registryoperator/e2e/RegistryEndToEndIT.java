@@ -1,13 +1,14 @@
 package dev.registryoperator.e2e;
 
+import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.it.RealApiServer;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.RegistryDeployment;
-import dev.registryoperator.user.model.Htpasswd;
-import dev.registryoperator.user.model.UserSecrets;
+import dev.registryoperator.roster.Htpasswd;
+import dev.registryoperator.user.model.PullSecret;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -88,9 +89,9 @@ class RegistryEndToEndIT {
 
     // The pull Secret names the proxy by the host clients use and carries the published CA.
     Secret pullSecret = registry.secret(OperatedRegistry.userNames("alice").pullSecret());
-    assertThat(pullSecret.getType()).isEqualTo(UserSecrets.DOCKER_CONFIG_TYPE);
+    assertThat(pullSecret.getType()).isEqualTo(Keys.DOCKER_CONFIG_TYPE);
     assertThat(dockerConfigOf("alice")).contains("\"" + registry.proxyHost() + "\"");
-    assertThat(SecretData.decode(pullSecret, RegistryNames.CA_BUNDLE_KEY)).contains(registry.publishedCa());
+    assertThat(SecretData.decode(pullSecret, Keys.CA_CERT)).contains(registry.publishedCa());
 
     OciImages.OciImage image = OciImages.withRandomLayer(work.resolve("alice-image"), "v1", 64L * MIB);
     String remote = registry.proxyReference("team/payload:v1");
@@ -308,12 +309,12 @@ class RegistryEndToEndIT {
 
   private static String dockerConfigOf(String user) {
     Secret pullSecret = registry.secret(OperatedRegistry.userNames(user).pullSecret());
-    return SecretData.decode(pullSecret, UserSecrets.DOCKER_CONFIG_KEY).orElseThrow();
+    return SecretData.decode(pullSecret, Keys.DOCKER_CONFIG).orElseThrow();
   }
 
   private static Set<String> htpasswdUsers() {
     Secret htpasswd = registry.secret(registry.names().htpasswdSecret());
-    return Htpasswd.parse(SecretData.decode(htpasswd, RegistryNames.HTPASSWD_KEY).orElse("")).keySet();
+    return Htpasswd.parse(SecretData.decode(htpasswd, Keys.HTPASSWD).orElse("")).keySet();
   }
 
   /**

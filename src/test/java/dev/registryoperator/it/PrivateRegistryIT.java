@@ -1,5 +1,6 @@
 package dev.registryoperator.it;
 
+import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
@@ -184,17 +185,17 @@ class PrivateRegistryIT {
       assertThat(back.getMetadata().getOwnerReferences()).as(child + " owner").hasSize(1);
     }
 
-    String caPem = decoded(namespace.get(Secret.class, names.caSecret()), TlsMaterial.CERT_KEY);
+    String caPem = decoded(namespace.get(Secret.class, names.caSecret()), Keys.TLS_CERT);
     namespace.awaitRegistry(
         "demo",
         "serving certificate and CA bundle from the new CA",
         registry ->
-            caPem.equals(decoded(namespace.get(Secret.class, names.tlsSecret()), TlsMaterial.CA_KEY))
+            caPem.equals(decoded(namespace.get(Secret.class, names.tlsSecret()), Keys.CA_CERT))
                 && caPem.equals(
                     namespace
                         .get(ConfigMap.class, names.caBundleConfigMap())
                         .getData()
-                        .get(RegistryNames.CA_BUNDLE_KEY)));
+                        .get(Keys.CA_CERT)));
     settle("demo", "DeploymentUnavailable");
   }
 
@@ -254,7 +255,7 @@ class PrivateRegistryIT {
     assertThat(registry.getSpec().proxy.readTimeoutSeconds).isEqualTo(900);
     assertThat(registry.getSpec().ingress.host).isEqualTo("registry.example.test");
     assertThat(
-            namespace.get(ConfigMap.class, names.configMap()).getData().get(RegistryNames.NGINX_CONFIG_KEY))
+            namespace.get(ConfigMap.class, names.configMap()).getData().get(Keys.NGINX_CONFIG))
         .contains("proxy_read_timeout 900s;");
   }
 
@@ -329,7 +330,7 @@ class PrivateRegistryIT {
     RegistryNames names = RegistryNames.of("demo");
     settle("demo", "DeploymentUnavailable");
     String rendered =
-        namespace.get(ConfigMap.class, names.configMap()).getData().get(RegistryNames.REGISTRY_CONFIG_KEY);
+        namespace.get(ConfigMap.class, names.configMap()).getData().get(Keys.REGISTRY_CONFIG);
     int mark = operator.requests().mark();
 
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -343,7 +344,7 @@ class PrivateRegistryIT {
           .withName(names.configMap())
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),
-              "{\"data\":{\"" + RegistryNames.REGISTRY_CONFIG_KEY + "\":\"# edited " + ++edits + "\\n\"}}");
+              "{\"data\":{\"" + Keys.REGISTRY_CONFIG + "\":\"# edited " + ++edits + "\\n\"}}");
     }
     assertThat(conflictsSince(mark, names.configMap()))
         .as("409s answered to the operator after %d edits", edits)
@@ -357,7 +358,7 @@ class PrivateRegistryIT {
                 namespace
                     .get(ConfigMap.class, names.configMap())
                     .getData()
-                    .get(RegistryNames.REGISTRY_CONFIG_KEY)));
+                    .get(Keys.REGISTRY_CONFIG)));
     settle("demo", "DeploymentUnavailable");
     assertThat(warningEvents("ReconcileFailed"))
         .as("the conflict was reported, reduced to its code")

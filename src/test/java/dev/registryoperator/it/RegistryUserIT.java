@@ -1,15 +1,16 @@
 package dev.registryoperator.it;
 
+import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
-import dev.registryoperator.naming.UserNames;
+import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.status.Conditions;
-import dev.registryoperator.user.model.Htpasswd;
-import dev.registryoperator.user.model.UserSecrets;
+import dev.registryoperator.roster.Htpasswd;
+import dev.registryoperator.user.model.PullSecret;
 import io.fabric8.kubernetes.api.model.Secret;
 import dev.registryoperator.it.TestNamespace.Child;
 import java.time.Duration;
@@ -75,8 +76,8 @@ class RegistryUserIT {
       }
     }
     Secret pull = namespace.get(Secret.class, "alice-pull-secret");
-    assertThat(pull.getType()).isEqualTo(UserSecrets.DOCKER_CONFIG_TYPE);
-    assertThat(SecretData.decode(pull, UserSecrets.DOCKER_CONFIG_KEY).orElseThrow())
+    assertThat(pull.getType()).isEqualTo(Keys.DOCKER_CONFIG_TYPE);
+    assertThat(SecretData.decode(pull, Keys.DOCKER_CONFIG).orElseThrow())
         .contains("demo." + namespace.name() + ".svc:15000");
     TestNamespace.await("status.users of the registry")
         .until(() -> Integer.valueOf(2).equals(namespace.registry("demo").getStatus().users));
@@ -182,7 +183,7 @@ class RegistryUserIT {
   }
 
   private List<Child> userChildren(RegistryUser user) {
-    UserNames names = UserNames.of(user);
+    UserSecretNames names = UserSecretNames.of(user);
     List<Child> children = new ArrayList<>();
     children.add(new Child(Secret.class, names.entrySecret()));
     children.add(new Child(Secret.class, names.pullSecret()));
@@ -194,14 +195,14 @@ class RegistryUserIT {
 
   private String generatedPassword() {
     Secret secret = namespace.awaitPresent(Secret.class, "ci-pull-password");
-    return SecretData.decode(secret, UserNames.PASSWORD_KEY).orElseThrow();
+    return SecretData.decode(secret, Keys.PASSWORD).orElseThrow();
   }
 
   private Map<String, String> htpasswd() {
     Secret secret = namespace.get(Secret.class, RegistryNames.of("demo").htpasswdSecret());
     return secret == null
         ? Map.of()
-        : Htpasswd.parse(SecretData.decode(secret, RegistryNames.HTPASSWD_KEY).orElse(""));
+        : Htpasswd.parse(SecretData.decode(secret, Keys.HTPASSWD).orElse(""));
   }
 
   private Map<String, String> awaitHtpasswd(int users) {

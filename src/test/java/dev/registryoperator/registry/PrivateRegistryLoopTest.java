@@ -1,5 +1,7 @@
 package dev.registryoperator.registry;
 
+import dev.registryoperator.testing.MockServerOperators;
+import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -103,7 +105,7 @@ class PrivateRegistryLoopTest {
     create(registry("demo"));
     RegistryNames names = RegistryNames.of("demo");
     Deployment before = awaitPresent(Deployment.class, names.deployment());
-    String hashBefore = podAnnotation(before, RegistryDeployment.CONFIG_HASH_ANNOTATION);
+    String hashBefore = podAnnotation(before, Keys.CONFIG_HASH_ANNOTATION);
 
     edit(
         "demo",
@@ -120,7 +122,7 @@ class PrivateRegistryLoopTest {
             () ->
                 get(ConfigMap.class, names.configMap())
                     .getData()
-                    .get(RegistryNames.NGINX_CONFIG_KEY)
+                    .get(Keys.NGINX_CONFIG)
                     .contains("proxy_read_timeout 900s;"));
     Ingress ingress = awaitPresent(Ingress.class, names.ingress());
     assertThat(ingress.getSpec().getRules().get(0).getHost()).isEqualTo("registry.example.test");
@@ -131,7 +133,7 @@ class PrivateRegistryLoopTest {
                 !hashBefore.equals(
                     podAnnotation(
                         get(Deployment.class, names.deployment()),
-                        RegistryDeployment.CONFIG_HASH_ANNOTATION)));
+                        Keys.CONFIG_HASH_ANNOTATION)));
     PrivateRegistry updated =
         awaitStatus("demo", r -> r.getStatus().externalUrl != null);
     assertThat(updated.getStatus().externalUrl).isEqualTo("https://registry.example.test");
@@ -188,7 +190,7 @@ class PrivateRegistryLoopTest {
             () ->
                 get(ConfigMap.class, names.configMap())
                     .getData()
-                    .get(RegistryNames.NGINX_CONFIG_KEY)
+                    .get(Keys.NGINX_CONFIG)
                     .contains("auth_basic \"Team A\";"));
 
     assertThat(get(Secret.class, names.caSecret()).getData()).isEqualTo(ca);
@@ -305,7 +307,7 @@ class PrivateRegistryLoopTest {
   private Operator startedOperator() {
     Operator started =
         RegistryOperator.create(
-            client, RegistryOperator.Settings.onMockServer());
+            client, MockServerOperators.settings());
     started.start();
     return started;
   }

@@ -1,5 +1,7 @@
 package dev.registryoperator.user;
 
+import dev.registryoperator.testing.MockServerOperators;
+import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,7 +11,6 @@ import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
-import dev.registryoperator.naming.UserNames;
 import dev.registryoperator.registry.model.NginxConfig;
 import dev.registryoperator.registry.model.PodPaths;
 import dev.registryoperator.registry.model.TlsMaterial;
@@ -63,16 +64,16 @@ class HtpasswdOnRealServersTest {
     PodPaths paths = new PodPaths(root.toString());
     PrivateRegistry registry = registry();
     Files.createDirectories(Path.of(paths.htpasswdDir()));
-    Files.writeString(Path.of(paths.htpasswdDir(), RegistryNames.HTPASSWD_KEY), htpasswd);
+    Files.writeString(Path.of(paths.htpasswdDir(), Keys.HTPASSWD), htpasswd);
     Files.createDirectories(Path.of(paths.tlsDir()));
     KeyAndCertificate serving =
         CertificateAuthority.generate("test CA", Clock.systemUTC())
             .issueServerCertificate(List.of("localhost"), Duration.ofDays(1), Clock.systemUTC());
-    Files.writeString(Path.of(paths.tlsDir(), TlsMaterial.CERT_KEY), serving.certificatePem());
-    Files.writeString(Path.of(paths.tlsDir(), TlsMaterial.KEY_KEY), serving.keyPem());
+    Files.writeString(Path.of(paths.tlsDir(), Keys.TLS_CERT), serving.certificatePem());
+    Files.writeString(Path.of(paths.tlsDir(), Keys.TLS_KEY), serving.keyPem());
     Files.createDirectories(Path.of(paths.proxyScratchDir()));
     Files.createDirectories(Path.of(paths.nginxConfigDir()));
-    Path nginxConf = Path.of(paths.nginxConfigDir(), RegistryNames.NGINX_CONFIG_KEY);
+    Path nginxConf = Path.of(paths.nginxConfigDir(), Keys.NGINX_CONFIG);
     Files.writeString(nginxConf, NginxConfig.render(registry.getSpec(), paths));
     Path registryConf = root.resolve("registry-with-auth.yml");
     Files.writeString(registryConf, registryConfigWithHtpasswd(paths));
@@ -100,7 +101,7 @@ class HtpasswdOnRealServersTest {
 
   /** Runs the real Operator on the mock server with three users; returns the htpasswd it wrote. */
   private static String htpasswdWrittenByTheOperator(Map<String, String> passwords) {
-    Operator operator = RegistryOperator.create(client, RegistryOperator.Settings.onMockServer());
+    Operator operator = RegistryOperator.create(client, MockServerOperators.settings());
     operator.start();
     try {
       client.resource(registry()).create();
@@ -132,12 +133,12 @@ class HtpasswdOnRealServersTest {
   private static java.util.Optional<String> htpasswdSecret() {
     Secret secret =
         client.secrets().inNamespace(NAMESPACE).withName(RegistryNames.of("reg").htpasswdSecret()).get();
-    return SecretData.decode(secret, RegistryNames.HTPASSWD_KEY);
+    return SecretData.decode(secret, Keys.HTPASSWD);
   }
 
   private static String generatedPassword(String user) {
     Secret secret = client.secrets().inNamespace(NAMESPACE).withName(user + "-password").get();
-    return SecretData.decode(secret, UserNames.PASSWORD_KEY).orElseThrow();
+    return SecretData.decode(secret, Keys.PASSWORD).orElseThrow();
   }
 
   private static PrivateRegistry registry() {
@@ -179,7 +180,7 @@ class HtpasswdOnRealServersTest {
             realm: Registry
             path: %s/%s
         """
-        .formatted(paths.dataDir(), paths.htpasswdDir(), RegistryNames.HTPASSWD_KEY);
+        .formatted(paths.dataDir(), paths.htpasswdDir(), Keys.HTPASSWD);
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.registryoperator.user;
 
+import dev.registryoperator.testing.MockServerOperators;
+import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,10 +11,9 @@ import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
-import dev.registryoperator.naming.UserNames;
 import dev.registryoperator.status.Conditions;
-import dev.registryoperator.user.model.Htpasswd;
-import dev.registryoperator.user.model.UserSecrets;
+import dev.registryoperator.roster.Htpasswd;
+import dev.registryoperator.user.model.PullSecret;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -46,7 +47,7 @@ class RegistryUserLoopTest {
   @BeforeEach
   void startOperator() {
     namespace = "users-" + NAMESPACES.incrementAndGet();
-    operator = RegistryOperator.create(client, RegistryOperator.Settings.onMockServer());
+    operator = RegistryOperator.create(client, MockServerOperators.settings());
     operator.start();
   }
 
@@ -64,7 +65,7 @@ class RegistryUserLoopTest {
 
     Map<String, String> lines = awaitHtpasswd("reg", l -> l.size() == 2);
     assertThat(BCrypt.checkpw("alice-secret-1", lines.get("alice"))).isTrue();
-    String generated = password(get(Secret.class, "bob-password"), UserNames.PASSWORD_KEY);
+    String generated = password(get(Secret.class, "bob-password"), Keys.PASSWORD);
     assertThat(generated).hasSizeGreaterThanOrEqualTo(32);
     assertThat(BCrypt.checkpw(generated, lines.get("bob"))).isTrue();
 
@@ -75,8 +76,8 @@ class RegistryUserLoopTest {
             .getStatus().credentialsSecret)
         .isEqualTo("bob-password");
     Secret pull = awaitPresent(Secret.class, "alice-pull-secret");
-    assertThat(pull.getType()).isEqualTo(UserSecrets.DOCKER_CONFIG_TYPE);
-    assertThat(SecretData.decode(pull, UserSecrets.DOCKER_CONFIG_KEY).orElseThrow())
+    assertThat(pull.getType()).isEqualTo(Keys.DOCKER_CONFIG_TYPE);
+    assertThat(SecretData.decode(pull, Keys.DOCKER_CONFIG).orElseThrow())
         .contains("reg." + namespace + ".svc:15000")
         .contains("\"username\":\"alice\"");
     await().atMost(TIMEOUT).until(() -> SecretData.decode(get(Secret.class, "alice-pull-secret"), "ca.crt").isPresent());
@@ -247,7 +248,7 @@ class RegistryUserLoopTest {
     Secret secret = get(Secret.class, RegistryNames.of(registry).htpasswdSecret());
     return secret == null
         ? Map.of()
-        : Htpasswd.parse(SecretData.decode(secret, RegistryNames.HTPASSWD_KEY).orElse(""));
+        : Htpasswd.parse(SecretData.decode(secret, Keys.HTPASSWD).orElse(""));
   }
 
   private static Map<String, String> awaitHtpasswd(String registry, Predicate<Map<String, String>> condition) {

@@ -1,5 +1,7 @@
 package dev.registryoperator.user;
 
+import dev.registryoperator.testing.MockServerOperators;
+import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,8 +11,9 @@ import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
-import dev.registryoperator.user.model.Htpasswd;
-import dev.registryoperator.user.model.PasswordHasher;
+import dev.registryoperator.roster.Htpasswd;
+import dev.registryoperator.testing.CountingHasher;
+import dev.registryoperator.testing.MockServerOperators;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -44,7 +47,7 @@ class UserBenchmark {
 
   static KubernetesClient client;
 
-  private final PasswordHasher hasher = new PasswordHasher();
+  private final CountingHasher hasher = new CountingHasher();
   private final AtomicLong userReconciles = new AtomicLong();
   private final List<String> report = new ArrayList<>();
 
@@ -117,10 +120,9 @@ class UserBenchmark {
     Operator operator =
         RegistryOperator.create(
             client,
-            RegistryOperator.Settings.onMockServer()
-                .withHasher(hasher)
-                .withMetrics(
-                    new Metrics() {
+            MockServerOperators.settings(
+                hasher,
+                new Metrics() {
                       @Override
                       public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
                         if (resource instanceof RegistryUser) {
@@ -146,7 +148,7 @@ class UserBenchmark {
         client.secrets().inNamespace(NAMESPACE).withName(RegistryNames.of("reg").htpasswdSecret()).get();
     return secret == null
         ? Map.of()
-        : Htpasswd.parse(SecretData.decode(secret, RegistryNames.HTPASSWD_KEY).orElse(""));
+        : Htpasswd.parse(SecretData.decode(secret, Keys.HTPASSWD).orElse(""));
   }
 
   private static String userName(int i) {

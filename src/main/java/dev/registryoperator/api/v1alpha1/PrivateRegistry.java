@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("privateregistries")
 @ShortNames("preg")
 @Categories("registry")
+// kubectl get prints these columns in this order; Message (priority 1) only with -o wide.
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")

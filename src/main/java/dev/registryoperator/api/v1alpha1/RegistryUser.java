@@ -21,11 +21,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("registryusers")
 @ShortNames("reguser")
 @Categories("registry")
-@AdditionalPrinterColumn(name = "Registry", jsonPath = ".spec.registryRef")
-@AdditionalPrinterColumn(name = "Username", jsonPath = ".status.username")
+// kubectl get prints these columns in this order; Message (priority 1) only with -o wide.
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Registry", jsonPath = ".spec.registryRef")
+@AdditionalPrinterColumn(name = "Username", jsonPath = ".status.username")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 @AdditionalPrinterColumn(
     name = "Message",

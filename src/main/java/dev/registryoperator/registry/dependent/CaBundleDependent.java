@@ -1,11 +1,11 @@
 package dev.registryoperator.registry.dependent;
 
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.TlsMaterial;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
@@ -33,12 +33,11 @@ public class CaBundleDependent extends RegistryChildDependent<ConfigMap> {
   }
 
   static Optional<String> caPem(PrivateRegistry registry, Context<PrivateRegistry> context) {
-    Secret userSecret = ReconcileInputs.of(context).userTlsSecret();
-    if (userSecret != null) {
-      return SecretData.decode(userSecret, TlsMaterial.CA_KEY);
+    RegistryInputs inputs = RegistryInputs.of(context);
+    if (inputs.userTlsSecret().isPresent()) {
+      return inputs.userTlsSecret().flatMap(secret -> SecretData.decode(secret, Keys.CA_CERT));
     }
-    return Secondaries.named(context, Secret.class, RegistryNames.of(registry).caSecret())
-        .flatMap(ca -> SecretData.decode(ca, TlsMaterial.CERT_KEY));
+    return inputs.caSecret().flatMap(ca -> SecretData.decode(ca, Keys.TLS_CERT));
   }
 
   /** Reconcile precondition: there is a CA to publish. */

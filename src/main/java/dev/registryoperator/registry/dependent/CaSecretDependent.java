@@ -23,6 +23,13 @@ public class CaSecretDependent extends CreateOnceSecretDependent {
             + "/"
             + registry.getMetadata().getName();
     return TlsMaterial.caSecret(
-        registry, CertificateAuthority.generate(commonName, ReconcileInputs.of(context).clock()));
+        registry, CertificateAuthority.generate(commonName, RegistryInputs.of(context).clock()));
+  }
+
+  @Override
+  public Secret create(Secret desired, PrivateRegistry registry, Context<PrivateRegistry> context) {
+    Secret created = super.create(desired, registry, context);
+    RegistryInputs.of(context).changes().recordCaCreated();
+    return created;
   }
 }

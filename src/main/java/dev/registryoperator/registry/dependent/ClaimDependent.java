@@ -1,6 +1,7 @@
 package dev.registryoperator.registry.dependent;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.ByRegistryLabel;
 import dev.registryoperator.kube.NamedChildDependent;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
@@ -51,10 +52,7 @@ public class ClaimDependent extends KubernetesDependentResource<PersistentVolume
 
   @Override
   public Set<ResourceID> toPrimaryResourceIDs(PersistentVolumeClaim claim) {
-    String registry = claim.getMetadata().getLabels().get(Labels.REGISTRY);
-    return registry == null
-        ? Set.of()
-        : Set.of(new ResourceID(registry, claim.getMetadata().getNamespace()));
+    return ByRegistryLabel.registryOf(claim);
   }
 
   /** Reconcile precondition: the registry did not adopt an existing claim. */

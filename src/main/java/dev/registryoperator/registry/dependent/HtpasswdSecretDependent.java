@@ -20,6 +20,6 @@ public class HtpasswdSecretDependent extends RegistryChildDependent<Secret> {
 
   @Override
   protected Secret desired(PrivateRegistry registry, Context<PrivateRegistry> context) {
-    return AuthSecrets.htpasswd(registry, ReconcileInputs.of(context).htpasswd());
+    return AuthSecrets.htpasswd(registry, RegistryInputs.of(context).htpasswd());
   }
 }

@@ -3,6 +3,7 @@ package dev.registryoperator.registry.dependent;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.TlsMaterial;
+import dev.registryoperator.registry.model.TlsMaterial.ServingCertificate;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 
@@ -22,13 +23,33 @@ public class ServingSecretDependent extends RegistryChildDependent<Secret> {
     return names.tlsSecret();
   }
 
+  /** The reissue decision is made here, once per reconcile; create and update only report it. */
   @Override
   protected Secret desired(PrivateRegistry registry, Context<PrivateRegistry> context) {
-    RegistryNames names = RegistryNames.of(registry);
+    RegistryInputs inputs = RegistryInputs.of(context);
     Secret caSecret =
-        Secondaries.named(context, Secret.class, names.caSecret())
+        inputs
+            .caSecret()
             .orElseThrow(() -> new IllegalStateException("CA Secret not yet in the cache"));
-    Secret existing = Secondaries.named(context, Secret.class, names.tlsSecret()).orElse(null);
-    return TlsMaterial.servingSecret(registry, existing, caSecret, ReconcileInputs.of(context).clock());
+    ServingCertificate decision =
+        TlsMaterial.servingCertificate(
+            registry, inputs.servingSecret().orElse(null), caSecret, inputs.clock());
+    inputs.changes().servingCertificateDecided(decision.reissueReason());
+    return decision.secret();
+  }
+
+  @Override
+  public Secret create(Secret desired, PrivateRegistry registry, Context<PrivateRegistry> context) {
+    Secret created = super.create(desired, registry, context);
+    RegistryInputs.of(context).changes().servingCertificateWritten(true);
+    return created;
+  }
+
+  @Override
+  public Secret update(
+      Secret actual, Secret desired, PrivateRegistry registry, Context<PrivateRegistry> context) {
+    Secret updated = super.update(actual, desired, registry, context);
+    RegistryInputs.of(context).changes().servingCertificateWritten(false);
+    return updated;
   }
 }

@@ -1,5 +1,7 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.kube.SecretData;
@@ -23,8 +25,8 @@ public final class AuthSecrets {
     return new SecretBuilder()
         .withMetadata(
             OwnedMetadata.owned(registry, names.registry(), names.htpasswdSecret(), Components.AUTH))
-        .withType("Opaque")
-        .withData(SecretData.encode(Map.of(RegistryNames.HTPASSWD_KEY, htpasswd)))
+        .withType(Keys.OPAQUE_TYPE)
+        .withData(SecretData.encode(Map.of(Keys.HTPASSWD, htpasswd)))
         .build();
   }
 
@@ -37,8 +39,8 @@ public final class AuthSecrets {
     return new SecretBuilder()
         .withMetadata(
             OwnedMetadata.owned(registry, names.registry(), names.httpSecret(), Components.REGISTRY))
-        .withType("Opaque")
-        .withData(SecretData.encode(Map.of(RegistryNames.HTTP_SECRET_KEY, value)))
+        .withType(Keys.OPAQUE_TYPE)
+        .withData(SecretData.encode(Map.of(Keys.HTTP_SECRET, value)))
         .build();
   }
 

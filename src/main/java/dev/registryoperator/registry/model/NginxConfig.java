@@ -1,5 +1,6 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.naming.RegistryNames;
 
@@ -126,7 +127,7 @@ public final class NginxConfig {
             spec.proxy.maxBodySize,
             quotable(spec.auth.realm),
             paths.htpasswdDir(),
-            RegistryNames.HTPASSWD_KEY,
+            Keys.HTPASSWD,
             spec.proxy.readTimeoutSeconds,
             HEALTH_PATH,
             Ports.REGISTRY_DEBUG,

@@ -1,5 +1,7 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.kube.Hashes;
@@ -32,8 +34,8 @@ public final class RegistryConfigMap {
 
   private static Map<String, String> data(PrivateRegistrySpec spec) {
     Map<String, String> data = new TreeMap<>();
-    data.put(RegistryNames.NGINX_CONFIG_KEY, NginxConfig.render(spec, PodPaths.IN_POD));
-    data.put(RegistryNames.REGISTRY_CONFIG_KEY, RegistryConfig.render(PodPaths.IN_POD));
+    data.put(Keys.NGINX_CONFIG, NginxConfig.render(spec, PodPaths.IN_POD));
+    data.put(Keys.REGISTRY_CONFIG, RegistryConfig.render(PodPaths.IN_POD));
     return data;
   }
 }

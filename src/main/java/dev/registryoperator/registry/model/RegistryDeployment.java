@@ -1,5 +1,7 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.ContainerResources;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
@@ -34,14 +36,6 @@ public final class RegistryDeployment {
   public static final String REGISTRY_CONTAINER = "registry";
   public static final String PROXY_CONTAINER = "proxy";
 
-  /** Pod-template annotations: a change of either rolls the pod, nothing else does. */
-  public static final String TLS_HASH_ANNOTATION = "registryoperator.dev/tls-hash";
-
-  public static final String CONFIG_HASH_ANNOTATION = "registryoperator.dev/config-hash";
-
-  /** The registry reads its http secret from the environment once: a new one needs a new pod. */
-  public static final String HTTP_SECRET_HASH_ANNOTATION = "registryoperator.dev/http-secret-hash";
-
   /** The registry image's default user; the data volume is group-writable through fsGroup. */
   static final long REGISTRY_UID = 1000;
 
@@ -71,12 +65,12 @@ public final class RegistryDeployment {
     PodPaths paths = PodPaths.IN_POD;
 
     Map<String, String> podAnnotations = new TreeMap<>();
-    podAnnotations.put(CONFIG_HASH_ANNOTATION, RegistryConfigMap.contentHash(spec));
+    podAnnotations.put(Keys.CONFIG_HASH_ANNOTATION, RegistryConfigMap.contentHash(spec));
     if (tlsHash != null) {
-      podAnnotations.put(TLS_HASH_ANNOTATION, tlsHash);
+      podAnnotations.put(Keys.TLS_HASH_ANNOTATION, tlsHash);
     }
     if (httpSecretHash != null) {
-      podAnnotations.put(HTTP_SECRET_HASH_ANNOTATION, httpSecretHash);
+      podAnnotations.put(Keys.HTTP_SECRET_HASH_ANNOTATION, httpSecretHash);
     }
 
     return new DeploymentBuilder()
@@ -129,13 +123,13 @@ public final class RegistryDeployment {
         .withCommand(
             "registry",
             "serve",
-            paths.registryConfigDir() + "/" + RegistryNames.REGISTRY_CONFIG_KEY)
+            paths.registryConfigDir() + "/" + Keys.REGISTRY_CONFIG)
         .addNewEnv()
         .withName(RegistryConfig.HTTP_SECRET_ENV)
         .withNewValueFrom()
         .withNewSecretKeyRef()
         .withName(names.httpSecret())
-        .withKey(RegistryNames.HTTP_SECRET_KEY)
+        .withKey(Keys.HTTP_SECRET)
         .endSecretKeyRef()
         .endValueFrom()
         .endEnv()
@@ -173,7 +167,7 @@ public final class RegistryDeployment {
         .withName(PROXY_CONTAINER)
         .withImage(spec.proxy.image)
         .withCommand(
-            "nginx", "-c", paths.nginxConfigDir() + "/" + RegistryNames.NGINX_CONFIG_KEY)
+            "nginx", "-c", paths.nginxConfigDir() + "/" + Keys.NGINX_CONFIG)
         .addNewPort()
         .withName(Ports.PROXY_PORT_NAME)
         .withContainerPort(spec.proxy.port)
@@ -256,14 +250,14 @@ public final class RegistryDeployment {
             .withClaimName(RegistryClaim.claimName(registry))
             .endPersistentVolumeClaim()
             .build(),
-        configMapVolume(REGISTRY_CONFIG_VOLUME, names.configMap(), RegistryNames.REGISTRY_CONFIG_KEY),
-        configMapVolume(NGINX_CONFIG_VOLUME, names.configMap(), RegistryNames.NGINX_CONFIG_KEY),
+        configMapVolume(REGISTRY_CONFIG_VOLUME, names.configMap(), Keys.REGISTRY_CONFIG),
+        configMapVolume(NGINX_CONFIG_VOLUME, names.configMap(), Keys.NGINX_CONFIG),
         new VolumeBuilder()
             .withName(TLS_VOLUME)
             .withNewSecret()
             .withSecretName(tlsSecret)
             .withItems(
-                new KeyToPath("tls.crt", null, "tls.crt"), new KeyToPath("tls.key", null, "tls.key"))
+                new KeyToPath(Keys.TLS_CERT, null, Keys.TLS_CERT), new KeyToPath(Keys.TLS_KEY, null, Keys.TLS_KEY))
             .withDefaultMode(SECRET_FILE_MODE)
             .endSecret()
             .build(),

@@ -1,5 +1,6 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.naming.Components;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;

@@ -1,5 +1,7 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.TlsSpec;
 import dev.registryoperator.kube.Hashes;
@@ -30,11 +32,6 @@ import java.util.TreeMap;
  */
 public final class TlsMaterial {
 
-  public static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
-  public static final String CERT_KEY = "tls.crt";
-  public static final String KEY_KEY = "tls.key";
-  public static final String CA_KEY = "ca.crt";
-
   private TlsMaterial() {}
 
   public static Secret caSecret(PrivateRegistry registry, CertificateAuthority ca) {
@@ -42,7 +39,7 @@ public final class TlsMaterial {
     return tlsSecret(
         registry,
         RegistryNames.of(registry).caSecret(),
-        Map.of(CERT_KEY, pair.certificatePem(), KEY_KEY, pair.keyPem()));
+        Map.of(Keys.TLS_CERT, pair.certificatePem(), Keys.TLS_KEY, pair.keyPem()));
   }
 
   public static Optional<CertificateAuthority> readCa(Secret caSecret) {
@@ -51,8 +48,8 @@ public final class TlsMaterial {
 
   /** The certificate and key of a kubernetes.io/tls Secret, empty when missing or unreadable. */
   public static Optional<KeyAndCertificate> readKeyAndCertificate(Secret secret) {
-    Optional<String> certificate = SecretData.decode(secret, CERT_KEY);
-    Optional<String> key = SecretData.decode(secret, KEY_KEY);
+    Optional<String> certificate = SecretData.decode(secret, Keys.TLS_CERT);
+    Optional<String> key = SecretData.decode(secret, Keys.TLS_KEY);
     if (certificate.isEmpty() || key.isEmpty()) {
       return Optional.empty();
     }
@@ -64,33 +61,41 @@ public final class TlsMaterial {
   }
 
   /**
-   * The serving certificate Secret the registry should have: the existing one, byte for byte, while
-   * it is valid for the current CA, names and renewal window; otherwise one with a newly issued
-   * certificate.
+   * The serving certificate Secret the registry should have, and why it had to be (re)issued.
+   *
+   * @param reissueReason empty while the existing certificate is kept byte for byte
    */
-  public static Secret servingSecret(
+  public record ServingCertificate(Secret secret, Optional<String> reissueReason) {}
+
+  /**
+   * The serving certificate the registry should have: the existing one, byte for byte, while it is
+   * valid for the current CA, names and renewal window; otherwise a newly issued one. The only place
+   * the reissue decision is made.
+   */
+  public static ServingCertificate servingCertificate(
       PrivateRegistry registry, Secret existing, Secret caSecret, Clock clock) {
     CertificateAuthority ca =
         readCa(caSecret).orElseThrow(() -> new IllegalStateException("the CA Secret is unreadable"));
-    String caPem = SecretData.decode(caSecret, CERT_KEY).orElseThrow();
+    String caPem = SecretData.decode(caSecret, Keys.TLS_CERT).orElseThrow();
     Optional<String> reason = reissueReason(registry, existing, ca, clock);
     Map<String, String> data = new TreeMap<>();
-    data.put(CA_KEY, caPem);
+    data.put(Keys.CA_CERT, caPem);
     if (reason.isEmpty()) {
-      data.put(CERT_KEY, SecretData.decode(existing, CERT_KEY).orElseThrow());
-      data.put(KEY_KEY, SecretData.decode(existing, KEY_KEY).orElseThrow());
+      data.put(Keys.TLS_CERT, SecretData.decode(existing, Keys.TLS_CERT).orElseThrow());
+      data.put(Keys.TLS_KEY, SecretData.decode(existing, Keys.TLS_KEY).orElseThrow());
     } else {
       TlsSpec tls = registry.getSpec().tls;
       KeyAndCertificate issued =
           ca.issueServerCertificate(dnsNames(registry), Duration.ofDays(tls.validityDays), clock);
-      data.put(CERT_KEY, issued.certificatePem());
-      data.put(KEY_KEY, issued.keyPem());
+      data.put(Keys.TLS_CERT, issued.certificatePem());
+      data.put(Keys.TLS_KEY, issued.keyPem());
     }
-    return tlsSecret(registry, RegistryNames.of(registry).tlsSecret(), data);
+    return new ServingCertificate(
+        tlsSecret(registry, RegistryNames.of(registry).tlsSecret(), data), reason);
   }
 
   /** Why the existing serving certificate must be replaced, or empty when it can stay. */
-  public static Optional<String> reissueReason(
+  static Optional<String> reissueReason(
       PrivateRegistry registry, Secret existing, CertificateAuthority ca, Clock clock) {
     return ServingCertificatePolicy.reissueReason(
         readKeyAndCertificate(existing).orElse(null),
@@ -118,8 +123,8 @@ public final class TlsMaterial {
   /** What the pod template carries so that pods roll exactly when the served certificate changes. */
   public static String hash(Secret servingSecret) {
     return Hashes.shortSha256(
-        SecretData.decode(servingSecret, CERT_KEY).orElse(""),
-        SecretData.decode(servingSecret, KEY_KEY).orElse(""));
+        SecretData.decode(servingSecret, Keys.TLS_CERT).orElse(""),
+        SecretData.decode(servingSecret, Keys.TLS_KEY).orElse(""));
   }
 
   public static ConfigMap caBundle(PrivateRegistry registry, String caPem) {
@@ -127,7 +132,7 @@ public final class TlsMaterial {
     return new ConfigMapBuilder()
         .withMetadata(
             OwnedMetadata.owned(registry, names.registry(), names.caBundleConfigMap(), Components.TLS))
-        .withData(Map.of(RegistryNames.CA_BUNDLE_KEY, caPem))
+        .withData(Map.of(Keys.CA_CERT, caPem))
         .build();
   }
 
@@ -135,7 +140,7 @@ public final class TlsMaterial {
     return new SecretBuilder()
         .withMetadata(
             OwnedMetadata.owned(registry, RegistryNames.of(registry).registry(), name, Components.TLS))
-        .withType(TLS_SECRET_TYPE)
+        .withType(Keys.TLS_SECRET_TYPE)
         .withData(SecretData.encode(data))
         .build();
   }

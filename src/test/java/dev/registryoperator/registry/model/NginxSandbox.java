@@ -1,5 +1,6 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
@@ -37,7 +38,7 @@ final class NginxSandbox {
       throws IOException {
     PodPaths paths = new PodPaths(root.toString());
     Clock now = Clock.systemUTC();
-    Secret serving = TlsMaterial.servingSecret(registry, null, TlsMaterial.caSecret(registry, ca), now);
+    Secret serving = TlsMaterial.servingCertificate(registry, null, TlsMaterial.caSecret(registry, ca), now).secret();
 
     // Only the keys the Deployment's TLS volume projects end up in the pod, under their item paths.
     Volume tlsVolume =
@@ -59,7 +60,7 @@ final class NginxSandbox {
 
     Files.createDirectories(Path.of(paths.proxyScratchDir()));
     Path config =
-        Files.createDirectories(Path.of(paths.nginxConfigDir())).resolve(RegistryNames.NGINX_CONFIG_KEY);
+        Files.createDirectories(Path.of(paths.nginxConfigDir())).resolve(Keys.NGINX_CONFIG);
     Files.writeString(config, NginxConfig.render(registry.getSpec(), paths));
     return config;
   }

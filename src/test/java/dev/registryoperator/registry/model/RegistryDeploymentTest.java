@@ -1,5 +1,6 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.v1alpha1.ContainerResources;
@@ -91,7 +92,7 @@ class RegistryDeploymentTest {
     assertThat(registry.getCommand())
         .containsExactly("registry", "serve", "/etc/registry-operator/registry/config.yml");
     // The file the command names must be the one the ConfigMap volume puts there.
-    assertThat(mountedFile(pod, registry, "registry-config", RegistryNames.REGISTRY_CONFIG_KEY))
+    assertThat(mountedFile(pod, registry, "registry-config", Keys.REGISTRY_CONFIG))
         .isEqualTo(registry.getCommand().get(2));
   }
 
@@ -102,7 +103,7 @@ class RegistryDeploymentTest {
 
     assertThat(proxy.getCommand())
         .containsExactly("nginx", "-c", "/etc/registry-operator/nginx/nginx.conf");
-    assertThat(mountedFile(pod, proxy, "nginx-config", RegistryNames.NGINX_CONFIG_KEY))
+    assertThat(mountedFile(pod, proxy, "nginx-config", Keys.NGINX_CONFIG))
         .isEqualTo(proxy.getCommand().get(2));
   }
 
@@ -452,9 +453,9 @@ class RegistryDeploymentTest {
         .doesNotContainKeys("app.kubernetes.io/instance", "argocd.argoproj.io/instance", "team");
     assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsOnlyKeys(
-            RegistryDeployment.CONFIG_HASH_ANNOTATION,
-            RegistryDeployment.TLS_HASH_ANNOTATION,
-            RegistryDeployment.HTTP_SECRET_HASH_ANNOTATION);
+            Keys.CONFIG_HASH_ANNOTATION,
+            Keys.TLS_HASH_ANNOTATION,
+            Keys.HTTP_SECRET_HASH_ANNOTATION);
   }
 
   @Test
@@ -480,7 +481,7 @@ class RegistryDeploymentTest {
     Deployment after = RegistryDeployment.render(Fixtures.registry(), "bbbbbbbbbbbbbbbb", null);
 
     assertThat(configHash(after)).isEqualTo(configHash(before));
-    after.getSpec().getTemplate().getMetadata().getAnnotations().put(RegistryDeployment.TLS_HASH_ANNOTATION, "aaaaaaaaaaaaaaaa");
+    after.getSpec().getTemplate().getMetadata().getAnnotations().put(Keys.TLS_HASH_ANNOTATION, "aaaaaaaaaaaaaaaa");
     assertThat(after).as("nothing else differs").isEqualTo(before);
   }
 
@@ -490,13 +491,13 @@ class RegistryDeploymentTest {
     Deployment after = RegistryDeployment.render(Fixtures.registry(), TLS_HASH, "2222222222222222");
 
     assertThat(after.getSpec().getTemplate().getMetadata().getAnnotations())
-        .containsEntry(RegistryDeployment.HTTP_SECRET_HASH_ANNOTATION, "2222222222222222");
+        .containsEntry(Keys.HTTP_SECRET_HASH_ANNOTATION, "2222222222222222");
     after
         .getSpec()
         .getTemplate()
         .getMetadata()
         .getAnnotations()
-        .put(RegistryDeployment.HTTP_SECRET_HASH_ANNOTATION, "1111111111111111");
+        .put(Keys.HTTP_SECRET_HASH_ANNOTATION, "1111111111111111");
     assertThat(after).as("nothing else differs").isEqualTo(before);
   }
 
@@ -605,7 +606,7 @@ class RegistryDeploymentTest {
         .getTemplate()
         .getMetadata()
         .getAnnotations()
-        .get(RegistryDeployment.CONFIG_HASH_ANNOTATION);
+        .get(Keys.CONFIG_HASH_ANNOTATION);
   }
 
   private static Container container(PodSpec pod, String name) {

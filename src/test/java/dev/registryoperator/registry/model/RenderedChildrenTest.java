@@ -1,5 +1,6 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.naming.Keys;
 import static dev.registryoperator.testing.Fixtures.CLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +38,7 @@ class RenderedChildrenTest {
   static void createCa() {
     ca = CertificateAuthority.generate("demo.team-a", CLOCK);
     caSecret = TlsMaterial.caSecret(registryAsArgoCdDeploysIt(), ca);
-    existingServingSecret = TlsMaterial.servingSecret(registryAsArgoCdDeploysIt(), null, caSecret, CLOCK);
+    existingServingSecret = TlsMaterial.servingCertificate(registryAsArgoCdDeploysIt(), null, caSecret, CLOCK).secret();
   }
 
   /**
@@ -70,7 +71,7 @@ class RenderedChildrenTest {
 
   /** Everything the operator renders for one registry, from the same inputs. */
   private static List<HasMetadata> renderAll(PrivateRegistry registry) {
-    Secret serving = TlsMaterial.servingSecret(registry, existingServingSecret, caSecret, CLOCK);
+    Secret serving = TlsMaterial.servingCertificate(registry, existingServingSecret, caSecret, CLOCK).secret();
     List<HasMetadata> children = new ArrayList<>();
     children.add(RegistryConfigMap.render(registry));
     children.add(RegistryDeployment.render(registry, TlsMaterial.hash(serving), "0123456789abcdef"));
@@ -205,9 +206,9 @@ class RenderedChildrenTest {
     ConfigMap configMap = RegistryConfigMap.render(registry);
 
     assertThat(configMap.getData())
-        .containsOnlyKeys(RegistryNames.NGINX_CONFIG_KEY, RegistryNames.REGISTRY_CONFIG_KEY)
-        .containsEntry(RegistryNames.NGINX_CONFIG_KEY, NginxConfig.render(registry.getSpec(), PodPaths.IN_POD))
-        .containsEntry(RegistryNames.REGISTRY_CONFIG_KEY, RegistryConfig.render(PodPaths.IN_POD));
+        .containsOnlyKeys(Keys.NGINX_CONFIG, Keys.REGISTRY_CONFIG)
+        .containsEntry(Keys.NGINX_CONFIG, NginxConfig.render(registry.getSpec(), PodPaths.IN_POD))
+        .containsEntry(Keys.REGISTRY_CONFIG, RegistryConfig.render(PodPaths.IN_POD));
   }
 
   @Test

@@ -51,7 +51,7 @@ class TlsMaterialTest {
   @Test
   void secretsAreWrittenAsDataNotStringData() {
     // stringData changes the resourceVersion on every server-side apply.
-    Secret serving = TlsMaterial.servingSecret(Fixtures.registry(), null, caSecret, CLOCK);
+    Secret serving = TlsMaterial.servingCertificate(Fixtures.registry(), null, caSecret, CLOCK).secret();
 
     assertThat(caSecret.getStringData()).isNullOrEmpty();
     assertThat(serving.getStringData()).isNullOrEmpty();
@@ -120,7 +120,7 @@ class TlsMaterialTest {
   void firstServingSecretHoldsANewCertificateFromTheCaForAllNames() throws Exception {
     PrivateRegistry registry = Fixtures.registry(spec -> spec.tls.dnsNames = List.of("registry.internal"));
 
-    Secret serving = TlsMaterial.servingSecret(registry, null, caSecret, CLOCK);
+    Secret serving = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
 
     assertThat(serving.getMetadata().getName()).isEqualTo("demo-tls");
     assertThat(serving.getType()).isEqualTo("kubernetes.io/tls");
@@ -135,7 +135,7 @@ class TlsMaterialTest {
 
   @Test
   void servingCertificateLastsTheConfiguredValidity() {
-    Secret serving = TlsMaterial.servingSecret(Fixtures.registry(spec -> spec.tls.validityDays = 90), null, caSecret, CLOCK);
+    Secret serving = TlsMaterial.servingCertificate(Fixtures.registry(spec -> spec.tls.validityDays = 90), null, caSecret, CLOCK).secret();
     X509Certificate certificate = TlsMaterial.readKeyAndCertificate(serving).orElseThrow().certificate();
 
     assertThat(certificate.getNotAfter().toInstant()).isEqualTo(Fixtures.NOW.plus(Duration.ofDays(90)));
@@ -144,7 +144,7 @@ class TlsMaterialTest {
   @Test
   void servingSecretDoesNotContainTheCaKey() {
     // Pods mount the serving Secret; with the CA key they could mint certificates for any name.
-    Secret serving = TlsMaterial.servingSecret(Fixtures.registry(), null, caSecret, CLOCK);
+    Secret serving = TlsMaterial.servingCertificate(Fixtures.registry(), null, caSecret, CLOCK).secret();
     String caKey = ca.keyAndCertificate().keyPem();
 
     assertThat(serving.getData().keySet())
@@ -154,9 +154,9 @@ class TlsMaterialTest {
   @Test
   void reRenderingWithTheExistingSecretIsByteIdentical() {
     PrivateRegistry registry = Fixtures.registry();
-    Secret first = TlsMaterial.servingSecret(registry, null, caSecret, CLOCK);
+    Secret first = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
 
-    Secret second = TlsMaterial.servingSecret(registry, first, caSecret, CLOCK);
+    Secret second = TlsMaterial.servingCertificate(registry, first, caSecret, CLOCK).secret();
 
     assertThat(second.getData()).isEqualTo(first.getData());
     assertThat(second).isEqualTo(first);
@@ -166,10 +166,10 @@ class TlsMaterialTest {
   @Test
   void existingCertificateIsKeptUntilTheRenewalWindowOpens() {
     PrivateRegistry registry = Fixtures.registry();
-    Secret first = TlsMaterial.servingSecret(registry, null, caSecret, CLOCK);
+    Secret first = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
 
     // Valid 365 days, renewed 30 days before expiry: day 334 still keeps it.
-    Secret later = TlsMaterial.servingSecret(registry, first, caSecret, Fixtures.daysLater(334));
+    Secret later = TlsMaterial.servingCertificate(registry, first, caSecret, Fixtures.daysLater(334)).secret();
 
     assertThat(later.getData()).isEqualTo(first.getData());
   }
@@ -178,9 +178,9 @@ class TlsMaterialTest {
   void renewalIssuesANewCertificateFromTheSameCaAndLeavesTheCaAlone() {
     PrivateRegistry registry = Fixtures.registry();
     Secret caBefore = new SecretBuilder(caSecret).build();
-    Secret first = TlsMaterial.servingSecret(registry, null, caSecret, CLOCK);
+    Secret first = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
 
-    Secret renewed = TlsMaterial.servingSecret(registry, first, caSecret, Fixtures.daysLater(336));
+    Secret renewed = TlsMaterial.servingCertificate(registry, first, caSecret, Fixtures.daysLater(336)).secret();
 
     KeyAndCertificate oldPair = TlsMaterial.readKeyAndCertificate(first).orElseThrow();
     KeyAndCertificate newPair = TlsMaterial.readKeyAndCertificate(renewed).orElseThrow();
@@ -196,7 +196,7 @@ class TlsMaterialTest {
 
   @Test
   void addingAnIngressHostReissuesWithTheNewName() {
-    Secret first = TlsMaterial.servingSecret(Fixtures.registry(), null, caSecret, CLOCK);
+    Secret first = TlsMaterial.servingCertificate(Fixtures.registry(), null, caSecret, CLOCK).secret();
     PrivateRegistry withIngress =
         Fixtures.registry(
             spec -> {
@@ -204,7 +204,7 @@ class TlsMaterialTest {
               spec.ingress.host = "registry.example.com";
             });
 
-    Secret reissued = TlsMaterial.servingSecret(withIngress, first, caSecret, CLOCK);
+    Secret reissued = TlsMaterial.servingCertificate(withIngress, first, caSecret, CLOCK).secret();
 
     assertThat(reissued.getData().get("tls.crt")).isNotEqualTo(first.getData().get("tls.crt"));
     assertThat(ServingCertificatePolicy.dnsNames(TlsMaterial.readKeyAndCertificate(reissued).orElseThrow().certificate()))
@@ -214,11 +214,11 @@ class TlsMaterialTest {
   @Test
   void aReplacedCaReissuesTheServingCertificate() {
     PrivateRegistry registry = Fixtures.registry();
-    Secret first = TlsMaterial.servingSecret(registry, null, caSecret, CLOCK);
+    Secret first = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
     CertificateAuthority newCa = CertificateAuthority.generate("demo.team-a", CLOCK);
     Secret newCaSecret = TlsMaterial.caSecret(registry, newCa);
 
-    Secret reissued = TlsMaterial.servingSecret(registry, first, newCaSecret, CLOCK);
+    Secret reissued = TlsMaterial.servingCertificate(registry, first, newCaSecret, CLOCK).secret();
 
     assertThat(newCa.signed(TlsMaterial.readKeyAndCertificate(reissued).orElseThrow().certificate())).isTrue();
     assertThat(SecretData.decode(reissued, "ca.crt")).contains(newCa.keyAndCertificate().certificatePem());
@@ -228,11 +228,11 @@ class TlsMaterialTest {
   void aDamagedExistingSecretIsReplacedRatherThanServed() {
     PrivateRegistry registry = Fixtures.registry();
     Secret damaged =
-        new SecretBuilder(TlsMaterial.servingSecret(registry, null, caSecret, CLOCK))
+        new SecretBuilder(TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret())
             .addToData("tls.key", SecretData.encode(Map.of("k", "not a key")).get("k"))
             .build();
 
-    Secret repaired = TlsMaterial.servingSecret(registry, damaged, caSecret, CLOCK);
+    Secret repaired = TlsMaterial.servingCertificate(registry, damaged, caSecret, CLOCK).secret();
 
     assertThat(TlsMaterial.readKeyAndCertificate(repaired).orElseThrow().keyMatchesCertificate()).isTrue();
   }
@@ -242,14 +242,14 @@ class TlsMaterialTest {
     // Silently generating a new CA would break every client that trusts the old one.
     Secret unreadable = new SecretBuilder(caSecret).withData(Map.of()).build();
 
-    assertThatThrownBy(() -> TlsMaterial.servingSecret(Fixtures.registry(), null, unreadable, CLOCK))
+    assertThatThrownBy(() -> TlsMaterial.servingCertificate(Fixtures.registry(), null, unreadable, CLOCK).secret())
         .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
   void hashDependsOnCertificateAndKeyOnly() {
     PrivateRegistry registry = Fixtures.registry();
-    Secret serving = TlsMaterial.servingSecret(registry, null, caSecret, CLOCK);
+    Secret serving = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
     Secret otherCaBundle =
         new SecretBuilder(serving).addToData("ca.crt", SecretData.encode(Map.of("k", "other")).get("k")).build();
 
@@ -276,7 +276,7 @@ class TlsMaterialTest {
               spec.ingress = new IngressSpec();
               spec.ingress.host = "registry.example.com";
             });
-    Secret serving = TlsMaterial.servingSecret(registry, null, caSecret, CLOCK);
+    Secret serving = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
     Files.writeString(dir.resolve("ca.pem"), SecretData.decode(serving, "ca.crt").orElseThrow());
     Files.writeString(dir.resolve("server.pem"), SecretData.decode(serving, "tls.crt").orElseThrow());
 

@@ -2,6 +2,8 @@ package dev.registryoperator.user.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.registryoperator.roster.Usernames;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;

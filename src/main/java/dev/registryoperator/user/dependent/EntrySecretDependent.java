@@ -1,13 +1,12 @@
-package dev.registryoperator.user;
+package dev.registryoperator.user.dependent;
 
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.NamedChildDependent;
-import dev.registryoperator.naming.UserNames;
-import dev.registryoperator.user.model.EntrySecret;
+import dev.registryoperator.naming.UserSecretNames;
+import dev.registryoperator.roster.EntrySecret;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
-
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 
 /**
@@ -23,17 +22,23 @@ public class EntrySecretDependent extends NamedChildDependent<Secret, RegistryUs
   @Override
   protected Secret desired(RegistryUser user, Context<RegistryUser> context) {
     UserInputs inputs = UserInputs.of(context);
+    UserInputs.Password password = inputs.password(user);
     String hash =
         EntrySecret.reuseOrHash(
             getSecondaryResource(user, context).orElse(null),
-            inputs.passwordSource(),
-            () -> inputs.hasher().hash(inputs.password(), inputs.bcryptCost()));
-    return EntrySecret.render(user, inputs.username(), hash, inputs.passwordSource());
+            password.source(),
+            () ->
+                inputs
+                    .hasher()
+                    .hash(
+                        password.value().orElseThrow(() -> new IllegalStateException("password not read")),
+                        inputs.bcryptCost()));
+    return EntrySecret.render(user, inputs.username(), hash, password.source());
   }
 
   @Override
   protected String targetName(RegistryUser user) {
-    return UserNames.of(user).entrySecret();
+    return UserSecretNames.of(user).entrySecret();
   }
 
   /** Reconcile precondition: the user is valid. An invalid user's entry is deleted. */

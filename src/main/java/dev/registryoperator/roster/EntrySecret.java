@@ -1,9 +1,11 @@
-package dev.registryoperator.user.model;
+package dev.registryoperator.roster;
 
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.kube.SecretData;
-import dev.registryoperator.naming.UserNames;
+import dev.registryoperator.naming.UserSecretNames;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -19,9 +21,6 @@ import java.util.function.Supplier;
  */
 public final class EntrySecret {
 
-  public static final String COMPONENT = "user-entry";
-  public static final String SOURCE_ANNOTATION = "registryoperator.dev/password-source";
-
   private EntrySecret() {}
 
   /** What the stored entry says. */
@@ -36,13 +35,13 @@ public final class EntrySecret {
       RegistryUser user, String username, String hash, String passwordSource) {
     ObjectMeta metadata =
         OwnedMetadata.owned(
-            user, user.getSpec().registryRef, UserNames.of(user).entrySecret(), COMPONENT);
-    metadata.setAnnotations(new TreeMap<>(Map.of(SOURCE_ANNOTATION, passwordSource)));
+            user, user.getSpec().registryRef, UserSecretNames.of(user).entrySecret(), Components.USER_ENTRY);
+    metadata.setAnnotations(new TreeMap<>(Map.of(Keys.PASSWORD_SOURCE_ANNOTATION, passwordSource)));
     return new SecretBuilder()
         .withMetadata(metadata)
-        .withType("Opaque")
+        .withType(Keys.OPAQUE_TYPE)
         .withData(
-            SecretData.encode(Map.of(UserNames.USERNAME_KEY, username, UserNames.HASH_KEY, hash)))
+            SecretData.encode(Map.of(Keys.USERNAME, username, Keys.HASH, hash)))
         .build();
   }
 
@@ -50,10 +49,10 @@ public final class EntrySecret {
     if (secret == null) {
       return Optional.empty();
     }
-    Optional<String> username = SecretData.decode(secret, UserNames.USERNAME_KEY);
-    Optional<String> hash = SecretData.decode(secret, UserNames.HASH_KEY);
+    Optional<String> username = SecretData.decode(secret, Keys.USERNAME);
+    Optional<String> hash = SecretData.decode(secret, Keys.HASH);
     Map<String, String> annotations = secret.getMetadata().getAnnotations();
-    String source = annotations == null ? null : annotations.get(SOURCE_ANNOTATION);
+    String source = annotations == null ? null : annotations.get(Keys.PASSWORD_SOURCE_ANNOTATION);
     if (username.isEmpty() || hash.isEmpty() || source == null) {
       return Optional.empty();
     }

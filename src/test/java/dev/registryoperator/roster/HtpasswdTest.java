@@ -1,4 +1,4 @@
-package dev.registryoperator.user.model;
+package dev.registryoperator.roster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,15 +1,15 @@
-package dev.registryoperator.user;
+package dev.registryoperator.user.dependent;
 
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.NamedChildDependent;
-import dev.registryoperator.naming.UserNames;
-import dev.registryoperator.user.model.UserSecrets;
+import dev.registryoperator.naming.UserSecretNames;
+import dev.registryoperator.user.model.PullSecret;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
-
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 
+/** The user's image pull Secret for the registry's hosts, with the registry's CA. */
 public class PullSecretDependent extends NamedChildDependent<Secret, RegistryUser> {
 
   public PullSecretDependent() {
@@ -19,13 +19,20 @@ public class PullSecretDependent extends NamedChildDependent<Secret, RegistryUse
   @Override
   protected Secret desired(RegistryUser user, Context<RegistryUser> context) {
     UserInputs inputs = UserInputs.of(context);
-    return UserSecrets.pullSecret(
-        user, inputs.username(), inputs.password(), inputs.hosts(), inputs.caPem());
+    UserInputs.Password password = inputs.password(user);
+    // An unchanged password was not read again: this Secret already holds it.
+    String value =
+        password
+            .value()
+            .or(() -> getSecondaryResource(user, context).flatMap(PullSecret::password))
+            .orElseThrow(() -> new IllegalStateException("password not read"));
+    return PullSecret.render(
+        user, inputs.username(), value, password.source(), inputs.hosts(), inputs.caPem());
   }
 
   @Override
   protected String targetName(RegistryUser user) {
-    return UserNames.of(user).pullSecret();
+    return UserSecretNames.of(user).pullSecret();
   }
 
   /** Reconcile precondition: the user is valid and wants a pull Secret. */

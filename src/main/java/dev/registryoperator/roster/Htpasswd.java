@@ -1,4 +1,4 @@
-package dev.registryoperator.user.model;
+package dev.registryoperator.roster;
 
 import java.util.Collection;
 import java.util.Comparator;

@@ -6,20 +6,16 @@ import dev.registryoperator.api.v1alpha1.RegistryUser;
  * Names of a RegistryUser's children. Their suffixes differ from every registry child suffix, so a
  * user and a registry can never claim the same Secret name.
  */
-public final class UserNames {
-
-  public static final String PASSWORD_KEY = "password";
-  public static final String USERNAME_KEY = "username";
-  public static final String HASH_KEY = "hash";
+public final class UserSecretNames {
 
   private final String user;
 
-  private UserNames(String user) {
+  private UserSecretNames(String user) {
     this.user = user;
   }
 
-  public static UserNames of(RegistryUser user) {
-    return new UserNames(user.getMetadata().getName());
+  public static UserSecretNames of(RegistryUser user) {
+    return new UserSecretNames(user.getMetadata().getName());
   }
 
   /** The operator-generated password, when the user references none. */

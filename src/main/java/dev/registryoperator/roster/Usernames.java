@@ -1,4 +1,4 @@
-package dev.registryoperator.user.model;
+package dev.registryoperator.roster;
 
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec;

@@ -1,0 +1,25 @@
+package dev.registryoperator.naming;
+
+/**
+ * Values of the {@code app.kubernetes.io/component} label on everything the operator creates. The
+ * informers select on them, so each cache holds only the kinds of children its controller reads.
+ */
+public final class Components {
+
+  // A registry's children
+  public static final String REGISTRY = "registry";
+  public static final String STORAGE = "storage";
+  /** The CA, the serving certificate and the public CA bundle. */
+  public static final String TLS = "tls";
+  /** The htpasswd file. */
+  public static final String AUTH = "auth";
+
+  // A user's children
+  /** The user's bcrypt hash; the registry assembles its htpasswd file from these. */
+  public static final String USER_ENTRY = "user-entry";
+  /** A generated password. */
+  public static final String USER_CREDENTIALS = "user-credentials";
+  public static final String USER_PULL_SECRET = "user-pull-secret";
+
+  private Components() {}
+}

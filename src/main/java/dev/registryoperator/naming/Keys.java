@@ -1,0 +1,43 @@
+package dev.registryoperator.naming;
+
+/**
+ * Every key the operator writes into or reads from a Secret or ConfigMap, every annotation it
+ * sets, and the Secret types it uses. The renderers, the pod that mounts the files, the other
+ * controller and the tests all refer to these, so a key can never drift between writer and reader.
+ */
+public final class Keys {
+
+  // kubernetes.io/tls conventions, also used by the CA Secret and the CA bundle
+  public static final String TLS_CERT = "tls.crt";
+  public static final String TLS_KEY = "tls.key";
+  public static final String CA_CERT = "ca.crt";
+
+  // A registry's children
+  public static final String HTPASSWD = "htpasswd";
+  public static final String HTTP_SECRET = "http-secret";
+  public static final String REGISTRY_CONFIG = "config.yml";
+  public static final String NGINX_CONFIG = "nginx.conf";
+
+  // A user's children (PASSWORD is also the default key of a referenced password Secret)
+  public static final String PASSWORD = "password";
+  public static final String USERNAME = "username";
+  public static final String HASH = "hash";
+  public static final String DOCKER_CONFIG = ".dockerconfigjson";
+
+  /** On a user's entry and pull Secret: which password version they were made from. */
+  public static final String PASSWORD_SOURCE_ANNOTATION = "registryoperator.dev/password-source";
+
+  /** Pod-template annotations: a change of any rolls the pod, nothing else does. */
+  public static final String TLS_HASH_ANNOTATION = "registryoperator.dev/tls-hash";
+
+  public static final String CONFIG_HASH_ANNOTATION = "registryoperator.dev/config-hash";
+
+  /** The registry reads its http secret from the environment once: a new one needs a new pod. */
+  public static final String HTTP_SECRET_HASH_ANNOTATION = "registryoperator.dev/http-secret-hash";
+
+  public static final String OPAQUE_TYPE = "Opaque";
+  public static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
+  public static final String DOCKER_CONFIG_TYPE = "kubernetes.io/dockerconfigjson";
+
+  private Keys() {}
+}

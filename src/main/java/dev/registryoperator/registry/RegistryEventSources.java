@@ -1,0 +1,85 @@
+package dev.registryoperator.registry;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.kube.ByRegistryLabel;
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Labels;
+import dev.registryoperator.naming.UserSecretNames;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What wakes a registry, beyond the children its dependents watch themselves: its Secrets and
+ * ConfigMaps (one watch per kind, shared by the dependents), and its users. Every event is routed by
+ * data - the registry label on our objects, a user's spec.registryRef - never by a status field.
+ */
+final class RegistryEventSources {
+
+  static final String SECRETS = "registry-secrets";
+  static final String CONFIG_MAPS = "registry-configmaps";
+
+  private RegistryEventSources() {}
+
+  static List<EventSource<?, PrivateRegistry>> create(EventSourceContext<PrivateRegistry> context) {
+    // The registry's generated Secrets and its users' htpasswd entries (the entries are owned by
+    // their RegistryUser and found by the registry label). Users' passwords and pull Secrets are
+    // not in this cache.
+    InformerEventSource<Secret, PrivateRegistry> secrets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, PrivateRegistry.class)
+                .withName(SECRETS)
+                .withLabelSelector(
+                    Labels.managedSelectorExcluding(
+                        Components.USER_CREDENTIALS, Components.USER_PULL_SECRET))
+                .withSecondaryToPrimaryMapper(ByRegistryLabel::registryOf)
+                .build(),
+            context);
+    var configMaps =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ConfigMap.class, PrivateRegistry.class)
+                .withName(CONFIG_MAPS)
+                .withLabelSelector(Labels.MANAGED_SELECTOR)
+                .withSecondaryToPrimaryMapper(ByRegistryLabel::registryOf)
+                .build(),
+            context);
+    // A user concerns the registry its spec names, and the one its entry still lists it in: after
+    // a change of spec.registryRef that entry names the registry the user is leaving. A user's
+    // status changes never change the file.
+    var users =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(RegistryUser.class, PrivateRegistry.class)
+                .withOnUpdateFilter(
+                    (updated, previous) ->
+                        !Objects.equals(
+                            updated.getMetadata().getGeneration(),
+                            previous.getMetadata().getGeneration()))
+                .withSecondaryToPrimaryMapper((RegistryUser user) -> registriesOf(user, secrets))
+                .build(),
+            context);
+    return List.of(secrets, configMaps, users);
+  }
+
+  private static Set<ResourceID> registriesOf(
+      RegistryUser user, InformerEventSource<Secret, PrivateRegistry> secrets) {
+    String namespace = user.getMetadata().getNamespace();
+    Set<ResourceID> registries = new HashSet<>();
+    if (user.getSpec() != null && user.getSpec().registryRef != null) {
+      registries.add(new ResourceID(user.getSpec().registryRef, namespace));
+    }
+    secrets
+        .get(new ResourceID(UserSecretNames.of(user).entrySecret(), namespace))
+        .map(ByRegistryLabel::registryOf)
+        .ifPresent(registries::addAll);
+    return registries;
+  }
+}

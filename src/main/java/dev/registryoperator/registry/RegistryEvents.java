@@ -1,0 +1,51 @@
+package dev.registryoperator.registry;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.EventRecorder;
+import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.registry.dependent.AppliedChanges;
+
+/** The Events that tell what a reconcile did, derived from what the workflow recorded. */
+final class RegistryEvents {
+
+  private final EventRecorder events;
+
+  RegistryEvents(EventRecorder events) {
+    this.events = events;
+  }
+
+  void record(PrivateRegistry registry, boolean firstReconcile, AppliedChanges changes) {
+    RegistryNames names = RegistryNames.of(registry);
+    if (firstReconcile) {
+      events.normal(
+          registry, "Created", "Created the registry's Deployment, Service, Secrets and storage.");
+    }
+    boolean caRegenerated = changes.caCreated() && !firstReconcile;
+    if (caRegenerated) {
+      events.warning(
+          registry,
+          "CARegenerated",
+          "The CA Secret '"
+              + names.caSecret()
+              + "' was deleted, so a new CA was generated. Clients must trust the new CA from"
+              + " ConfigMap '"
+              + names.caBundleConfigMap()
+              + "'.");
+    }
+    switch (changes.certificateChange()) {
+      case ISSUED ->
+          events.normal(
+              registry, "CertificateIssued", "Issued the serving certificate from the registry's CA.");
+      case REISSUED ->
+          events.normal(
+              registry,
+              "CertificateRenewed",
+              caRegenerated
+                  ? "Issued a serving certificate from the new CA; the pod restarts to load it."
+                  : "Renewed the serving certificate ("
+                      + changes.reissueReason().orElseThrow()
+                      + "); the CA is unchanged and the pod restarts to load it.");
+      case KEPT, NONE -> {}
+    }
+  }
+}

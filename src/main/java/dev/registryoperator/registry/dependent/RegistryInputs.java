@@ -1,0 +1,105 @@
+package dev.registryoperator.registry.dependent;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.naming.RegistryNames;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * The one place the registry's dependents read from: what the reconciler observed before the
+ * workflow (a user-supplied TLS Secret, the htpasswd file it assembled, the clock), and the
+ * registry's own children as they are now - including one an earlier step of this same workflow
+ * has just created, which is why children are read from the cache on demand, not captured upfront.
+ * The dependents are created by the framework and cannot take constructor arguments, so this
+ * travels in the workflow context.
+ */
+public final class RegistryInputs {
+
+  private static final String KEY = RegistryInputs.class.getName();
+
+  private final Clock clock;
+  private final Secret userTlsSecret;
+  private final String htpasswd;
+  private final Context<PrivateRegistry> context;
+  private final RegistryNames names;
+  private final AppliedChanges changes = new AppliedChanges();
+
+  /**
+   * @param userTlsSecret the user-supplied serving Secret, or null when the operator issues one
+   * @param htpasswd the content of the htpasswd file
+   */
+  public RegistryInputs(
+      PrivateRegistry registry,
+      Context<PrivateRegistry> context,
+      Clock clock,
+      Secret userTlsSecret,
+      String htpasswd) {
+    this.clock = clock;
+    this.userTlsSecret = userTlsSecret;
+    this.htpasswd = htpasswd;
+    this.context = context;
+    this.names = RegistryNames.of(registry);
+  }
+
+  public void attachTo(Context<PrivateRegistry> context) {
+    context.managedWorkflowAndDependentResourceContext().put(KEY, this);
+  }
+
+  public static RegistryInputs of(Context<PrivateRegistry> context) {
+    return context
+        .managedWorkflowAndDependentResourceContext()
+        .getMandatory(KEY, RegistryInputs.class);
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public Optional<Secret> userTlsSecret() {
+    return Optional.ofNullable(userTlsSecret);
+  }
+
+  public String htpasswd() {
+    return htpasswd;
+  }
+
+  /** What the workflow's dependents created or changed, for the reconciler's Events. */
+  public AppliedChanges changes() {
+    return changes;
+  }
+
+  public Optional<Secret> caSecret() {
+    return child(context, Secret.class, names.caSecret());
+  }
+
+  /** The serving certificate issued from the registry's CA. */
+  public Optional<Secret> servingSecret() {
+    return child(context, Secret.class, names.tlsSecret());
+  }
+
+  public Optional<Secret> httpSecret() {
+    return child(context, Secret.class, names.httpSecret());
+  }
+
+  public Optional<ConfigMap> caBundle() {
+    return child(context, ConfigMap.class, names.caBundleConfigMap());
+  }
+
+  public Optional<Deployment> deployment() {
+    return child(context, Deployment.class, names.deployment());
+  }
+
+  /** One of the registry's children by type and name; a live cache entry, never to be modified. */
+  public static <R extends HasMetadata> Optional<R> child(
+      Context<PrivateRegistry> context, Class<R> type, String name) {
+    return context
+        .getSecondaryResourcesAsStream(type)
+        .filter(resource -> name.equals(resource.getMetadata().getName()))
+        .findFirst();
+  }
+}

@@ -1,0 +1,71 @@
+package dev.registryoperator.user;
+
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.roster.Roster;
+import dev.registryoperator.roster.Usernames;
+import dev.registryoperator.status.Problem;
+import dev.registryoperator.user.PasswordObservation.Read;
+import dev.registryoperator.user.PasswordObservation.SecretNotFound;
+import dev.registryoperator.user.model.Passwords;
+import java.util.Optional;
+
+/**
+ * Whether a user can be in its registry's htpasswd file, judged from what the reconcile observed.
+ * Pure: no client, no Events, nothing created. Everything here is the user's to fix.
+ */
+final class UserValidation {
+
+  private UserValidation() {}
+
+  static Optional<Problem> validate(RegistryUser user, UserObservation seen) {
+    String username = Usernames.effective(user);
+    Optional<Problem> invalidName = Usernames.validate(username);
+    if (invalidName.isPresent()) {
+      return invalidName;
+    }
+    String registry = user.getSpec().registryRef;
+    if (seen.registry().isEmpty()) {
+      return problem(
+          "RegistryNotFound", "PrivateRegistry '" + registry + "' does not exist in this namespace.");
+    }
+    Optional<RegistryUser> holder = Roster.heldByOther(user, seen.usersOfSameRegistry());
+    if (holder.isPresent()) {
+      return problem(
+          "DuplicateUsername",
+          "RegistryUser '"
+              + holder.get().getMetadata().getName()
+              + "' already has username '"
+              + username
+              + "' in registry '"
+              + registry
+              + "' (the oldest keeps it).");
+    }
+    PasswordObservation password = seen.password().orElseThrow();
+    if (password instanceof SecretNotFound missing) {
+      return problem(
+          "PasswordSecretNotFound",
+          "The password Secret '" + missing.secretName() + "' does not exist.");
+    }
+    if (password instanceof Read read) {
+      if (read.value().isEmpty()) {
+        return problem(
+            "PasswordKeyNotFound",
+            "The Secret '"
+                + read.secretName()
+                + "' has no key '"
+                + read.key()
+                + "'."
+                + (user.getSpec().passwordSecretRef == null
+                    ? " Delete the Secret to have a new password generated."
+                    : ""));
+      }
+      return Passwords.validate(read.value().get());
+    }
+    // Unchanged: valid when its entry was made, and not changed since. NotYetGenerated: will be.
+    return Optional.empty();
+  }
+
+  private static Optional<Problem> problem(String reason, String message) {
+    return Optional.of(new Problem(reason, message));
+  }
+}

@@ -1,0 +1,24 @@
+package dev.registryoperator.testing;
+
+import dev.registryoperator.RegistryOperator.Settings;
+import dev.registryoperator.user.model.PasswordHasher;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import java.time.Clock;
+import java.util.Set;
+
+/**
+ * Operator settings for the fabric8 mock server: production settings except server-side apply,
+ * which the mock cannot do.
+ */
+public final class MockServerOperators {
+
+  private MockServerOperators() {}
+
+  public static Settings settings() {
+    return settings(new PasswordHasher(), Metrics.NOOP);
+  }
+
+  public static Settings settings(PasswordHasher hasher, Metrics metrics) {
+    return new Settings(false, Set.of(), null, Clock.systemUTC(), hasher, metrics);
+  }
+}
