@@ -11,9 +11,18 @@ sealed interface PasswordObservation {
 
   /**
    * The referenced Secret is at the version the entry (and the pull Secret, if wanted) were made
-   * from: it was valid then and has not changed since.
+   * from: it was valid then and has not changed since. What the children need is taken from them.
+   *
+   * @param hash the hash in the user's entry
+   * @param password the password in the user's pull Secret; empty when the user has none
    */
-  record Unchanged(String source) implements PasswordObservation {}
+  record Unchanged(String source, String hash, Optional<String> password)
+      implements PasswordObservation {
+    @Override
+    public String toString() {
+      return "Unchanged[" + source + "]";
+    }
+  }
 
   /**
    * The password was read.

@@ -110,10 +110,14 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
     }
     PrivateRegistry registry = seen.registry().orElseThrow();
     PasswordObservation password = seen.password().orElseThrow();
-    UserInputs.Password known =
-        password instanceof Unchanged unchanged
-            ? new UserInputs.Password(unchanged.source(), Optional.empty())
-            : password instanceof Read read ? new UserInputs.Password(read.source(), read.value()) : null;
+    UserInputs.Password known = null; // generated in this reconcile: read from the new Secret
+    if (password instanceof Unchanged unchanged) {
+      known =
+          new UserInputs.Password(
+              unchanged.source(), unchanged.password(), Optional.of(unchanged.hash()));
+    } else if (password instanceof Read read) {
+      known = new UserInputs.Password(read.source(), read.value(), Optional.empty());
+    }
     return new UserInputs(
         true,
         Usernames.effective(user),

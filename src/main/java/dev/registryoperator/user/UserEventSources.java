@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -53,6 +54,7 @@ final class UserEventSources {
   private InformerEventSource<PrivateRegistry, RegistryUser> registries;
   private InformerEventSource<ConfigMap, RegistryUser> caBundles;
   private ReferencedMetadataStore<Secret> passwordSecretVersions;
+  private final Map<ResourceID, Map<String, String>> lastSeenFiles = new ConcurrentHashMap<>();
 
   List<EventSource<?, RegistryUser>> create(EventSourceContext<RegistryUser> context) {
     context
@@ -82,14 +84,15 @@ final class UserEventSources {
                 .build(),
             context);
 
-    // Whether a user is listed is read from its registry's htpasswd file, so every change of the
-    // file wakes that registry's users. No bcrypt is involved: hashes are compared as text.
+    // Whether a user is listed is read from its registry's htpasswd file, so a change of the file
+    // wakes the users it concerns: those whose line was added, changed or removed (all of the
+    // registry's users the first time a file is seen). No bcrypt: hashes are compared as text.
     htpasswdFiles =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Secret.class, RegistryUser.class)
                 .withName("user-htpasswd-files")
                 .withLabelSelector(Labels.managedSelector(Components.AUTH))
-                .withSecondaryToPrimaryMapper(this::usersOfRegistry)
+                .withSecondaryToPrimaryMapper(this::usersWhoseLineChanged)
                 .build(),
             context);
 
@@ -206,6 +209,41 @@ final class UserEventSources {
       passwordSecretVersions.remember(secret);
     }
     return Optional.ofNullable(secret);
+  }
+
+  /**
+   * The users of the registry whose line in its htpasswd file differs from the file as last seen.
+   * Events of one object arrive in order on one thread, so the last seen file is the previous one.
+   */
+  private Set<ResourceID> usersWhoseLineChanged(Secret htpasswdSecret) {
+    Map<String, String> now =
+        SecretData.decode(htpasswdSecret, Keys.HTPASSWD).map(Htpasswd::parse).orElse(Map.of());
+    Map<String, String> before = lastSeenFiles.put(ResourceID.fromResource(htpasswdSecret), now);
+    if (before == null) {
+      return usersOfRegistry(htpasswdSecret);
+    }
+    Set<String> changed = new HashSet<>();
+    now.forEach((username, hash) -> {
+      if (!hash.equals(before.get(username))) {
+        changed.add(username);
+      }
+    });
+    before.keySet().stream().filter(username -> !now.containsKey(username)).forEach(changed::add);
+    return ByRegistryLabel.registryOf(htpasswdSecret).stream()
+        .flatMap(
+            registry ->
+                changed.stream()
+                    .flatMap(
+                        username ->
+                            users
+                                .byIndex(
+                                    BY_USERNAME,
+                                    registryKey(registry.getNamespace().orElseThrow(), registry.getName())
+                                        + "/"
+                                        + username)
+                                .stream()))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
   }
 
   private Set<ResourceID> usersOfRegistry(HasMetadata registryChild) {

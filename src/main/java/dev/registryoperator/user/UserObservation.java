@@ -53,21 +53,19 @@ record UserObservation(
       return new SecretNotFound(ref.name);
     }
     String source = EntrySecret.passwordSource(version.get(), ref.key, cost);
-    boolean entryCurrent =
+    Optional<String> currentHash =
         sources
             .ownSecret(user, names.entrySecret())
             .flatMap(EntrySecret::read)
             .filter(entry -> entry.source().equals(source))
-            .isPresent();
-    boolean pullSecretCurrent =
-        !user.getSpec().pullSecret
-            || sources
-                .ownSecret(user, names.pullSecret())
-                .flatMap(PullSecret::passwordSource)
-                .filter(source::equals)
-                .isPresent();
-    if (entryCurrent && pullSecretCurrent) {
-      return new Unchanged(source);
+            .map(EntrySecret.Stored::hash);
+    Optional<String> pullPassword =
+        sources
+            .ownSecret(user, names.pullSecret())
+            .filter(pull -> PullSecret.passwordSource(pull).filter(source::equals).isPresent())
+            .flatMap(PullSecret::password);
+    if (currentHash.isPresent() && (!user.getSpec().pullSecret || pullPassword.isPresent())) {
+      return new Unchanged(source, currentHash.get(), pullPassword);
     }
     // The watch's cache holds no data: read the Secret unless it was just read whole.
     boolean readWhole = version.get().getData() != null && !version.get().getData().isEmpty();
@@ -84,10 +82,4 @@ record UserObservation(
         EntrySecret.passwordSource(secret, key, cost),
         SecretData.decode(secret, key));
   }
-
-  /** The bcrypt cost of the registry, which only a user with a registry needs. */
-  int bcryptCost() {
-    return registry.map(r -> r.getSpec().auth.bcryptCost).orElseThrow();
-  }
-
 }

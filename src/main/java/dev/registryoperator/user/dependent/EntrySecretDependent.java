@@ -28,11 +28,18 @@ public class EntrySecretDependent extends NamedChildDependent<Secret, RegistryUs
             getSecondaryResource(user, context).orElse(null),
             password.source(),
             () ->
-                inputs
-                    .hasher()
-                    .hash(
-                        password.value().orElseThrow(() -> new IllegalStateException("password not read")),
-                        inputs.bcryptCost()));
+                password
+                    .hash()
+                    .orElseGet(
+                        () ->
+                            inputs
+                                .hasher()
+                                .hash(
+                                    password
+                                        .value()
+                                        .orElseThrow(
+                                            () -> new IllegalStateException("password not read")),
+                                    inputs.bcryptCost())));
     return EntrySecret.render(user, inputs.username(), hash, password.source());
   }
 

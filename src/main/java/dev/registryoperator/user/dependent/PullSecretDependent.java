@@ -20,12 +20,8 @@ public class PullSecretDependent extends NamedChildDependent<Secret, RegistryUse
   protected Secret desired(RegistryUser user, Context<RegistryUser> context) {
     UserInputs inputs = UserInputs.of(context);
     UserInputs.Password password = inputs.password(user);
-    // An unchanged password was not read again: this Secret already holds it.
     String value =
-        password
-            .value()
-            .or(() -> getSecondaryResource(user, context).flatMap(PullSecret::password))
-            .orElseThrow(() -> new IllegalStateException("password not read"));
+        password.value().orElseThrow(() -> new IllegalStateException("password not read"));
     return PullSecret.render(
         user, inputs.username(), value, password.source(), inputs.hosts(), inputs.caPem());
   }

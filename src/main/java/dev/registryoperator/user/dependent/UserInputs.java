@@ -32,10 +32,13 @@ public final class UserInputs {
   private final Function<String, Optional<Secret>> ownSecret;
 
   /**
-   * What the reconcile knows of the password: its source, and the password itself when it was read.
-   * Both are null for a generated password not created yet: then they come from the new Secret.
+   * What the reconcile knows of the password.
+   *
+   * @param source where it comes from (see {@code EntrySecret.passwordSource})
+   * @param value the password, when it was read or is in the pull Secret
+   * @param hash the entry's hash of it, when the password has not changed since the entry was made
    */
-  public record Password(String source, Optional<String> value) {
+  public record Password(String source, Optional<String> value, Optional<String> hash) {
     @Override
     public String toString() {
       return "Password[" + source + "]";
@@ -47,7 +50,8 @@ public final class UserInputs {
    *     generated password (if any) is kept and the other fields may be null
    * @param hosts host:port pairs of the registry, for the pull Secret
    * @param caPem the registry's CA certificate, or null
-   * @param password null when the password is generated in this reconcile
+   * @param password null for a generated password: it is read from its Secret, which may be created
+   *     in this very reconcile
    * @param ownSecret the user's own Secrets in the cache, by name
    */
   public UserInputs(
@@ -115,7 +119,8 @@ public final class UserInputs {
             .orElseThrow(() -> new IllegalStateException("generated password not yet in the cache"));
     return new Password(
         EntrySecret.passwordSource(generated, Keys.PASSWORD, bcryptCost),
-        SecretData.decode(generated, Keys.PASSWORD));
+        SecretData.decode(generated, Keys.PASSWORD),
+        Optional.empty());
   }
 
   @Override
