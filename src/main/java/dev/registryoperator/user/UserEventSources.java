@@ -54,7 +54,7 @@ final class UserEventSources {
   private InformerEventSource<PrivateRegistry, RegistryUser> registries;
   private InformerEventSource<ConfigMap, RegistryUser> caBundles;
   private ReferencedMetadataStore<Secret> passwordSecretVersions;
-  private final Map<ResourceID, Map<String, String>> lastSeenFiles = new ConcurrentHashMap<>();
+  private final Map<ResourceID, SeenFile> seenFiles = new ConcurrentHashMap<>();
 
   List<EventSource<?, RegistryUser>> create(EventSourceContext<RegistryUser> context) {
     context
@@ -211,24 +211,43 @@ final class UserEventSources {
     return Optional.ofNullable(secret);
   }
 
+  /** A version of a registry's htpasswd file, and the lines of the version before it. */
+  private record SeenFile(String resourceVersion, Map<String, String> lines, Map<String, String> before) {}
+
   /**
-   * The users of the registry whose line in its htpasswd file differs from the file as last seen.
-   * Events of one object arrive in order on one thread, so the last seen file is the previous one.
+   * The users of the registry whose line in its htpasswd file differs from the previous version of
+   * the file (all of the registry's users when no previous version was seen). The framework calls
+   * a mapper more than once per event, so the answer depends only on the version, not on the call.
    */
   private Set<ResourceID> usersWhoseLineChanged(Secret htpasswdSecret) {
-    Map<String, String> now =
-        SecretData.decode(htpasswdSecret, Keys.HTPASSWD).map(Htpasswd::parse).orElse(Map.of());
-    Map<String, String> before = lastSeenFiles.put(ResourceID.fromResource(htpasswdSecret), now);
-    if (before == null) {
+    ResourceID id = ResourceID.fromResource(htpasswdSecret);
+    String version = htpasswdSecret.getMetadata().getResourceVersion();
+    SeenFile seen =
+        seenFiles.compute(
+            id,
+            (key, last) ->
+                last != null && Objects.equals(last.resourceVersion(), version)
+                    ? last
+                    : new SeenFile(
+                        version,
+                        SecretData.decode(htpasswdSecret, Keys.HTPASSWD)
+                            .map(Htpasswd::parse)
+                            .orElse(Map.of()),
+                        last == null ? null : last.lines()));
+    if (seen.before() == null) {
       return usersOfRegistry(htpasswdSecret);
     }
     Set<String> changed = new HashSet<>();
-    now.forEach((username, hash) -> {
-      if (!hash.equals(before.get(username))) {
-        changed.add(username);
-      }
-    });
-    before.keySet().stream().filter(username -> !now.containsKey(username)).forEach(changed::add);
+    seen.lines()
+        .forEach(
+            (username, hash) -> {
+              if (!hash.equals(seen.before().get(username))) {
+                changed.add(username);
+              }
+            });
+    seen.before().keySet().stream()
+        .filter(username -> !seen.lines().containsKey(username))
+        .forEach(changed::add);
     return ByRegistryLabel.registryOf(htpasswdSecret).stream()
         .flatMap(
             registry ->
