@@ -40,7 +40,10 @@ public final class SafeErrors {
   private static Optional<String> ownMessage(Throwable error) {
     StackTraceElement[] trace = error.getStackTrace();
     boolean ours = trace.length > 0 && trace[0].getClassName().startsWith(OWN_PACKAGE);
-    return ours && error.getMessage() != null
+    // new SomeException(cause) without a message of its own takes the cause's text as its message
+    boolean borrowed =
+        error.getCause() != null && String.valueOf(error.getCause()).equals(error.getMessage());
+    return ours && !borrowed && error.getMessage() != null
         ? Optional.of(error.getClass().getSimpleName() + ": " + error.getMessage())
         : Optional.empty();
   }

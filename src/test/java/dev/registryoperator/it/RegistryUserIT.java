@@ -9,12 +9,14 @@ import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.status.Conditions;
+import dev.registryoperator.roster.EntrySecret;
 import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.user.model.PullSecret;
 import io.fabric8.kubernetes.api.model.Secret;
 import dev.registryoperator.it.TestNamespace.Child;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +29,8 @@ import org.mindrot.jbcrypt.BCrypt;
 /**
  * RegistryUsers on a real kube-apiserver with the operator as in production (server-side apply
  * on): the htpasswd file holds both users, their Secrets are owned by them, deleted ones come
- * back, and a restart changes no password, hash or child.
+ * back (an entry with a new hash of the same password), and a restart changes no password, hash or
+ * child.
  */
 class RegistryUserIT {
 
@@ -87,21 +90,37 @@ class RegistryUserIT {
   }
 
   @Test
-  void deletedUserChildrenComeBackWithTheSameHashes() {
+  void deletedEntriesComeBackAsFreshHashesOfTheSamePasswordsAndPullSecretsAsTheyWere() {
     createRegistryWithTwoUsers();
     Map<String, String> before = awaitHtpasswd(2);
     awaitUserReady("alice");
     awaitUserReady("ci-pull");
-
-    for (String name :
-        List.of("alice-htpasswd-entry", "alice-pull-secret", "ci-pull-htpasswd-entry", "ci-pull-pull-secret")) {
-      namespace.deleteAndAwaitReturn(Secret.class, name);
+    operator.awaitQuiet(namespace, SETTLED);
+    Map<String, Secret> pullBefore = new HashMap<>();
+    for (String user : List.of("alice", "ci-pull")) {
+      pullBefore.put(user, namespace.awaitPresent(Secret.class, user + "-pull-secret"));
     }
-    Map<String, String> after = awaitHtpasswd(2);
-    // A re-created entry is a new bcrypt hash of the same password: both still log in.
+
+    for (String user : List.of("alice", "ci-pull")) {
+      Secret entry = namespace.deleteAndAwaitReturn(Secret.class, user + "-htpasswd-entry");
+      Secret pull = namespace.deleteAndAwaitReturn(Secret.class, user + "-pull-secret");
+      // The entry is where a user's hash is kept, so it cannot come back: the entry is made again
+      // from the same password with a new salt, and the registry's file follows it.
+      String hash = EntrySecret.read(entry).orElseThrow().hash();
+      TestNamespace.await("the htpasswd line of " + user + " to be the re-created entry's")
+          .until(() -> hash.equals(htpasswd().get(user)));
+      assertThat(hash).isNotEqualTo(before.get(user));
+      // A pull Secret holds nothing random: it comes back as it was.
+      assertThat(pull.getData()).isEqualTo(pullBefore.get(user).getData());
+      String source =
+          pullBefore.get(user).getMetadata().getAnnotations().get(Keys.PASSWORD_SOURCE_ANNOTATION);
+      assertThat(pull.getMetadata().getAnnotations())
+          .containsEntry(Keys.PASSWORD_SOURCE_ANNOTATION, source);
+    }
+    Map<String, String> after = htpasswd();
+    assertThat(after.keySet()).isEqualTo(before.keySet());
     assertThat(BCrypt.checkpw("alice-password-1", after.get("alice"))).isTrue();
     assertThat(BCrypt.checkpw(generatedPassword(), after.get("ci-pull"))).isTrue();
-    assertThat(after.keySet()).isEqualTo(before.keySet());
   }
 
   @Test

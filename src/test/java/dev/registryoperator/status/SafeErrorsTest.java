@@ -52,6 +52,17 @@ class SafeErrorsTest {
   }
 
   @Test
+  void aLibrarysMessageIsNotShownWhenTheOperatorWrapsItWithoutAMessageOfItsOwn() {
+    IllegalArgumentException foreign = new IllegalArgumentException("bad key -----BEGIN PRIVATE KEY-----");
+    java.io.UncheckedIOException wrapped =
+        new java.io.UncheckedIOException(new java.io.IOException(foreign.getMessage()));
+    wrapped.setStackTrace(
+        new StackTraceElement[] {new StackTraceElement("dev.registryoperator.tls.Pem", "read", "Pem.java", 1)});
+
+    assertThat(SafeErrors.describe(wrapped)).isEqualTo("UncheckedIOException");
+  }
+
+  @Test
   void aggregatedErrorsListEachCauseOnce() {
     KubernetesClientException conflict =
         new KubernetesClientException(new StatusBuilder().withCode(409).withReason("Conflict").build());

@@ -119,28 +119,30 @@ class RegistryUserLoopTest {
 
   @Test
   void duplicateUsernameLeavesTheOldestHolderUntouched() throws Exception {
+    // The older user's name sorts last, so only the age rule (not the name tie-break) makes it win.
     createRegistry("reg");
-    createPasswordSecret("first-password", "first-secret-1");
-    createPasswordSecret("second-password", "second-secret-1");
-    createUser("first", "reg", "first-password", "shared");
+    createPasswordSecret("zoe-password", "zoe-secret-1");
+    createPasswordSecret("adam-password", "adam-secret-1");
+    createUser("zoe", "reg", "zoe-password", "shared");
     Map<String, String> before = awaitHtpasswd("reg", l -> l.size() == 1);
     Thread.sleep(1100); // creationTimestamps have second precision: make "oldest" unambiguous
-    createUser("second", "reg", "second-password", "shared");
+    createUser("adam", "reg", "adam-password", "shared");
 
-    RegistryUser second = awaitUser("second", u -> "DuplicateUsername".equals(readyReason(u)));
-    assertThat(Conditions.find(second.getStatus().conditions, "Ready").orElseThrow().getMessage())
-        .contains("'first'");
+    RegistryUser adam = awaitUser("adam", u -> "DuplicateUsername".equals(readyReason(u)));
+    assertThat(Conditions.find(adam.getStatus().conditions, "Ready").orElseThrow().getMessage())
+        .contains("'zoe'");
     assertThat(htpasswd("reg")).isEqualTo(before);
-    assertThat(BCrypt.checkpw("first-secret-1", htpasswd("reg").get("shared"))).isTrue();
+    assertThat(BCrypt.checkpw("zoe-secret-1", htpasswd("reg").get("shared"))).isTrue();
+    awaitUser("zoe", u -> Conditions.isTrue(u.getStatus().conditions, "Ready"));
     assertWarningEvent("DuplicateUsername");
 
     // When the holder goes, the next oldest takes the name over.
-    client.resources(RegistryUser.class).inNamespace(namespace).withName("first").delete();
+    client.resources(RegistryUser.class).inNamespace(namespace).withName("zoe").delete();
     await()
         .atMost(TIMEOUT)
         .until(() -> {
           String hash = htpasswd("reg").get("shared");
-          return hash != null && BCrypt.checkpw("second-secret-1", hash);
+          return hash != null && BCrypt.checkpw("adam-secret-1", hash);
         });
   }
 

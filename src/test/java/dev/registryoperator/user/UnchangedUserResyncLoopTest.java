@@ -114,7 +114,7 @@ class UnchangedUserResyncLoopTest {
     client.resource(changed).update();
     await()
         .atMost(TIMEOUT)
-        .until(() -> hasher.operations() == hashesBefore + 1 && aliceListedWithNewHash());
+        .until(() -> hasher.operations() > hashesBefore && aliceListedWithNewHash());
     Thread.sleep(1000);
     assertThat(secretRequests(drainRequests()))
         .filteredOn(request -> request.startsWith("GET ") && request.endsWith("/alice-password"))
