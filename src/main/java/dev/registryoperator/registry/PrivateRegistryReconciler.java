@@ -4,9 +4,11 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.EventRecorder;
+import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.dependent.CaBundleDependent;
 import dev.registryoperator.registry.dependent.CaSecretDependent;
 import dev.registryoperator.registry.dependent.ClaimDependent;
+import dev.registryoperator.registry.dependent.ClaimUpdateRefused;
 import dev.registryoperator.registry.dependent.ConfigMapDependent;
 import dev.registryoperator.registry.dependent.DeploymentDependent;
 import dev.registryoperator.registry.dependent.HtpasswdSecretDependent;
@@ -19,7 +21,10 @@ import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.roster.Roster;
 import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.ReadyReporter;
+import dev.registryoperator.status.StatusPatches;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -94,7 +99,8 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
 
   public static final String NAME = "privateregistry";
 
-  private static final Duration USER_SECRET_RECHECK = Duration.ofMinutes(1);
+  /** How soon a problem with an input that is not watched is looked at again. */
+  private static final Duration INPUT_RECHECK = Duration.ofMinutes(1);
 
   private final Clock clock;
   private final RegistryEvents events;
@@ -126,9 +132,10 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       return notReady(registry, invalid.get(), null);
     }
     Secret userTlsSecret = userTlsSecret(registry, context);
-    Optional<Problem> tlsProblem = UserTlsSecrets.check(registry.getSpec().tls.secretName, userTlsSecret);
-    if (tlsProblem.isPresent()) {
-      return notReady(registry, tlsProblem.get(), USER_SECRET_RECHECK);
+    Optional<Problem> inputProblem = inputProblem(registry, userTlsSecret, context);
+    if (inputProblem.isPresent()) {
+      // Some inputs are not watched (a user's TLS Secret, StorageClasses): look again in a while.
+      return notReady(registry, inputProblem.get(), INPUT_RECHECK);
     }
 
     List<Htpasswd.Entry> roster = roster(registry, context);
@@ -151,17 +158,56 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
   @Override
   public ErrorStatusUpdateControl<PrivateRegistry> updateErrorStatus(
       PrivateRegistry registry, Context<PrivateRegistry> context, Exception error) {
+    Optional<ClaimUpdateRefused> refusedClaim = ClaimUpdateRefused.soleFailureIn(error);
+    if (refusedClaim.isPresent()) {
+      // A change the API server cannot make: the user's to resolve, so no retry.
+      Problem problem =
+          ClaimChanges.refusedByServer(
+              refusedClaim.get().claim(), refusedClaim.get().serverMessage());
+      ready.warnOnce(registry, problem);
+      return ErrorStatusUpdateControl.patchStatus(
+              StatusPatches.freshWithStatus(
+                  registry, notReadyStatus(registry, problem), PrivateRegistry::new))
+          .withNoRetry();
+    }
     return ready.failed(registry, error);
+  }
+
+  /**
+   * What the state of the registry's inputs beyond its spec rules out: a user's TLS Secret, the
+   * CA Secret, a change of the data claim the API server cannot make.
+   */
+  private static Optional<Problem> inputProblem(
+      PrivateRegistry registry, Secret userTlsSecret, Context<PrivateRegistry> context) {
+    RegistryNames names = RegistryNames.of(registry);
+    Secret caSecret = RegistryInputs.child(context, Secret.class, names.caSecret()).orElse(null);
+    PersistentVolumeClaim claim =
+        RegistryInputs.child(context, PersistentVolumeClaim.class, names.claim()).orElse(null);
+    return UserTlsSecrets.check(registry.getSpec().tls.secretName, userTlsSecret)
+        .or(() -> CaSecrets.check(names.caSecret(), caSecret, names.caBundleConfigMap()))
+        .or(() -> ClaimChanges.check(registry, claim, name -> storageClass(name, context)));
   }
 
   private UpdateControl<PrivateRegistry> notReady(
       PrivateRegistry registry, Problem problem, Duration recheck) {
     ready.warnOnce(registry, problem);
+    UpdateControl<PrivateRegistry> control =
+        ready.patchIfChanged(registry, notReadyStatus(registry, problem));
+    return recheck == null ? control : control.rescheduleAfter(recheck);
+  }
+
+  private PrivateRegistryStatus notReadyStatus(PrivateRegistry registry, Problem problem) {
     PrivateRegistryStatus status = ready.editableStatus(registry);
     status.observedGeneration = registry.getMetadata().getGeneration();
     ready.setReady(registry, status, false, problem.reason(), problem.message());
-    UpdateControl<PrivateRegistry> control = ready.patchIfChanged(registry, status);
-    return recheck == null ? control : control.rescheduleAfter(recheck);
+    return status;
+  }
+
+  /** Read with a GET only when a claim is to grow: StorageClasses are not watched. */
+  private static Optional<StorageClass> storageClass(
+      String name, Context<PrivateRegistry> context) {
+    return Optional.ofNullable(
+        context.getClient().storage().v1().storageClasses().withName(name).get());
   }
 
   /**

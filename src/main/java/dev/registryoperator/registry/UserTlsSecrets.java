@@ -1,15 +1,14 @@
 package dev.registryoperator.registry;
 
-import dev.registryoperator.naming.Keys;
-import dev.registryoperator.kube.SecretData;
-import dev.registryoperator.registry.model.TlsMaterial;
 import dev.registryoperator.status.Problem;
-import dev.registryoperator.tls.Pem;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.Optional;
 
 /** Checks a user-supplied serving Secret before the pod is pointed at it. */
 final class UserTlsSecrets {
+
+  static final String NOT_FOUND = "TlsSecretNotFound";
+  static final String INVALID = "TlsSecretInvalid";
 
   private UserTlsSecrets() {}
 
@@ -24,24 +23,22 @@ final class UserTlsSecrets {
     if (secret == null) {
       return Optional.of(
           new Problem(
-              "TlsSecretNotFound",
+              NOT_FOUND,
               "The TLS Secret '" + name + "' named in spec.tls.secretName does not exist."));
     }
-    Optional<String> certificate = SecretData.decode(secret, Keys.TLS_CERT);
-    if (certificate.isEmpty() || SecretData.decode(secret, Keys.TLS_KEY).isEmpty()) {
-      return Optional.of(
-          new Problem(
-              "TlsSecretInvalid",
-              "The TLS Secret '" + name + "' must hold tls.crt and tls.key."));
-    }
-    try {
-      Pem.certificate(certificate.get());
-    } catch (IllegalArgumentException e) {
-      return Optional.of(
-          new Problem(
-              "TlsSecretInvalid",
-              "The TLS Secret '" + name + "' has no readable PEM certificate in tls.crt."));
-    }
-    return Optional.empty();
+    // nginx would refuse to start with a pair that does not fit, and clients would be handed a
+    // CA bundle they cannot read: both are found here, before the pod is pointed at the Secret.
+    return TlsSecretContent.defect(secret)
+        .or(() -> TlsSecretContent.caCertificateDefect(secret))
+        .map(
+            defect ->
+                new Problem(
+                    INVALID,
+                    "The TLS Secret '"
+                        + name
+                        + "' named in spec.tls.secretName cannot be served: "
+                        + defect
+                        + ". It needs tls.crt and tls.key in PEM, the key unencrypted and belonging"
+                        + " to the certificate (ca.crt is optional)."));
   }
 }

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.util.Optional;
 
 /** A certificate with its private key, as stored in a kubernetes.io/tls Secret. */
 public record KeyAndCertificate(X509Certificate certificate, PrivateKey key) {
@@ -24,8 +25,12 @@ public record KeyAndCertificate(X509Certificate certificate, PrivateKey key) {
   /** Signs a probe with the key and verifies it with the certificate: true when they belong together. */
   public boolean keyMatchesCertificate() {
     byte[] probe = "registry-operator key check".getBytes(StandardCharsets.US_ASCII);
+    Optional<String> algorithm = signatureAlgorithm(key);
+    if (algorithm.isEmpty()) {
+      return false;
+    }
     try {
-      Signature signer = Signature.getInstance("SHA256withECDSA");
+      Signature signer = Signature.getInstance(algorithm.get());
       signer.initSign(key);
       signer.update(probe);
       byte[] signature = signer.sign();
@@ -35,6 +40,19 @@ public record KeyAndCertificate(X509Certificate certificate, PrivateKey key) {
     } catch (GeneralSecurityException e) {
       return false;
     }
+  }
+
+  /**
+   * Our own keys are ECDSA, but a user-supplied certificate (spec.tls.secretName, e.g. from
+   * cert-manager) is as often RSA, or Ed25519.
+   */
+  private static Optional<String> signatureAlgorithm(PrivateKey key) {
+    return switch (key.getAlgorithm()) {
+      case "EC", "ECDSA" -> Optional.of("SHA256withECDSA");
+      case "RSA" -> Optional.of("SHA256withRSA");
+      case "Ed25519", "EdDSA" -> Optional.of("Ed25519");
+      default -> Optional.empty();
+    };
   }
 
   @Override

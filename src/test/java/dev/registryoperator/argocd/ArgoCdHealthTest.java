@@ -56,6 +56,11 @@ class ArgoCdHealthTest {
     "false, InvalidName,           Degraded",
     "false, TlsSecretNotFound,     Degraded",
     "false, TlsSecretInvalid,      Degraded",
+    "false, CaSecretInvalid,       Degraded",
+    "false, ClaimChangeNotPossible, Degraded",
+    "false, ClaimExpansionNotAllowed, Degraded",
+    "false, ClaimUpdateRefused,    Degraded",
+    "false, ClaimNotBound,         Progressing",
   })
   void registryHealthFollowsReady(boolean ready, String reason, String health) throws Exception {
     PrivateRegistry registry = registry(2L, 2L);

@@ -9,6 +9,8 @@ import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.TlsMaterial;
+import dev.registryoperator.tls.CertificateAuthority;
+import dev.registryoperator.tls.KeyAndCertificate;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
@@ -21,12 +23,15 @@ import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
 import io.fabric8.kubernetes.api.model.ResourceQuotaStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -406,6 +411,236 @@ class PrivateRegistryIT {
     assertThat(warningEvents("ReconcileFailed")).anySatisfy(message -> assertThat(message).contains("403"));
   }
 
+  // Input problems: Ready=False with a reason, one Warning, nothing applied, no retry storm -------
+
+  /** A storage class change would be refused (422) on every retry: it is reported, never PATCHed. */
+  @Test
+  void aStorageClassChangeIsReportedAndTheClaimLeftAlone() throws InterruptedException {
+    createRegistry("demo", "spec: {storage: {storageClassName: standard}}");
+    settle("demo", "DeploymentUnavailable");
+
+    InputProblem problem =
+        editAndAwaitProblem(
+            "demo", "{\"storage\":{\"storageClassName\":\"fast\"}}", "ClaimChangeNotPossible");
+
+    assertThat(problem.message())
+        .contains("spec.storage.storageClassName is 'fast'", "'standard'", "demo-data");
+    assertThat(claim("demo").getSpec().getStorageClassName()).isEqualTo("standard");
+    problem.assertHandledAsInput();
+  }
+
+  @Test
+  void aShrinkIsReportedAndTheClaimLeftAlone() throws InterruptedException {
+    createRegistry("demo", "spec: {storage: {size: 10Gi}}");
+    settle("demo", "DeploymentUnavailable");
+
+    InputProblem problem =
+        editAndAwaitProblem("demo", "{\"storage\":{\"size\":\"5Gi\"}}", "ClaimChangeNotPossible");
+
+    assertThat(problem.message()).contains("spec.storage.size is 5Gi", "10Gi", "cannot shrink");
+    assertThat(claim("demo").getSpec().getResources().getRequests())
+        .containsEntry("storage", new Quantity("10Gi"));
+    problem.assertHandledAsInput();
+  }
+
+  @Test
+  void growthIsRefusedWhenTheStorageClassDoesNotAllowExpansion() throws InterruptedException {
+    String storageClass = createStorageClass("fixed", false);
+    createRegistry("demo", "spec: {storage: {storageClassName: " + storageClass + "}}");
+    settle("demo", "DeploymentUnavailable");
+    playVolumeBinder("demo");
+
+    InputProblem problem =
+        editAndAwaitProblem("demo", "{\"storage\":{\"size\":\"20Gi\"}}", "ClaimExpansionNotAllowed");
+
+    assertThat(problem.message())
+        .contains("storage class '" + storageClass + "' does not allow volume expansion");
+    assertThat(storageClassReadsSince(problem.mark(), storageClass))
+        .as("the StorageClass is read with a GET")
+        .isPositive();
+    assertThat(claim("demo").getSpec().getResources().getRequests())
+        .containsEntry("storage", new Quantity("10Gi"));
+    problem.assertHandledAsInput();
+    assertThat(storageClassReadsSince(problem.quietFrom(), storageClass))
+        .as("StorageClass reads while the problem stands")
+        .isZero();
+  }
+
+  /**
+   * 1.20 has no volume binder: a claim stays Pending, and the API server refuses to grow a Pending
+   * claim. The operator waits for the binding (ClaimNotBound) and grows the claim once the test,
+   * playing the binder, marks it Bound.
+   */
+  @Test
+  void growthWaitsForTheBindingThenTheClaimGrows() throws InterruptedException {
+    String storageClass = createStorageClass("expandable", true);
+    createRegistry("demo", "spec: {storage: {storageClassName: " + storageClass + "}}");
+    settle("demo", "DeploymentUnavailable");
+    PersistentVolumeClaim pending = claim("demo");
+    assertThat(pending.getStatus().getPhase()).isEqualTo("Pending");
+    assertThat(growDirectly(pending, "20Gi"))
+        .as("what the API server answers to growing a Pending claim")
+        .isEqualTo(422);
+
+    InputProblem problem =
+        editAndAwaitProblem("demo", "{\"storage\":{\"size\":\"20Gi\"}}", "ClaimNotBound");
+    assertThat(problem.message()).contains("phase Pending", "grows once it is bound");
+    problem.assertHandledAsInput();
+
+    int mark = operator.requests().mark();
+    playVolumeBinder("demo");
+
+    TestNamespace.await("the claim to grow")
+        .until(
+            () ->
+                new Quantity("20Gi")
+                    .equals(claim("demo").getSpec().getResources().getRequests().get("storage")));
+    settle("demo", "DeploymentUnavailable");
+    assertThat(claimPatchesSince(mark, "demo"))
+        .containsExactly("PATCH " + claimPath("demo") + " -> 200");
+  }
+
+  /**
+   * No class in the spec: default class admission writes one into the claim. That is no change,
+   * and the claim can still grow when that class allows expansion.
+   */
+  @Test
+  void aClaimOfTheDefaultClassIsNoChangeAndCanGrow() {
+    String storageClass = createStorageClass("default", true);
+    RegistryNames names = RegistryNames.of("demo");
+    int created = operator.requests().mark();
+    markDefaultStorageClass(storageClass, true);
+    try {
+      createRegistry("demo", "spec: {}");
+      namespace.awaitPresent(PersistentVolumeClaim.class, names.claim());
+    } finally {
+      // StorageClasses are cluster-wide: the other tests' claims must not get this one.
+      markDefaultStorageClass(storageClass, false);
+    }
+    assertThat(claim("demo").getSpec().getStorageClassName()).isEqualTo(storageClass);
+    settle("demo", "DeploymentUnavailable");
+    assertThat(claimPatchesSince(created, "demo"))
+        .as("the claim's creation (an apply) and no PATCH after it")
+        .containsExactly("PATCH " + claimPath("demo") + " -> 201");
+
+    playVolumeBinder("demo");
+    int mark = operator.requests().mark();
+    editSpec("demo", "{\"storage\":{\"size\":\"20Gi\"}}");
+
+    TestNamespace.await("the claim to grow")
+        .until(
+            () ->
+                new Quantity("20Gi")
+                    .equals(claim("demo").getSpec().getResources().getRequests().get("storage")));
+    settle("demo", "DeploymentUnavailable");
+    assertThat(claimPatchesSince(mark, "demo"))
+        .containsExactly("PATCH " + claimPath("demo") + " -> 200");
+    assertThat(claim("demo").getSpec().getStorageClassName()).isEqualTo(storageClass);
+  }
+
+  /**
+   * A change the checks leave to the API server - a class for a claim that has none: newer API
+   * servers accept it, 1.20 refuses it - is reported in the server's words, without retrying.
+   */
+  @Test
+  void aClaimUpdateTheServerRefusesIsReportedInItsWordsWithoutRetrying() throws InterruptedException {
+    createRegistry("demo", "spec: {}");
+    settle("demo", "DeploymentUnavailable");
+    assertThat(claim("demo").getSpec().getStorageClassName()).as("no default class here").isNull();
+
+    InputProblem problem =
+        editAndAwaitProblem(
+            "demo", "{\"storage\":{\"storageClassName\":\"fast\"}}", "ClaimUpdateRefused");
+
+    assertThat(problem.message())
+        .startsWith(
+            "The API server refused to update claim 'demo-data': PersistentVolumeClaim \"demo-data\""
+                + " is invalid: spec: Forbidden: spec is immutable")
+        .contains("spec.storage.existingClaim")
+        .as("the server's dump of the claim spec is left out")
+        .doesNotContain("\n");
+    assertThat(claimPatchesSince(problem.mark(), "demo"))
+        .containsExactly("PATCH " + claimPath("demo") + " -> 422");
+    assertThat(claim("demo").getSpec().getStorageClassName()).isNull();
+    problem.assertNoRetries();
+  }
+
+  @Test
+  void aDamagedCaSecretIsReportedUntilItIsDeletedAndANewCaGenerated() throws InterruptedException {
+    createRegistry("demo", "spec: {}");
+    RegistryNames names = RegistryNames.of("demo");
+    settle("demo", "DeploymentUnavailable");
+    Map<String, String> serving = namespace.get(Secret.class, names.tlsSecret()).getData();
+    String oldCa = decoded(namespace.get(Secret.class, names.caSecret()), Keys.TLS_CERT);
+
+    InputProblem problem =
+        changeAndAwaitProblem(
+            "demo",
+            () ->
+                namespace
+                    .kube()
+                    .secrets()
+                    .inNamespace(namespace.name())
+                    .withName(names.caSecret())
+                    .edit(
+                        secret -> {
+                          secret.setData(
+                              SecretData.encode(Map.of(Keys.TLS_CERT, "garbage", Keys.TLS_KEY, "garbage")));
+                          return secret;
+                        }),
+            "CaSecretInvalid");
+
+    assertThat(problem.message())
+        .contains("'demo-ca'", "tls.crt holds no readable PEM certificate", "delete it");
+    problem.assertHandledAsInput();
+    assertThat(namespace.get(Secret.class, names.tlsSecret()).getData()).isEqualTo(serving);
+
+    // What the message advises: delete it, and a new CA is generated.
+    namespace.kube().secrets().inNamespace(namespace.name()).withName(names.caSecret()).delete();
+    settle("demo", "DeploymentUnavailable");
+    String newCa = decoded(namespace.get(Secret.class, names.caSecret()), Keys.TLS_CERT);
+    assertThat(newCa).isNotEqualTo(oldCa);
+    assertThat(decoded(namespace.get(Secret.class, names.tlsSecret()), Keys.CA_CERT)).isEqualTo(newCa);
+  }
+
+  @Test
+  void aUserTlsSecretWhoseKeyDoesNotMatchIsNotServed() throws InterruptedException {
+    createRegistry("demo", "spec: {}");
+    RegistryNames names = RegistryNames.of("demo");
+    settle("demo", "DeploymentUnavailable");
+    CertificateAuthority theirCa = CertificateAuthority.generate("their CA", Clock.systemUTC());
+    KeyAndCertificate theirs =
+        theirCa.issueServerCertificate(List.of("registry.example.test"), Duration.ofDays(30), Clock.systemUTC());
+    KeyAndCertificate another =
+        theirCa.issueServerCertificate(List.of("registry.example.test"), Duration.ofDays(30), Clock.systemUTC());
+    namespace
+        .kube()
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("own-cert")
+                .withNamespace(namespace.name())
+                .endMetadata()
+                .withType(Keys.TLS_SECRET_TYPE)
+                .withData(
+                    SecretData.encode(
+                        Map.of(Keys.TLS_CERT, theirs.certificatePem(), Keys.TLS_KEY, another.keyPem())))
+                .build())
+        .create();
+
+    InputProblem problem =
+        editAndAwaitProblem("demo", "{\"tls\":{\"secretName\":\"own-cert\"}}", "TlsSecretInvalid");
+
+    assertThat(problem.message())
+        .contains("'own-cert'", "does not belong to the certificate")
+        .doesNotContain("PRIVATE KEY");
+    problem.assertHandledAsInput();
+    assertThat(namespace.get(Deployment.class, names.deployment()).getSpec().getTemplate().getSpec().getVolumes())
+        .filteredOn(volume -> "tls".equals(volume.getName()))
+        .singleElement()
+        .satisfies(volume -> assertThat(volume.getSecret().getSecretName()).isEqualTo(names.tlsSecret()));
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   GenericKubernetesResource createRegistry(String name, String specYaml) {
@@ -626,5 +861,197 @@ class PrivateRegistryIT {
 
   static String decoded(Secret secret, String key) {
     return SecretData.decode(secret, key).orElse(null);
+  }
+
+  // Input problems ------------------------------------------------------------------------------
+
+  /**
+   * How long a registry with an input problem is watched for retries: JOSDK's first retries come
+   * 2 s and 5 s after a failure.
+   */
+  static final Duration RETRY_WINDOW = Duration.ofSeconds(6);
+
+  /** A problem with a registry's input the test provoked, and what the operator did about it. */
+  final class InputProblem {
+
+    private final String registry;
+    private final String reason;
+    private final String message;
+    private final int mark;
+    private final Map<String, String> versionsBefore;
+    private int quietFrom = -1;
+
+    InputProblem(String registry, String reason, String message, int mark, Map<String, String> versionsBefore) {
+      this.registry = registry;
+      this.reason = reason;
+      this.message = message;
+      this.mark = mark;
+      this.versionsBefore = versionsBefore;
+    }
+
+    String message() {
+      return message;
+    }
+
+    /** Where the request log stood before the change. */
+    int mark() {
+      return mark;
+    }
+
+    /** Where the request log stood when the retry window began. */
+    int quietFrom() {
+      return quietFrom;
+    }
+
+    /**
+     * Reported, and nothing more: exactly one Warning, one status write, no write of any child
+     * and no retries.
+     */
+    void assertHandledAsInput() throws InterruptedException {
+      assertNoRetries();
+      assertThat(writesWithoutEventsSince(mark)).containsExactly(statusPatch(registry));
+      assertThat(namespace.resourceVersions(childrenAndClaim(RegistryNames.of(registry), false)))
+          .as("resourceVersions of the registry's objects")
+          .isEqualTo(versionsBefore);
+    }
+
+    /** Nothing is sent into the namespace for a while, and there was one Warning. */
+    void assertNoRetries() throws InterruptedException {
+      quietFrom = operator.requests().mark();
+      Thread.sleep(RETRY_WINDOW.toMillis());
+      assertThat(operator.requests().since(quietFrom, request -> request.inNamespace(namespace.name())))
+          .as("the operator's requests into the namespace while the problem stands")
+          .isEmpty();
+      assertThat(warningEvents(reason)).as("Warning Events " + reason).singleElement().isEqualTo(message);
+      PrivateRegistry current = namespace.registry(registry);
+      assertThat(TestNamespace.ready(current).orElseThrow().getStatus()).isEqualTo("False");
+      assertThat(TestNamespace.readyReason(current)).isEqualTo(reason);
+    }
+  }
+
+  InputProblem editAndAwaitProblem(String registry, String specMergePatch, String reason) {
+    return changeAndAwaitProblem(registry, () -> editSpec(registry, specMergePatch), reason);
+  }
+
+  /** Makes the change and waits until the registry's status reports the problem. */
+  InputProblem changeAndAwaitProblem(String registry, Runnable change, String reason) {
+    int mark = operator.requests().mark();
+    change.run();
+    // Taken after the change: a change of a child is the test's own. The operator's writes are
+    // judged by the request log from the mark on.
+    Map<String, String> versions = namespace.resourceVersions(childrenAndClaim(RegistryNames.of(registry), false));
+    PrivateRegistry reported = namespace.awaitReady(registry, reason);
+    String message = TestNamespace.ready(reported).orElseThrow().getMessage();
+    System.out.printf("[it] %s: %s%n", reason, message);
+    return new InputProblem(registry, reason, message, mark, versions);
+  }
+
+  /** A JSON merge patch of the registry's spec, as kubectl edit or patch would send it. */
+  void editSpec(String registry, String specMergePatch) {
+    namespace
+        .kube()
+        .resources(PrivateRegistry.class)
+        .inNamespace(namespace.name())
+        .withName(registry)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":" + specMergePatch + "}");
+  }
+
+  PersistentVolumeClaim claim(String registry) {
+    return namespace.get(PersistentVolumeClaim.class, RegistryNames.of(registry).claim());
+  }
+
+  String claimPath(String registry) {
+    return "/api/v1/namespaces/" + namespace.name() + "/persistentvolumeclaims/" + RegistryNames.of(registry).claim();
+  }
+
+  List<String> claimPatchesSince(int mark, String registry) {
+    return operator.requests().since(mark, r -> r.method().equals("PATCH") && r.path().equals(claimPath(registry)))
+        .stream()
+        .map(ApiRequestLog.Request::toString)
+        .toList();
+  }
+
+  List<String> writesWithoutEventsSince(int mark) {
+    return operator.requests().writesSince(mark, namespace.name()).stream()
+        .filter(write -> !write.contains("/events"))
+        .toList();
+  }
+
+  long storageClassReadsSince(int mark, String storageClass) {
+    return operator
+        .requests()
+        .since(mark, r -> r.method().equals("GET") && r.path().endsWith("/storageclasses/" + storageClass))
+        .size();
+  }
+
+  /** A StorageClass of this test (they are cluster-wide): the name carries the namespace's. */
+  String createStorageClass(String prefix, boolean allowVolumeExpansion) {
+    String name = prefix + "-" + namespace.name();
+    namespace
+        .kube()
+        .storage()
+        .v1()
+        .storageClasses()
+        .resource(
+            new StorageClassBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withProvisioner("example.test/no-provisioner")
+                .withAllowVolumeExpansion(allowVolumeExpansion)
+                .build())
+        .create();
+    return name;
+  }
+
+  void markDefaultStorageClass(String storageClass, boolean isDefault) {
+    namespace
+        .kube()
+        .storage()
+        .v1()
+        .storageClasses()
+        .withName(storageClass)
+        .edit(
+            edited -> {
+              edited
+                  .getMetadata()
+                  .setAnnotations(
+                      Map.of("storageclass.kubernetes.io/is-default-class", Boolean.toString(isDefault)));
+              return edited;
+            });
+  }
+
+  /** Plays the volume binder, which 1.20 without controller-manager lacks: the claim is Bound. */
+  void playVolumeBinder(String registry) {
+    String claim = RegistryNames.of(registry).claim();
+    TestNamespace.await("claim " + claim + " to be bound")
+        .ignoreException(KubernetesClientException.class)
+        .until(
+            () -> {
+              PersistentVolumeClaim current = namespace.get(PersistentVolumeClaim.class, claim);
+              current.getStatus().setPhase("Bound");
+              current.getStatus().setCapacity(current.getSpec().getResources().getRequests());
+              namespace.kube().resource(current).updateStatus();
+              return true;
+            });
+  }
+
+  /** The HTTP code the API server answers to the test growing the claim itself. */
+  int growDirectly(PersistentVolumeClaim claim, String size) {
+    try {
+      namespace
+          .kube()
+          .persistentVolumeClaims()
+          .inNamespace(namespace.name())
+          .withName(claim.getMetadata().getName())
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"" + size + "\"}}}}");
+      return 200;
+    } catch (KubernetesClientException refused) {
+      System.out.printf("[it] growing a %s claim: %d %s%n", claim.getStatus().getPhase(), refused.getCode(),
+          refused.getStatus() == null ? "" : refused.getStatus().getMessage());
+      return refused.getCode();
+    }
   }
 }

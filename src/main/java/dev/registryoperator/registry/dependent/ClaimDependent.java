@@ -7,6 +7,7 @@ import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.RegistryClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
@@ -30,6 +31,8 @@ public class ClaimDependent extends KubernetesDependentResource<PersistentVolume
         Updater<PersistentVolumeClaim, PrivateRegistry>,
         SecondaryToPrimaryMapper<PersistentVolumeClaim> {
 
+  private static final int HTTP_UNPROCESSABLE_ENTITY = 422;
+
   public ClaimDependent() {
     super(PersistentVolumeClaim.class);
   }
@@ -44,6 +47,27 @@ public class ClaimDependent extends KubernetesDependentResource<PersistentVolume
   protected ResourceID targetSecondaryResourceID(
       PrivateRegistry primary, Context<PrivateRegistry> context) {
     return NamedChildDependent.idInNamespaceOf(primary, RegistryNames.of(primary).claim());
+  }
+
+  /**
+   * The reconciler does not let through a change the API server is known to refuse (see
+   * ClaimChanges); should one still be refused as invalid, it is reported as the user's to resolve,
+   * in the server's own words, instead of being retried.
+   */
+  @Override
+  public PersistentVolumeClaim update(
+      PersistentVolumeClaim actual,
+      PersistentVolumeClaim desired,
+      PrivateRegistry registry,
+      Context<PrivateRegistry> context) {
+    try {
+      return super.update(actual, desired, registry, context);
+    } catch (KubernetesClientException refusal) {
+      if (refusal.getCode() == HTTP_UNPROCESSABLE_ENTITY) {
+        throw new ClaimUpdateRefused(actual.getMetadata().getName(), refusal);
+      }
+      throw refusal;
+    }
   }
 
   /** No framework annotations or owner references: the rendering decides ownership. */
