@@ -20,9 +20,11 @@ final class HealthServer {
 
   static HealthServer start(int port, Operator operator) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-    server.createContext("/startup", exchange -> answer(exchange, operator.getRuntimeInfo()::isStarted));
     server.createContext(
-        "/healthz", exchange -> answer(exchange, operator.getRuntimeInfo()::allEventSourcesAreHealthy));
+        "/startup", exchange -> answer(exchange, operator.getRuntimeInfo()::isStarted));
+    server.createContext(
+        "/healthz",
+        exchange -> answer(exchange, operator.getRuntimeInfo()::allEventSourcesAreHealthy));
     server.start();
     return new HealthServer(server);
   }

@@ -43,7 +43,8 @@ public final class Main implements Callable<Integer> {
       names = "--health-port",
       paramLabel = "PORT",
       defaultValue = "8080",
-      description = "Port of the /startup and /healthz probe endpoints (0 to disable). Default: ${DEFAULT-VALUE}.")
+      description =
+          "Port of the /startup and /healthz probe endpoints (0 to disable). Default: ${DEFAULT-VALUE}.")
   private int healthPort;
 
   @Option(
@@ -62,7 +63,8 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     KubernetesClientBuilder builder = new KubernetesClientBuilder();
     if (kubeconfig != null) {
-      builder.withConfig(Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString()));
+      builder.withConfig(
+          Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString()));
     }
     KubernetesClient client = builder.build();
     Operator operator =
@@ -91,7 +93,9 @@ public final class Main implements Callable<Integer> {
     @Override
     public String[] getVersion() {
       String version = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"registry-operator " + (version == null ? "(development build)" : version)};
+      return new String[] {
+        "registry-operator " + (version == null ? "(development build)" : version)
+      };
     }
   }
 }

@@ -5,17 +5,17 @@ import dev.registryoperator.registry.PrivateRegistryReconciler;
 import dev.registryoperator.user.RegistryUserReconciler;
 import dev.registryoperator.user.model.PasswordHasher;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
-import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.function.Consumer;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /** Assembles the operator: one place where reconcilers get their collaborators. */
 public final class RegistryOperator {
@@ -57,7 +57,8 @@ public final class RegistryOperator {
                   .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
                   .withSSABasedCreateUpdateMatchForDependentResources(settings.serverSideApply());
               if (settings.leaseNamespace() != null) {
-                overrider.withLeaderElectionConfiguration(leaderElection(settings.leaseNamespace()));
+                overrider.withLeaderElectionConfiguration(
+                    leaderElection(settings.leaseNamespace()));
               }
             });
     EventRecorder events = new EventRecorder(client, settings.clock());
@@ -75,10 +76,10 @@ public final class RegistryOperator {
   }
 
   /**
-   * Leader election whose lost-lease exit does not deadlock on SIGTERM: JOSDK 5.2 calls
-   * System.exit on the thread that stops leading, and on SIGTERM that is the shutdown hook's own,
-   * where System.exit blocks forever (every rollout then waits out the grace period). The exit
-   * runs on a thread of its own instead; losing the lease still ends the process with status 1.
+   * Leader election whose lost-lease exit does not deadlock on SIGTERM: JOSDK 5.2 calls System.exit
+   * on the thread that stops leading, and on SIGTERM that is the shutdown hook's own, where
+   * System.exit blocks forever (every rollout then waits out the grace period). The exit runs on a
+   * thread of its own instead; losing the lease still ends the process with status 1.
    */
   private static LeaderElectionConfiguration leaderElection(String leaseNamespace) {
     return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)

@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * Maps one of the operator's objects to the registry it belongs to, by the registry label every
- * child carries. The one mapper for that join: it works for children a registry owns, for the
- * claim it may not own, and for users' entries, which a user owns.
+ * child carries. The one mapper for that join: it works for children a registry owns, for the claim
+ * it may not own, and for users' entries, which a user owns.
  */
 public final class ByRegistryLabel {
 

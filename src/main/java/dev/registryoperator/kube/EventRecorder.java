@@ -63,7 +63,12 @@ public class EventRecorder {
             .withReportingComponent(Labels.OPERATOR_NAME)
             .build();
     try {
-      client.v1().events().inNamespace(object.getMetadata().getNamespace()).resource(event).create();
+      client
+          .v1()
+          .events()
+          .inNamespace(object.getMetadata().getNamespace())
+          .resource(event)
+          .create();
     } catch (KubernetesClientException e) {
       log.warn(
           "Could not record event {} on {}/{}: HTTP {}",

@@ -5,7 +5,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Short content hashes for pod-template annotations that roll pods exactly when content changes. */
+/**
+ * Short content hashes for pod-template annotations that roll pods exactly when content changes.
+ */
 public final class Hashes {
 
   private Hashes() {}

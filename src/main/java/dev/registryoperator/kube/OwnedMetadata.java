@@ -13,7 +13,8 @@ public final class OwnedMetadata {
   private OwnedMetadata() {}
 
   /** Metadata for a child that lives and dies with its owner. */
-  public static ObjectMeta owned(HasMetadata owner, String registryName, String name, String component) {
+  public static ObjectMeta owned(
+      HasMetadata owner, String registryName, String name, String component) {
     return new ObjectMetaBuilder(unowned(owner, registryName, name, component))
         .withOwnerReferences(controllerReference(owner))
         .build();

@@ -92,5 +92,4 @@ public final class ReferencedMetadataStore<T extends HasMetadata> implements Ite
     copy.setMetadata(metadata);
     return copy;
   }
-
 }

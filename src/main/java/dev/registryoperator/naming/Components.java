@@ -9,16 +9,20 @@ public final class Components {
   // A registry's children
   public static final String REGISTRY = "registry";
   public static final String STORAGE = "storage";
+
   /** The CA, the serving certificate and the public CA bundle. */
   public static final String TLS = "tls";
+
   /** The htpasswd file. */
   public static final String AUTH = "auth";
 
   // A user's children
   /** The user's bcrypt hash; the registry assembles its htpasswd file from these. */
   public static final String USER_ENTRY = "user-entry";
+
   /** A generated password. */
   public static final String USER_CREDENTIALS = "user-credentials";
+
   public static final String USER_PULL_SECRET = "user-pull-secret";
 
   private Components() {}

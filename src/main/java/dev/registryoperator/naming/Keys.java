@@ -1,9 +1,9 @@
 package dev.registryoperator.naming;
 
 /**
- * Every key the operator writes into or reads from a Secret or ConfigMap, every annotation it
- * sets, and the Secret types it uses. The renderers, the pod that mounts the files, the other
- * controller and the tests all refer to these, so a key can never drift between writer and reader.
+ * Every key the operator writes into or reads from a Secret or ConfigMap, every annotation it sets,
+ * and the Secret types it uses. The renderers, the pod that mounts the files, the other controller
+ * and the tests all refer to these, so a key can never drift between writer and reader.
  */
 public final class Keys {
 

@@ -71,7 +71,10 @@ public final class RegistryNames {
   public String[] serviceDnsNames(String namespace) {
     String svc = service();
     return new String[] {
-      svc, svc + "." + namespace, svc + "." + namespace + ".svc", svc + "." + namespace + ".svc.cluster.local"
+      svc,
+      svc + "." + namespace,
+      svc + "." + namespace + ".svc",
+      svc + "." + namespace + ".svc.cluster.local"
     };
   }
 

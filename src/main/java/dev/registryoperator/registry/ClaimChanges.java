@@ -24,15 +24,21 @@ final class ClaimChanges {
 
   static final String CHANGE_NOT_POSSIBLE = "ClaimChangeNotPossible";
   static final String EXPANSION_NOT_ALLOWED = "ClaimExpansionNotAllowed";
-  /** Not the user's fault and resolved by the cluster: the growth follows once the claim is bound. */
+
+  /**
+   * Not the user's fault and resolved by the cluster: the growth follows once the claim is bound.
+   */
   static final String NOT_BOUND = "ClaimNotBound";
+
   /** The API server refused an update this class did not foresee; its own words are quoted. */
   static final String UPDATE_REFUSED = "ClaimUpdateRefused";
 
   private static final String STORAGE = "storage";
   private static final String BOUND = "Bound";
+
   /** Still honoured by the API server before spec.storageClassName, and written by older tools. */
-  private static final String BETA_STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class";
+  private static final String BETA_STORAGE_CLASS_ANNOTATION =
+      "volume.beta.kubernetes.io/storage-class";
 
   private ClaimChanges() {}
 
@@ -110,8 +116,8 @@ final class ClaimChanges {
 
   /**
    * The server refused a claim update this class let through. Its message about a claim is safe to
-   * quote; only its first line is: that names the field and the rule, and what may follow is a
-   * dump of the whole claim spec (1.20 appends a diff whose -/+ read the wrong way round).
+   * quote; only its first line is: that names the field and the rule, and what may follow is a dump
+   * of the whole claim spec (1.20 appends a diff whose -/+ read the wrong way round).
    */
   static Problem refusedByServer(String claim, String serverMessage) {
     String quoted = serverMessage.strip().lines().findFirst().orElse("").strip();

@@ -50,7 +50,8 @@ import java.util.concurrent.TimeUnit;
     name = PrivateRegistryReconciler.NAME,
     // User-supplied TLS Secrets are not watched (the operator caches only its own Secrets): a
     // periodic pass notices their rotation. Certificate renewal needs no more than this either.
-    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+    maxReconciliationInterval =
+        @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 @Workflow(
     explicitInvocation = true,
     dependents = {
@@ -174,8 +175,8 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
   }
 
   /**
-   * What the state of the registry's inputs beyond its spec rules out: a user's TLS Secret, the
-   * CA Secret, a change of the data claim the API server cannot make.
+   * What the state of the registry's inputs beyond its spec rules out: a user's TLS Secret, the CA
+   * Secret, a change of the data claim the API server cannot make.
    */
   private static Optional<Problem> inputProblem(
       PrivateRegistry registry, Secret userTlsSecret, Context<PrivateRegistry> context) {

@@ -20,8 +20,8 @@ import java.util.Set;
 
 /**
  * What wakes a registry, beyond the children its dependents watch themselves: its Secrets and
- * ConfigMaps (one watch per kind, shared by the dependents), and its users. Every event is routed by
- * data - the registry label on our objects, a user's spec.registryRef - never by a status field.
+ * ConfigMaps (one watch per kind, shared by the dependents), and its users. Every event is routed
+ * by data - the registry label on our objects, a user's spec.registryRef - never by a status field.
  */
 final class RegistryEventSources {
 

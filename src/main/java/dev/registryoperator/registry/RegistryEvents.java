@@ -35,7 +35,9 @@ final class RegistryEvents {
     switch (changes.certificateChange()) {
       case ISSUED ->
           events.normal(
-              registry, "CertificateIssued", "Issued the serving certificate from the registry's CA.");
+              registry,
+              "CertificateIssued",
+              "Issued the serving certificate from the registry's CA.");
       case REISSUED ->
           events.normal(
               registry,

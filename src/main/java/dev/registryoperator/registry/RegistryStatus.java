@@ -1,14 +1,13 @@
 package dev.registryoperator.registry;
 
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.dependent.RegistryInputs;
 import dev.registryoperator.registry.model.RegistryIngress;
 import dev.registryoperator.registry.model.RegistryService;
-import dev.registryoperator.registry.model.TlsMaterial;
 import dev.registryoperator.status.Conditions;
 import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.tls.Pem;
@@ -48,12 +47,13 @@ final class RegistryStatus {
   static PrivateRegistryStatus of(PrivateRegistry registry, Observed observed, Clock clock) {
     RegistryNames names = RegistryNames.of(registry);
     PrivateRegistryStatus status =
-        StatusPatches.copy(registry.getStatus(), PrivateRegistryStatus.class, PrivateRegistryStatus::new);
+        StatusPatches.copy(
+            registry.getStatus(), PrivateRegistryStatus.class, PrivateRegistryStatus::new);
     status.observedGeneration = registry.getMetadata().getGeneration();
     status.url = RegistryService.url(registry);
-    status.externalUrl = registry.getSpec().ingress == null ? null : RegistryIngress.externalUrl(registry);
-    status.caBundleConfigMap =
-        observed.caBundlePublished() ? names.caBundleConfigMap() : null;
+    status.externalUrl =
+        registry.getSpec().ingress == null ? null : RegistryIngress.externalUrl(registry);
+    status.caBundleConfigMap = observed.caBundlePublished() ? names.caBundleConfigMap() : null;
     status.certificateExpiry =
         observed.servedCertificate().flatMap(RegistryStatus::certificateExpiry).orElse(null);
     status.users = observed.listedUsers();
@@ -64,7 +64,8 @@ final class RegistryStatus {
         available
             ? "The registry is serving at " + status.url + "."
             : "Waiting for the registry pod to become available ("
-                + deployment.map(d -> d.getStatus() == null ? null : d.getStatus().getAvailableReplicas())
+                + deployment
+                    .map(d -> d.getStatus() == null ? null : d.getStatus().getAvailableReplicas())
                     .map(Objects::toString)
                     .orElse("0")
                 + "/1 available).";

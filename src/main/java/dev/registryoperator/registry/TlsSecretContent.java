@@ -38,7 +38,8 @@ final class TlsSecretContent {
     try {
       key = Pem.privateKey(keyPem.get());
     } catch (IllegalArgumentException unreadable) {
-      return Optional.of(Keys.TLS_KEY + " holds no readable PEM private key (an unencrypted one is needed)");
+      return Optional.of(
+          Keys.TLS_KEY + " holds no readable PEM private key (an unencrypted one is needed)");
     }
     if (!new KeyAndCertificate(certificate, key).keyMatchesCertificate()) {
       return Optional.of(

@@ -1,10 +1,10 @@
 package dev.registryoperator.roster;
 
-import dev.registryoperator.naming.Components;
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.UserSecretNames;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -35,13 +35,15 @@ public final class EntrySecret {
       RegistryUser user, String username, String hash, String passwordSource) {
     ObjectMeta metadata =
         OwnedMetadata.owned(
-            user, user.getSpec().registryRef, UserSecretNames.of(user).entrySecret(), Components.USER_ENTRY);
+            user,
+            user.getSpec().registryRef,
+            UserSecretNames.of(user).entrySecret(),
+            Components.USER_ENTRY);
     metadata.setAnnotations(new TreeMap<>(Map.of(Keys.PASSWORD_SOURCE_ANNOTATION, passwordSource)));
     return new SecretBuilder()
         .withMetadata(metadata)
         .withType(Keys.OPAQUE_TYPE)
-        .withData(
-            SecretData.encode(Map.of(Keys.USERNAME, username, Keys.HASH, hash)))
+        .withData(SecretData.encode(Map.of(Keys.USERNAME, username, Keys.HASH, hash)))
         .build();
   }
 
@@ -63,7 +65,8 @@ public final class EntrySecret {
    * The hash for the user's entry: the stored one while it was made from the same password source,
    * otherwise a new one (the only place user handling runs bcrypt).
    */
-  public static String reuseOrHash(Secret existing, String passwordSource, Supplier<String> hashing) {
+  public static String reuseOrHash(
+      Secret existing, String passwordSource, Supplier<String> hashing) {
     return read(existing)
         .filter(stored -> stored.source().equals(passwordSource))
         .map(Stored::hash)

@@ -13,9 +13,10 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * Who is in a registry's htpasswd file. When several RegistryUsers of a registry claim one username,
- * the oldest holds it; both controllers ask this class, so they always agree on the holder. The file
- * lists, for every username, the entry of its holder if that user currently has a valid one.
+ * Who is in a registry's htpasswd file. When several RegistryUsers of a registry claim one
+ * username, the oldest holds it; both controllers ask this class, so they always agree on the
+ * holder. The file lists, for every username, the entry of its holder if that user currently has a
+ * valid one.
  */
 public final class Roster {
 

@@ -10,8 +10,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Conditions keyed by type. lastTransitionTime moves only when the status flips, so a condition that
- * stays the same writes nothing new.
+ * Conditions keyed by type. lastTransitionTime moves only when the status flips, so a condition
+ * that stays the same writes nothing new.
  */
 public final class Conditions {
 
@@ -64,7 +64,8 @@ public final class Conditions {
   }
 
   /** True when the condition of that type has this status and reason already. */
-  public static boolean same(List<Condition> conditions, String type, boolean status, String reason) {
+  public static boolean same(
+      List<Condition> conditions, String type, boolean status, String reason) {
     return find(conditions, type)
         .map(
             c ->

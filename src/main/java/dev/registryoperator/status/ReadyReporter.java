@@ -86,7 +86,8 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
         resource.getMetadata().getName(),
         message);
     S current = resource.getStatus();
-    if (current == null || !Conditions.same(current.conditions(), Conditions.READY, false, RECONCILE_FAILED)) {
+    if (current == null
+        || !Conditions.same(current.conditions(), Conditions.READY, false, RECONCILE_FAILED)) {
       events.warning(resource, RECONCILE_FAILED, message);
     }
     S status = editableStatus(resource);

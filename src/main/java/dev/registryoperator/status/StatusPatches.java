@@ -7,8 +7,8 @@ import java.util.function.Supplier;
 
 /**
  * Writing status the same way for every resource: edit a copy (objects from the cache are shared),
- * write only when something changed, and write from an object that holds identity and status
- * only - the spec belongs to the user (or their GitOps tool), never to the operator.
+ * write only when something changed, and write from an object that holds identity and status only -
+ * the spec belongs to the user (or their GitOps tool), never to the operator.
  */
 public final class StatusPatches {
 
@@ -22,7 +22,8 @@ public final class StatusPatches {
 
   public static <P extends CustomResource<?, S>, S> UpdateControl<P> patchIfChanged(
       P resource, S status, Supplier<P> blank) {
-    if (resource.getStatus() != null && JSON.asJson(resource.getStatus()).equals(JSON.asJson(status))) {
+    if (resource.getStatus() != null
+        && JSON.asJson(resource.getStatus()).equals(JSON.asJson(status))) {
       return UpdateControl.noUpdate();
     }
     return UpdateControl.patchStatus(freshWithStatus(resource, status, blank));

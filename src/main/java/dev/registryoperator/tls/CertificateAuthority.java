@@ -30,12 +30,13 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * The operator's own CA of one registry. ECDSA P-256 throughout: small, fast to generate and accepted
- * by nginx, the registry, Go and Java clients.
+ * The operator's own CA of one registry. ECDSA P-256 throughout: small, fast to generate and
+ * accepted by nginx, the registry, Go and Java clients.
  */
 public final class CertificateAuthority {
 
   static final Duration CA_VALIDITY = Duration.ofDays(3650);
+
   /** Tolerates clocks of clients that run a little behind ours. */
   static final Duration BACKDATE = Duration.ofMinutes(5);
 
@@ -139,7 +140,9 @@ public final class CertificateAuthority {
     try {
       PublicKey caKey = ca.certificate().getPublicKey();
       certificate.verify(caKey);
-      return certificate.getIssuerX500Principal().equals(ca.certificate().getSubjectX500Principal());
+      return certificate
+          .getIssuerX500Principal()
+          .equals(ca.certificate().getSubjectX500Principal());
     } catch (GeneralSecurityException e) {
       return false;
     }
@@ -161,7 +164,8 @@ public final class CertificateAuthority {
     try {
       return new JcaX509CertificateConverter()
           .getCertificate(
-              builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
+              builder.build(
+                  new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
     } catch (OperatorCreationException e) {
       throw new GeneralSecurityException(e);
     }

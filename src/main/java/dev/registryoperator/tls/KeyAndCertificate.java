@@ -22,7 +22,10 @@ public record KeyAndCertificate(X509Certificate certificate, PrivateKey key) {
     return Pem.encode(key);
   }
 
-  /** Signs a probe with the key and verifies it with the certificate: true when they belong together. */
+  /**
+   * Signs a probe with the key and verifies it with the certificate: true when they belong
+   * together.
+   */
   public boolean keyMatchesCertificate() {
     byte[] probe = "registry-operator key check".getBytes(StandardCharsets.US_ASCII);
     Optional<String> algorithm = signatureAlgorithm(key);

@@ -106,7 +106,8 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
 
   private UserInputs inputs(RegistryUser user, UserObservation seen, boolean valid) {
     if (!valid) {
-      return new UserInputs(false, null, 0, List.of(), null, null, hasher, name -> sources.ownSecret(user, name));
+      return new UserInputs(
+          false, null, 0, List.of(), null, null, hasher, name -> sources.ownSecret(user, name));
     }
     PrivateRegistry registry = seen.registry().orElseThrow();
     PasswordObservation password = seen.password().orElseThrow();

@@ -30,14 +30,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * What wakes a RegistryUser, and the caches its reconcile reads. Every event is routed by data - the
- * user's spec, the registry label on our objects, the username in a user's entry - never by a status
- * field, which is for people and lags.
+ * What wakes a RegistryUser, and the caches its reconcile reads. Every event is routed by data -
+ * the user's spec, the registry label on our objects, the username in a user's entry - never by a
+ * status field, which is for people and lags.
  */
 final class UserEventSources {
 
@@ -54,23 +53,23 @@ final class UserEventSources {
   private InformerEventSource<PrivateRegistry, RegistryUser> registries;
   private InformerEventSource<ConfigMap, RegistryUser> caBundles;
   private ReferencedMetadataStore<Secret> passwordSecretVersions;
-  private final Map<ResourceID, SeenFile> seenFiles = new ConcurrentHashMap<>();
+  private final HtpasswdVersions htpasswdVersions = new HtpasswdVersions();
 
   List<EventSource<?, RegistryUser>> create(EventSourceContext<RegistryUser> context) {
     context
         .getPrimaryCache()
         .addIndexers(
             Map.<String, Function<RegistryUser, List<String>>>of(
-            BY_REGISTRY, user -> List.of(registryKey(user)),
-            BY_USERNAME, user -> List.of(usernameKey(user, Usernames.effective(user))),
-            BY_PASSWORD_SECRET,
-                user ->
-                    user.getSpec().passwordSecretRef == null
-                        ? List.of()
-                        : List.of(
-                            ReferencedMetadataStore.key(
-                                user.getMetadata().getNamespace(),
-                                user.getSpec().passwordSecretRef.name))));
+                BY_REGISTRY, user -> List.of(registryKey(user)),
+                BY_USERNAME, user -> List.of(usernameKey(user, Usernames.effective(user))),
+                BY_PASSWORD_SECRET,
+                    user ->
+                        user.getSpec().passwordSecretRef == null
+                            ? List.of()
+                            : List.of(
+                                ReferencedMetadataStore.key(
+                                    user.getMetadata().getNamespace(),
+                                    user.getSpec().passwordSecretRef.name))));
     users = context.getPrimaryCache();
 
     ownSecrets =
@@ -104,7 +103,12 @@ final class UserEventSources {
                 .withOnUpdateFilter(UserEventSources::specChanged)
                 .withSecondaryToPrimaryMapper(
                     registry ->
-                        idsOf(users.byIndex(BY_REGISTRY, registryKey(registry.getMetadata().getNamespace(), registry.getMetadata().getName()))))
+                        idsOf(
+                            users.byIndex(
+                                BY_REGISTRY,
+                                registryKey(
+                                    registry.getMetadata().getNamespace(),
+                                    registry.getMetadata().getName()))))
                 .build(),
             context);
 
@@ -118,7 +122,8 @@ final class UserEventSources {
             context);
 
     // Users' own password Secrets: watched, so that a new password applies at once, but the cache
-    // keeps only the referenced ones, and of those only uid and resourceVersion. The password itself
+    // keeps only the referenced ones, and of those only uid and resourceVersion. The password
+    // itself
     // is read with a GET when it is needed.
     passwordSecretVersions =
         new ReferencedMetadataStore<>(
@@ -147,12 +152,12 @@ final class UserEventSources {
                 .withSecondaryToPrimaryMapper(this::usersSharingAUsername)
                 .build(),
             context);
-    return List.of(
-        ownSecrets, htpasswdFiles, registries, caBundles, passwordSecrets, siblings);
+    return List.of(ownSecrets, htpasswdFiles, registries, caBundles, passwordSecrets, siblings);
   }
 
   Optional<PrivateRegistry> registry(RegistryUser user) {
-    return registries.get(new ResourceID(user.getSpec().registryRef, user.getMetadata().getNamespace()));
+    return registries.get(
+        new ResourceID(user.getSpec().registryRef, user.getMetadata().getNamespace()));
   }
 
   /** The RegistryUsers naming the same registry, this one included. */
@@ -212,55 +217,22 @@ final class UserEventSources {
   }
 
   /** A version of a registry's htpasswd file, and the lines of the version before it. */
-  private record SeenFile(String resourceVersion, Map<String, String> lines, Map<String, String> before) {}
-
-  /**
-   * The users of the registry whose line in its htpasswd file differs from the previous version of
-   * the file (all of the registry's users when no previous version was seen). The framework calls
-   * a mapper more than once per event, so the answer depends only on the version, not on the call.
-   */
+  /** The registry's users whose line changed, or all of them when the file is new to us. */
   private Set<ResourceID> usersWhoseLineChanged(Secret htpasswdSecret) {
-    ResourceID id = ResourceID.fromResource(htpasswdSecret);
-    String version = htpasswdSecret.getMetadata().getResourceVersion();
-    SeenFile seen =
-        seenFiles.compute(
-            id,
-            (key, last) ->
-                last != null && Objects.equals(last.resourceVersion(), version)
-                    ? last
-                    : new SeenFile(
-                        version,
-                        SecretData.decode(htpasswdSecret, Keys.HTPASSWD)
-                            .map(Htpasswd::parse)
-                            .orElse(Map.of()),
-                        last == null ? null : last.lines()));
-    if (seen.before() == null) {
+    Optional<Set<String>> changed = htpasswdVersions.changedUsernames(htpasswdSecret);
+    if (changed.isEmpty()) {
       return usersOfRegistry(htpasswdSecret);
     }
-    Set<String> changed = new HashSet<>();
-    seen.lines()
-        .forEach(
-            (username, hash) -> {
-              if (!hash.equals(seen.before().get(username))) {
-                changed.add(username);
-              }
-            });
-    seen.before().keySet().stream()
-        .filter(username -> !seen.lines().containsKey(username))
-        .forEach(changed::add);
     return ByRegistryLabel.registryOf(htpasswdSecret).stream()
         .flatMap(
             registry ->
-                changed.stream()
-                    .flatMap(
+                changed.get().stream()
+                    .map(
                         username ->
-                            users
-                                .byIndex(
-                                    BY_USERNAME,
-                                    registryKey(registry.getNamespace().orElseThrow(), registry.getName())
-                                        + "/"
-                                        + username)
-                                .stream()))
+                            registryKey(registry.getNamespace().orElseThrow(), registry.getName())
+                                + "/"
+                                + username))
+        .flatMap(key -> users.byIndex(BY_USERNAME, key).stream())
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }

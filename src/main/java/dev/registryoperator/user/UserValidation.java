@@ -26,7 +26,8 @@ final class UserValidation {
     String registry = user.getSpec().registryRef;
     if (seen.registry().isEmpty()) {
       return problem(
-          "RegistryNotFound", "PrivateRegistry '" + registry + "' does not exist in this namespace.");
+          "RegistryNotFound",
+          "PrivateRegistry '" + registry + "' does not exist in this namespace.");
     }
     Optional<RegistryUser> holder = Roster.heldByOther(user, seen.usersOfSameRegistry());
     if (holder.isPresent()) {

@@ -18,9 +18,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The CRDs in crds/ are what users install. They must be exactly what the Java model generates
- * (the build writes that to target/classes/META-INF/fabric8 with {@link CrdGeneration}), and every
- * field must explain itself.
+ * The CRDs in crds/ are what users install. They must be exactly what the Java model generates (the
+ * build writes that to target/classes/META-INF/fabric8 with {@link CrdGeneration}), and every field
+ * must explain itself.
  */
 class CrdDriftTest {
 
@@ -66,7 +66,8 @@ class CrdDriftTest {
       })
   void schemaIsStructuralWithoutCel(String file) throws IOException {
     // Older API servers (1.20 in our integration tier) reject x-kubernetes-validations.
-    assertThat(Files.readString(COMMITTED.resolve(file))).doesNotContain("x-kubernetes-validations");
+    assertThat(Files.readString(COMMITTED.resolve(file)))
+        .doesNotContain("x-kubernetes-validations");
   }
 
   @Test
@@ -92,7 +93,9 @@ class CrdDriftTest {
               .toList();
     }
     assertThat(manifests)
-        .containsExactly("privateregistries.registryoperator.dev-v1.yml", "registryusers.registryoperator.dev-v1.yml");
+        .containsExactly(
+            "privateregistries.registryoperator.dev-v1.yml",
+            "registryusers.registryoperator.dev-v1.yml");
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     for (String manifest : manifests) {
       assertThat(yaml.readTree(COMMITTED.resolve(manifest).toFile()).path("kind").asText())
@@ -111,7 +114,8 @@ class CrdDriftTest {
     List<String> columns = new ArrayList<>();
     for (JsonNode column : crd.at("/spec/versions/0/additionalPrinterColumns")) {
       int priority = column.path("priority").asInt();
-      columns.add(column.get("name").asText() + (priority == 0 ? "" : " (priority " + priority + ")"));
+      columns.add(
+          column.get("name").asText() + (priority == 0 ? "" : " (priority " + priority + ")"));
     }
     return columns;
   }
@@ -138,7 +142,9 @@ class CrdDriftTest {
           .forEach(
               it ->
                   it.forEachRemaining(
-                      field -> collectUndocumented(path + "[]." + field.getKey(), field.getValue(), out)));
+                      field ->
+                          collectUndocumented(
+                              path + "[]." + field.getKey(), field.getValue(), out)));
     }
   }
 

@@ -23,12 +23,12 @@ import java.util.stream.Collectors;
  * process-test-classes, and {@link CrdDriftTest} compares the result with crds/.
  *
  * <p>Why not fabric8's crd-generator-maven-plugin: its generator (7.5.2) sorts printer columns by
- * JSON path, so {@code kubectl get preg} printed AGE first ({@code .metadata} sorts before
- * {@code .status}), and the plugin has no setting or hook to change that. kubectl shows the columns
- * in the CRD's order, so this runs the same generator with a post-processor that puts them back in
- * the order the class declares them. Renaming columns cannot help (the sort key is the path), and
- * editing the generated YAML afterwards would have to reproduce the generator's formatting. It lives
- * with the tests so that nothing of it ships in the operator's jar.
+ * JSON path, so {@code kubectl get preg} printed AGE first ({@code .metadata} sorts before {@code
+ * .status}), and the plugin has no setting or hook to change that. kubectl shows the columns in the
+ * CRD's order, so this runs the same generator with a post-processor that puts them back in the
+ * order the class declares them. Renaming columns cannot help (the sort key is the path), and
+ * editing the generated YAML afterwards would have to reproduce the generator's formatting. It
+ * lives with the tests so that nothing of it ships in the operator's jar.
  */
 public final class CrdGeneration {
 
@@ -44,7 +44,8 @@ public final class CrdGeneration {
     }
     Path output = Files.createDirectories(Path.of(args[0]));
     Map<String, Class<? extends HasMetadata>> byCrdName =
-        CUSTOM_RESOURCES.stream().collect(Collectors.toMap(HasMetadata::getFullResourceName, type -> type));
+        CUSTOM_RESOURCES.stream()
+            .collect(Collectors.toMap(HasMetadata::getFullResourceName, type -> type));
     int written =
         new CRDGenerator()
             .customResourceClasses(CUSTOM_RESOURCES)
@@ -67,8 +68,11 @@ public final class CrdGeneration {
       CustomResourceDefinition crd, Map<String, Class<? extends HasMetadata>> byCrdName) {
     Class<? extends HasMetadata> type = byCrdName.get(crd.getMetadata().getName());
     List<String> declared =
-        Arrays.stream(type.getAnnotationsByType(AdditionalPrinterColumn.class)).map(AdditionalPrinterColumn::jsonPath).toList();
-    // Columns from field annotations (@PrinterColumn) have no declared place: last, in the generator's order.
+        Arrays.stream(type.getAnnotationsByType(AdditionalPrinterColumn.class))
+            .map(AdditionalPrinterColumn::jsonPath)
+            .toList();
+    // Columns from field annotations (@PrinterColumn) have no declared place: last, in the
+    // generator's order.
     Comparator<CustomResourceColumnDefinition> order =
         Comparator.comparingInt(
             column -> {
@@ -76,7 +80,8 @@ public final class CrdGeneration {
               return index < 0 ? declared.size() : index;
             });
     for (CustomResourceDefinitionVersion version : crd.getSpec().getVersions()) {
-      version.setAdditionalPrinterColumns(version.getAdditionalPrinterColumns().stream().sorted(order).toList());
+      version.setAdditionalPrinterColumns(
+          version.getAdditionalPrinterColumns().stream().sorted(order).toList());
     }
     return crd;
   }

@@ -43,8 +43,10 @@ class ArgoCdHealthTest {
   @BeforeAll
   static void readScripts() throws IOException {
     JsonNode data = new ObjectMapper(new YAMLFactory()).readTree(CHECKS.toFile()).get("data");
-    registryScript = data.get("resource.customizations.health.registryoperator.dev_PrivateRegistry").asText();
-    userScript = data.get("resource.customizations.health.registryoperator.dev_RegistryUser").asText();
+    registryScript =
+        data.get("resource.customizations.health.registryoperator.dev_PrivateRegistry").asText();
+    userScript =
+        data.get("resource.customizations.health.registryoperator.dev_RegistryUser").asText();
   }
 
   @ParameterizedTest(name = "registry Ready={0} {1} -> {2}")
@@ -148,13 +150,20 @@ class ArgoCdHealthTest {
     return result.output().trim();
   }
 
-  /** A JSON value as a Lua literal: objects and arrays become tables, as Argo CD hands them over. */
+  /**
+   * A JSON value as a Lua literal: objects and arrays become tables, as Argo CD hands them over.
+   */
   private static String luaValue(JsonNode node) {
     if (node.isObject()) {
       StringBuilder table = new StringBuilder("{");
       for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
         Map.Entry<String, JsonNode> field = fields.next();
-        table.append("[").append(luaString(field.getKey())).append("]=").append(luaValue(field.getValue())).append(",");
+        table
+            .append("[")
+            .append(luaString(field.getKey()))
+            .append("]=")
+            .append(luaValue(field.getValue()))
+            .append(",");
       }
       return table.append("}").toString();
     }

@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * etcd and kube-apiserver 1.20.2 from the binaries {@code scripts/provision-control-plane.sh} put in
- * place (the same ones the integration tier runs through kube-api-test), started directly rather
+ * etcd and kube-apiserver 1.20.2 from the binaries {@code scripts/provision-control-plane.sh} put
+ * in place (the same ones the integration tier runs through kube-api-test), started directly rather
  * than through kube-api-test for three reasons: kube-api-test's etcd listens on 0.0.0.0 without
  * authentication, and a demo on a fresh machine must not publish its Secrets to the network; the
  * processes' output goes to log files a person can read; and the demo needs two client identities
@@ -37,8 +37,12 @@ final class ControlPlane implements AutoCloseable {
   static final String KUBERNETES_VERSION = RealApiServer.KUBERNETES_VERSION;
   static final String ADMIN = "admin";
   static final String OPERATOR = "operator";
-  /** The user name RBAC gives a ServiceAccount: the ClusterRoleBinding in deploy/ names this one. */
-  static final String OPERATOR_USER = "system:serviceaccount:registry-operator-system:registry-operator";
+
+  /**
+   * The user name RBAC gives a ServiceAccount: the ClusterRoleBinding in deploy/ names this one.
+   */
+  static final String OPERATOR_USER =
+      "system:serviceaccount:registry-operator-system:registry-operator";
 
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
@@ -105,12 +109,14 @@ final class ControlPlane implements AutoCloseable {
     Files.move(pki.resolve(CertManager.CLIENT_CERT_NAME), pki.resolve(ADMIN + ".crt"));
     Files.move(pki.resolve(CertManager.CLIENT_KEY_NAME), pki.resolve(ADMIN + ".key"));
     CertManager.generateKeyAndCertificate(
-        "O=system:serviceaccounts,O=system:serviceaccounts:registry-operator-system,CN=" + OPERATOR_USER,
+        "O=system:serviceaccounts,O=system:serviceaccounts:registry-operator-system,CN="
+            + OPERATOR_USER,
         pki.resolve(OPERATOR + ".key").toFile(),
         pki.resolve(OPERATOR + ".crt").toFile());
     Files.writeString(
         pki.resolve("client-ca.crt"),
-        Files.readString(pki.resolve(ADMIN + ".crt")) + Files.readString(pki.resolve(OPERATOR + ".crt")));
+        Files.readString(pki.resolve(ADMIN + ".crt"))
+            + Files.readString(pki.resolve(OPERATOR + ".crt")));
 
     int etcdPort = freePort();
     int peerPort = freePort();
@@ -121,30 +127,49 @@ final class ControlPlane implements AutoCloseable {
         "etcd",
         List.of(
             binaries.resolve("etcd").toString(),
-            "--name", "default",
-            "--data-dir", layout.etcdData().toString(),
-            "--listen-client-urls", etcdUrl,
-            "--advertise-client-urls", etcdUrl,
-            "--listen-peer-urls", peerUrl,
-            "--initial-advertise-peer-urls", peerUrl,
-            "--initial-cluster", "default=" + peerUrl));
+            "--name",
+            "default",
+            "--data-dir",
+            layout.etcdData().toString(),
+            "--listen-client-urls",
+            etcdUrl,
+            "--advertise-client-urls",
+            etcdUrl,
+            "--listen-peer-urls",
+            peerUrl,
+            "--initial-advertise-peer-urls",
+            peerUrl,
+            "--initial-cluster",
+            "default=" + peerUrl));
     start(
         "kube-apiserver",
         List.of(
             binaries.resolve("kube-apiserver").toString(),
-            "--bind-address", "127.0.0.1",
-            "--secure-port", Integer.toString(apiPort),
-            "--tls-cert-file", pki.resolve(CertManager.API_SERVER_CERT_NAME).toString(),
-            "--tls-private-key-file", pki.resolve(CertManager.API_SERVER_KEY_NAME).toString(),
-            "--client-ca-file", pki.resolve("client-ca.crt").toString(),
-            "--etcd-servers", etcdUrl,
-            "--authorization-mode", "RBAC",
-            "--service-account-issuer", "https://kubernetes.default.svc",
-            "--service-account-signing-key-file", pki.resolve(CertManager.API_SERVER_KEY_NAME).toString(),
-            "--service-account-key-file", pki.resolve(CertManager.API_SERVER_KEY_NAME).toString(),
+            "--bind-address",
+            "127.0.0.1",
+            "--secure-port",
+            Integer.toString(apiPort),
+            "--tls-cert-file",
+            pki.resolve(CertManager.API_SERVER_CERT_NAME).toString(),
+            "--tls-private-key-file",
+            pki.resolve(CertManager.API_SERVER_KEY_NAME).toString(),
+            "--client-ca-file",
+            pki.resolve("client-ca.crt").toString(),
+            "--etcd-servers",
+            etcdUrl,
+            "--authorization-mode",
+            "RBAC",
+            "--service-account-issuer",
+            "https://kubernetes.default.svc",
+            "--service-account-signing-key-file",
+            pki.resolve(CertManager.API_SERVER_KEY_NAME).toString(),
+            "--service-account-key-file",
+            pki.resolve(CertManager.API_SERVER_KEY_NAME).toString(),
             // No token controller runs, so pods could never get their token; the demo creates none.
-            "--disable-admission-plugins", "ServiceAccount",
-            "--service-cluster-ip-range", "10.0.0.0/24",
+            "--disable-admission-plugins",
+            "ServiceAccount",
+            "--service-cluster-ip-range",
+            "10.0.0.0/24",
             "--allow-privileged"));
 
     writeKubeconfig(layout.adminKubeconfig(), ADMIN);
@@ -178,8 +203,12 @@ final class ControlPlane implements AutoCloseable {
       for (Process process : processes) {
         if (!process.isAlive()) {
           throw new IllegalStateException(
-              process.info().commandLine().orElse("a control-plane process") + " exited with "
-                  + process.exitValue() + "; see " + layout.show(layout.logs()) + "/{etcd,kube-apiserver}.log");
+              process.info().commandLine().orElse("a control-plane process")
+                  + " exited with "
+                  + process.exitValue()
+                  + "; see "
+                  + layout.show(layout.logs())
+                  + "/{etcd,kube-apiserver}.log");
         }
       }
       try {
@@ -192,9 +221,13 @@ final class ControlPlane implements AutoCloseable {
       sleep(Duration.ofMillis(200));
     }
     throw new IllegalStateException(
-        "kube-apiserver did not become ready within " + timeout.toSeconds() + " s"
+        "kube-apiserver did not become ready within "
+            + timeout.toSeconds()
+            + " s"
             + (last == null ? "" : " (last error: " + last.getMessage() + ")")
-            + "; see " + layout.show(layout.logs()) + "/kube-apiserver.log");
+            + "; see "
+            + layout.show(layout.logs())
+            + "/kube-apiserver.log");
   }
 
   private void writeKubeconfig(Path file, String user) throws IOException {
@@ -225,7 +258,9 @@ final class ControlPlane implements AutoCloseable {
             ""));
   }
 
-  /** Stops kube-apiserver, then etcd (SIGTERM, SIGKILL after a grace period), and drops etcd's data. */
+  /**
+   * Stops kube-apiserver, then etcd (SIGTERM, SIGKILL after a grace period), and drops etcd's data.
+   */
   @Override
   public void close() {
     if (admin != null) {

@@ -63,8 +63,10 @@ public final class Demo {
   private DemoShell shell;
   private ShippedOperator operator;
   private PodRunner pod;
+
   /** The pulled image's reference and the puller's files, once the push and pull worked. */
   private String inspectCommand;
+
   private boolean stopped;
 
   private Demo(DemoLayout layout, DemoConsole console, boolean keepRunning) {
@@ -100,7 +102,9 @@ public final class Demo {
     System.exit(succeeded ? 0 : 1);
   }
 
-  /** Libraries (fabric8, the pod runner) log to a file; the terminal shows only the demo's story. */
+  /**
+   * Libraries (fabric8, the pod runner) log to a file; the terminal shows only the demo's story.
+   */
   private static void routeLibraryLogsTo(Path file) {
     System.setProperty("org.slf4j.simpleLogger.logFile", file.toString());
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
@@ -131,7 +135,8 @@ public final class Demo {
 
   private void startControlPlane() throws IOException {
     console.step(
-        "Starting the control plane: etcd and kube-apiserver " + ControlPlane.KUBERNETES_VERSION
+        "Starting the control plane: etcd and kube-apiserver "
+            + ControlPlane.KUBERNETES_VERSION
             + " (listening on 127.0.0.1 only)");
     controlPlane = ControlPlane.start(layout, CONTROL_PLANE_TIMEOUT);
     shell = DemoShell.create(layout, console, controlPlane.kubectl());
@@ -139,21 +144,31 @@ public final class Demo {
     console.where("kubeconfig", show(layout.adminKubeconfig()) + " (cluster admin)");
     console.where(
         "shell",
-        "source " + show(layout.envFile()) + "   (KUBECONFIG, and kubectl " + ControlPlane.KUBERNETES_VERSION
+        "source "
+            + show(layout.envFile())
+            + "   (KUBECONFIG, and kubectl "
+            + ControlPlane.KUBERNETES_VERSION
             + " and in-cluster on PATH: every command below runs that way)");
-    console.where("logs", show(layout.logs().resolve("etcd.log")) + ", " + show(layout.logs().resolve("kube-apiserver.log")));
+    console.where(
+        "logs",
+        show(layout.logs().resolve("etcd.log"))
+            + ", "
+            + show(layout.logs().resolve("kube-apiserver.log")));
     console.ok("API server ready");
   }
 
   private void installCrdsAndRbac() {
-    console.step("Installing the CRDs (crds/) and the operator's ServiceAccount and RBAC (deploy/)");
+    console.step(
+        "Installing the CRDs (crds/) and the operator's ServiceAccount and RBAC (deploy/)");
     shell.run("kubectl apply -k crds/");
     shell.run("kubectl wait --for condition=established --timeout 60s crd --all");
     shell.run("kubectl apply -f deploy/namespace.yaml");
     shell.run(
-        "kubectl apply -n " + ShippedOperator.LEASE_NAMESPACE
+        "kubectl apply -n "
+            + ShippedOperator.LEASE_NAMESPACE
             + " -f deploy/service-account.yaml -f deploy/cluster-role.yaml -f deploy/cluster-role-binding.yaml");
-    console.note("(deploy/deployment.yaml is not applied: the operator runs as a local process, next step)");
+    console.note(
+        "(deploy/deployment.yaml is not applied: the operator runs as a local process, next step)");
     console.ok("CRDs established, RBAC in place");
   }
 
@@ -161,12 +176,19 @@ public final class Demo {
     console.step("Starting the operator as shipped: " + show(ShippedOperator.JAR.toAbsolutePath()));
     int healthPort = ShippedOperator.choosePort();
     Path log = layout.logs().resolve("operator.log");
-    console.command(String.join(" ", ShippedOperator.arguments(layout, healthPort)) + " >" + show(log) + " 2>&1 &");
+    console.command(
+        String.join(" ", ShippedOperator.arguments(layout, healthPort))
+            + " >"
+            + show(log)
+            + " 2>&1 &");
     operator = ShippedOperator.start(layout, healthPort);
     operator.whenItExits(
-        code -> console.line("\n!! The operator exited with code " + code + "; see " + show(operator.log())));
+        code ->
+            console.line(
+                "\n!! The operator exited with code " + code + "; see " + show(operator.log())));
     console.where("identity", ControlPlane.OPERATOR_USER);
-    console.where("", "(the ServiceAccount's user name: only what deploy/cluster-role.yaml grants)");
+    console.where(
+        "", "(the ServiceAccount's user name: only what deploy/cluster-role.yaml grants)");
     console.where("health", operator.healthUrl("/healthz"));
     console.where("log", show(operator.log()));
     operator.awaitStarted(OPERATOR_TIMEOUT);
@@ -181,7 +203,8 @@ public final class Demo {
     console.output(shell.run(apply.toString()).stdout());
     if (!examples.leftOut().isEmpty()) {
       console.note(
-          "not applied: " + String.join(", ", examples.leftOut())
+          "not applied: "
+              + String.join(", ", examples.leftOut())
               + " (the demo runs one registry pod: the one above)");
     }
     console.ok("applied");
@@ -190,15 +213,31 @@ public final class Demo {
   private void runRegistryPod() {
     RegistryNames names = RegistryNames.of(examples.registry());
     console.step(
-        "Running the registry pod of Deployment " + NAMESPACE + "/" + names.deployment()
+        "Running the registry pod of Deployment "
+            + NAMESPACE
+            + "/"
+            + names.deployment()
             + " on this machine, as a kubelet would");
     startPod();
-    console.where("pod", pod.podName() + " at " + pod.podIp() + " (network namespace " + pod.networkNamespace() + ")");
-    console.where("containers", "registry = Debian's docker-registry, proxy = Debian's nginx (stand-ins for the images)");
-    console.where("logs", show(podLogs()) + "/{" + String.join(",", pod.containerNames()) + "}.log");
     console.where(
-        "DNS", names.inClusterHost(NAMESPACE) + " resolves to the pod for commands run through in-cluster");
-    console.ok("pod ready; Deployment status set to Available (no controller-manager runs here to do it)");
+        "pod",
+        pod.podName()
+            + " at "
+            + pod.podIp()
+            + " (network namespace "
+            + pod.networkNamespace()
+            + ")");
+    console.where(
+        "containers",
+        "registry = Debian's docker-registry, proxy = Debian's nginx (stand-ins for the images)");
+    console.where(
+        "logs", show(podLogs()) + "/{" + String.join(",", pod.containerNames()) + "}.log");
+    console.where(
+        "DNS",
+        names.inClusterHost(NAMESPACE)
+            + " resolves to the pod for commands run through in-cluster");
+    console.ok(
+        "pod ready; Deployment status set to Available (no controller-manager runs here to do it)");
   }
 
   private void awaitReady() {
@@ -207,11 +246,13 @@ public final class Demo {
     // The operator may have changed the pod template after the pod started (a hash of a Secret the
     // first render did not see yet): a cluster would roll the pod, so do that.
     if (pod.isOutdated()) {
-      console.note("the pod template changed after the pod started; replacing the pod, as a rollout would");
+      console.note(
+          "the pod template changed after the pod started; replacing the pod, as a rollout would");
       pod.close();
       forgetPod();
       startPod();
-      console.where("new pod", pod.podName() + " at " + pod.podIp() + ", logs in " + show(podLogs()));
+      console.where(
+          "new pod", pod.podName() + " at " + pod.podIp() + ", logs in " + show(podLogs()));
       registry = awaitRegistryReady();
     }
     List<RegistryUser> users = new ArrayList<>();
@@ -225,27 +266,39 @@ public final class Demo {
     for (RegistryUser user : users) {
       if (user.getStatus().credentialsSecret != null) {
         credentials.add(
-            user.getStatus().username + ": password generated into Secret " + user.getStatus().credentialsSecret
+            user.getStatus().username
+                + ": password generated into Secret "
+                + user.getStatus().credentialsSecret
                 + "; read it with");
         credentials.add(
-            "  kubectl get secret " + user.getStatus().credentialsSecret + " -n " + NAMESPACE
+            "  kubectl get secret "
+                + user.getStatus().credentialsSecret
+                + " -n "
+                + NAMESPACE
                 + " -o jsonpath='{.data.password}' | base64 -d");
       } else {
         credentials.add(
-            user.getStatus().username + ": password from your Secret " + user.getSpec().passwordSecretRef.name
-                + " (key " + user.getSpec().passwordSecretRef.key + ")");
+            user.getStatus().username
+                + ": password from your Secret "
+                + user.getSpec().passwordSecretRef.name
+                + " (key "
+                + user.getSpec().passwordSecretRef.key
+                + ")");
       }
     }
     console.where("credentials", credentials);
     console.where(
         "pull Secrets",
-        String.join(", ", users.stream().map(u -> u.getStatus().pullSecret).filter(Objects::nonNull).toList())
+        String.join(
+                ", ",
+                users.stream().map(u -> u.getStatus().pullSecret).filter(Objects::nonNull).toList())
             + " (kubernetes.io/dockerconfigjson, plus ca.crt)");
     console.ok("registry Ready, " + users.size() + " users Ready");
   }
 
   private void pushAndPull() throws IOException {
-    console.step("Pushing and pulling an image as the example users, TLS verified against the registry's CA");
+    console.step(
+        "Pushing and pulling an image as the example users, TLS verified against the registry's CA");
     RegistryNames names = RegistryNames.of(examples.registry());
     PrivateRegistry registry = registry();
     String host = registry.getStatus().url.replaceFirst("^https://", "");
@@ -255,45 +308,88 @@ public final class Demo {
     Path client = Files.createDirectories(layout.client());
     Path certs = Files.createDirectories(client.resolve("certs"));
     shell.run(
-        "kubectl get configmap " + names.caBundleConfigMap() + " -n " + NAMESPACE
-            + " -o jsonpath='{.data.ca\\.crt}' > " + show(certs.resolve("ca.crt")));
+        "kubectl get configmap "
+            + names.caBundleConfigMap()
+            + " -n "
+            + NAMESPACE
+            + " -o jsonpath='{.data.ca\\.crt}' > "
+            + show(certs.resolve("ca.crt")));
     for (RegistryUser user : List.of(pusher, puller)) {
       shell.run(
-          "kubectl get secret " + user.getStatus().pullSecret + " -n " + NAMESPACE
-              + " -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d > " + show(authFile(user)));
+          "kubectl get secret "
+              + user.getStatus().pullSecret
+              + " -n "
+              + NAMESPACE
+              + " -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d > "
+              + show(authFile(user)));
     }
 
     HostCommand.Result anonymous =
         shell.run(
-            "in-cluster curl -sS -o /dev/null -w '%{http_code}\\n' --cacert " + show(certs.resolve("ca.crt"))
-                + " https://" + host + "/v2/");
+            "in-cluster curl -sS -o /dev/null -w '%{http_code}\\n' --cacert "
+                + show(certs.resolve("ca.crt"))
+                + " https://"
+                + host
+                + "/v2/");
     if (!anonymous.stdout().strip().equals("401")) {
-      throw new IllegalStateException("expected 401 without credentials, got " + anonymous.stdout().strip());
+      throw new IllegalStateException(
+          "expected 401 without credentials, got " + anonymous.stdout().strip());
     }
     console.output("401: no credentials, no access");
 
-    OciImages.OciImage image = OciImages.withRandomLayer(client.resolve("image"), "v1", IMAGE_BYTES);
+    OciImages.OciImage image =
+        OciImages.withRandomLayer(client.resolve("image"), "v1", IMAGE_BYTES);
     console.where(
         "image",
-        show(image.layout()) + ": an OCI layout with one layer of " + (IMAGE_BYTES >> 20) + " MiB random bytes, "
+        show(image.layout())
+            + ": an OCI layout with one layer of "
+            + (IMAGE_BYTES >> 20)
+            + " MiB random bytes, "
             + image.layerDigest());
     String remote = "docker://" + host + "/" + IMAGE;
     shell.run(
-        "in-cluster skopeo copy --authfile " + show(authFile(pusher)) + " --dest-cert-dir " + show(certs)
-            + " oci:" + show(image.layout()) + ":" + image.tag() + " " + remote);
+        "in-cluster skopeo copy --authfile "
+            + show(authFile(pusher))
+            + " --dest-cert-dir "
+            + show(certs)
+            + " oci:"
+            + show(image.layout())
+            + ":"
+            + image.tag()
+            + " "
+            + remote);
     Path pulled = client.resolve("pulled");
     shell.run(
-        "in-cluster skopeo copy --authfile " + show(authFile(puller)) + " --src-cert-dir " + show(certs)
-            + " " + remote + " oci:" + show(pulled) + ":v1");
+        "in-cluster skopeo copy --authfile "
+            + show(authFile(puller))
+            + " --src-cert-dir "
+            + show(certs)
+            + " "
+            + remote
+            + " oci:"
+            + show(pulled)
+            + ":v1");
     inspectCommand =
-        "in-cluster skopeo inspect --authfile " + show(authFile(puller)) + " --cert-dir " + show(certs) + " " + remote;
+        "in-cluster skopeo inspect --authfile "
+            + show(authFile(puller))
+            + " --cert-dir "
+            + show(certs)
+            + " "
+            + remote;
     Path layer = OciImages.blob(pulled, image.layerDigest());
     if (!Files.isRegularFile(layer) || !OciImages.digest(layer).equals(image.layerDigest())) {
-      throw new IllegalStateException("the pulled image in " + show(pulled) + " lacks layer " + image.layerDigest());
+      throw new IllegalStateException(
+          "the pulled image in " + show(pulled) + " lacks layer " + image.layerDigest());
     }
     console.ok(
-        pusher.getStatus().username + " pushed " + IMAGE + ", " + puller.getStatus().username
-            + " pulled it back with the same layer " + image.layerDigest().substring(0, 19) + "...");
+        pusher.getStatus().username
+            + " pushed "
+            + IMAGE
+            + ", "
+            + puller.getStatus().username
+            + " pulled it back with the same layer "
+            + image.layerDigest().substring(0, 19)
+            + "...");
   }
 
   /**
@@ -306,11 +402,13 @@ public final class Demo {
     if (!refusals.isEmpty()) {
       throw new IllegalStateException(
           "the push and pull worked, but the API server refused the operator: "
-              + String.join("; ", refusals) + ".\n"
+              + String.join("; ", refusals)
+              + ".\n"
               + "deploy/cluster-role.yaml lacks these permissions; in a cluster the operator would fail the same way.");
     }
     if (!operator.isRunning()) {
-      throw new IllegalStateException("the operator is no longer running; see " + show(operator.log()));
+      throw new IllegalStateException(
+          "the operator is no longer running; see " + show(operator.log()));
     }
   }
 
@@ -323,12 +421,24 @@ public final class Demo {
             "Success in %.0f s: an authenticated push and pull over verified TLS, through the registry the operator built.",
             (System.nanoTime() - started) / 1e9));
     console.line("Where to look:");
-    console.where("kubeconfig", show(layout.adminKubeconfig()) + "   (source " + show(layout.envFile()) + ")");
-    console.where("registry", registry().getStatus().url + "   (from here: in-cluster curl --cacert "
-        + show(layout.client().resolve("certs/ca.crt")) + " -u USER:PASSWORD ...)");
-    console.where("credentials", "Secret " + Optional.ofNullable(puller.getStatus().credentialsSecret).orElse("-")
-        + " (generated), pull Secrets, client files in " + show(layout.client()));
-    console.where("logs", show(layout.logs()) + "/: operator.log, kube-apiserver.log, etcd.log, pods/, demo.log");
+    console.where(
+        "kubeconfig",
+        show(layout.adminKubeconfig()) + "   (source " + show(layout.envFile()) + ")");
+    console.where(
+        "registry",
+        registry().getStatus().url
+            + "   (from here: in-cluster curl --cacert "
+            + show(layout.client().resolve("certs/ca.crt"))
+            + " -u USER:PASSWORD ...)");
+    console.where(
+        "credentials",
+        "Secret "
+            + Optional.ofNullable(puller.getStatus().credentialsSecret).orElse("-")
+            + " (generated), pull Secrets, client files in "
+            + show(layout.client()));
+    console.where(
+        "logs",
+        show(layout.logs()) + "/: operator.log, kube-apiserver.log, etcd.log, pods/, demo.log");
     if (!keepRunning) {
       console.line("To look around before it stops: scripts/demo.sh --keep-running");
     }
@@ -337,7 +447,9 @@ public final class Demo {
   private void printHowToStop() {
     console.blank();
     console.line(
-        "Everything started keeps running (--keep-running). In another terminal, from " + layout.repo() + ":");
+        "Everything started keeps running (--keep-running). In another terminal, from "
+            + layout.repo()
+            + ":");
     console.line("  source " + show(layout.envFile()));
     console.line("  kubectl get preg,reguser,secrets -n " + NAMESPACE);
     if (inspectCommand != null) {
@@ -371,7 +483,9 @@ public final class Demo {
     }
   }
 
-  /** A stale record is harmless: scripts/demo.sh checks the namespace's processes are this pod's. */
+  /**
+   * A stale record is harmless: scripts/demo.sh checks the namespace's processes are this pod's.
+   */
   private void forgetPod() {
     try {
       Files.deleteIfExists(layout.podRecord());
@@ -385,16 +499,26 @@ public final class Demo {
   }
 
   private PrivateRegistry registry() {
-    return controlPlane.admin().resources(PrivateRegistry.class).inNamespace(NAMESPACE).withName(examples.registry()).get();
+    return controlPlane
+        .admin()
+        .resources(PrivateRegistry.class)
+        .inNamespace(NAMESPACE)
+        .withName(examples.registry())
+        .get();
   }
 
   private RegistryUser user(String name) {
-    return controlPlane.admin().resources(RegistryUser.class).inNamespace(NAMESPACE).withName(name).get();
+    return controlPlane
+        .admin()
+        .resources(RegistryUser.class)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .get();
   }
 
   /**
-   * The pusher: the user with a password of their own (alice) if there is one; the puller: the
-   * user with a generated password (ci-pull) if there is one. Both are the examples' users.
+   * The pusher: the user with a password of their own (alice) if there is one; the puller: the user
+   * with a generated password (ci-pull) if there is one. Both are the examples' users.
    */
   private String chooseUser(boolean ownPassword) {
     return examples.users().stream()
@@ -411,25 +535,40 @@ public final class Demo {
     return poll(
         "PrivateRegistry " + NAMESPACE + "/" + examples.registry() + " to be Ready",
         this::registry,
-        found -> found != null && ready(found.getMetadata().getGeneration(),
-            found.getStatus() == null ? null : found.getStatus().observedGeneration,
-            found.getStatus() == null ? null : found.getStatus().conditions),
-        found -> found == null || found.getStatus() == null ? "no status yet" : describe(found.getStatus().conditions));
+        found ->
+            found != null
+                && ready(
+                    found.getMetadata().getGeneration(),
+                    found.getStatus() == null ? null : found.getStatus().observedGeneration,
+                    found.getStatus() == null ? null : found.getStatus().conditions),
+        found ->
+            found == null || found.getStatus() == null
+                ? "no status yet"
+                : describe(found.getStatus().conditions));
   }
 
   private RegistryUser awaitUserReady(String name) {
     return poll(
         "RegistryUser " + NAMESPACE + "/" + name + " to be Ready",
         () -> user(name),
-        found -> found != null && ready(found.getMetadata().getGeneration(),
-            found.getStatus() == null ? null : found.getStatus().observedGeneration,
-            found.getStatus() == null ? null : found.getStatus().conditions),
-        found -> found == null || found.getStatus() == null ? "no status yet" : describe(found.getStatus().conditions));
+        found ->
+            found != null
+                && ready(
+                    found.getMetadata().getGeneration(),
+                    found.getStatus() == null ? null : found.getStatus().observedGeneration,
+                    found.getStatus() == null ? null : found.getStatus().conditions),
+        found ->
+            found == null || found.getStatus() == null
+                ? "no status yet"
+                : describe(found.getStatus().conditions));
   }
 
-  private static boolean ready(Long generation, Long observedGeneration, List<Condition> conditions) {
+  private static boolean ready(
+      Long generation, Long observedGeneration, List<Condition> conditions) {
     return Objects.equals(generation, observedGeneration)
-        && Conditions.find(conditions, Conditions.READY).map(c -> "True".equals(c.getStatus())).orElse(false);
+        && Conditions.find(conditions, Conditions.READY)
+            .map(c -> "True".equals(c.getStatus()))
+            .orElse(false);
   }
 
   private static String describe(List<Condition> conditions) {
@@ -438,7 +577,8 @@ public final class Demo {
         .orElse("no Ready condition yet");
   }
 
-  private <T> T poll(String what, Supplier<T> read, Predicate<T> done, Function<T, String> describe) {
+  private <T> T poll(
+      String what, Supplier<T> read, Predicate<T> done, Function<T, String> describe) {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     T last = null;
     while (System.nanoTime() < deadline) {
@@ -452,7 +592,12 @@ public final class Demo {
       ControlPlane.sleep(POLL);
     }
     throw new IllegalStateException(
-        "waited " + READY_TIMEOUT.toSeconds() + " s for " + what + "; last seen: " + describe.apply(last));
+        "waited "
+            + READY_TIMEOUT.toSeconds()
+            + " s for "
+            + what
+            + "; last seen: "
+            + describe.apply(last));
   }
 
   private String show(Path path) {
@@ -469,13 +614,24 @@ public final class Demo {
     List<String> lines = message.lines().toList();
     lines.stream().limit(40).forEach(line -> console.line("  " + line));
     if (lines.size() > 40) {
-      console.line("  ... (" + (lines.size() - 40) + " more lines in " + show(layout.logs().resolve("demo.log")) + ")");
+      console.line(
+          "  ... ("
+              + (lines.size() - 40)
+              + " more lines in "
+              + show(layout.logs().resolve("demo.log"))
+              + ")");
     }
     console.line("Where to look:");
     console.where("operator", show(layout.logs().resolve("operator.log")));
-    console.where("control plane", show(layout.logs().resolve("kube-apiserver.log")) + ", " + show(layout.logs().resolve("etcd.log")));
-    console.where("registry pod", show(layout.logs().resolve("pods")) + "/<pod>/{registry,proxy}.log");
-    console.where("the demo", show(layout.logs().resolve("demo.log")) + " (stack trace, pod runner)");
+    console.where(
+        "control plane",
+        show(layout.logs().resolve("kube-apiserver.log"))
+            + ", "
+            + show(layout.logs().resolve("etcd.log")));
+    console.where(
+        "registry pod", show(layout.logs().resolve("pods")) + "/<pod>/{registry,proxy}.log");
+    console.where(
+        "the demo", show(layout.logs().resolve("demo.log")) + " (stack trace, pod runner)");
     Path operatorLog = layout.logs().resolve("operator.log");
     if (Files.isRegularFile(operatorLog)) {
       try {
@@ -483,7 +639,11 @@ public final class Demo {
         List<String> log =
             Files.readAllLines(operatorLog).stream()
                 .filter(line -> line.matches("^\\d{4}-\\d{2}-\\d{2}T.*"))
-                .map(line -> line.length() > LOG_LINE_WIDTH ? line.substring(0, LOG_LINE_WIDTH) + " ..." : line)
+                .map(
+                    line ->
+                        line.length() > LOG_LINE_WIDTH
+                            ? line.substring(0, LOG_LINE_WIDTH) + " ..."
+                            : line)
                 .toList();
         if (!log.isEmpty()) {
           console.line("--- last lines of " + show(operatorLog) + " ---");
@@ -540,7 +700,8 @@ public final class Demo {
     }
     if (operator != null && operator.wasKilled()) {
       console.line(
-          "Note: the operator ignored SIGTERM for " + ShippedOperator.stopGrace().toSeconds()
+          "Note: the operator ignored SIGTERM for "
+              + ShippedOperator.stopGrace().toSeconds()
               + " s and was killed; a cluster would wait terminationGracePeriodSeconds, then do the same.");
     }
   }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What the demo tells the person running it: numbered steps, the commands it runs, and where to look
- * (URLs, files, logs). Libraries log to {@code target/demo/logs/demo.log}, never here, so the
+ * What the demo tells the person running it: numbered steps, the commands it runs, and where to
+ * look (URLs, files, logs). Libraries log to {@code target/demo/logs/demo.log}, never here, so the
  * terminal shows only this.
  */
 final class DemoConsole {
@@ -57,7 +57,7 @@ final class DemoConsole {
     out.flush();
   }
 
-  /** "label  value": where to look. */
+  /** "label value": where to look. */
   void where(String label, String value) {
     out.println(INDENT + pad(label) + value);
     out.flush();
@@ -77,7 +77,12 @@ final class DemoConsole {
 
   /** Closes a step with its result and duration. */
   void ok(String result) {
-    out.printf(Locale.ROOT, "%sok: %s (%.1f s)%n", INDENT, result, (System.nanoTime() - stepStarted) / 1e9);
+    out.printf(
+        Locale.ROOT,
+        "%sok: %s (%.1f s)%n",
+        INDENT,
+        result,
+        (System.nanoTime() - stepStarted) / 1e9);
     out.flush();
   }
 
@@ -91,6 +96,8 @@ final class DemoConsole {
   }
 
   private static String pad(String label) {
-    return label.length() >= LABEL_WIDTH ? label + " " : label + " ".repeat(LABEL_WIDTH - label.length());
+    return label.length() >= LABEL_WIDTH
+        ? label + " "
+        : label + " ".repeat(LABEL_WIDTH - label.length());
   }
 }

@@ -12,9 +12,9 @@ import java.util.Map;
 
 /**
  * Runs the commands the demo prints, exactly as printed: each line goes to {@code bash -c} from the
- * checkout with the environment of {@code source target/demo/env} (KUBECONFIG and
- * {@code target/demo/bin} first on PATH). Whoever reads the output can paste any line into a shell
- * that sourced that file and get the same result.
+ * checkout with the environment of {@code source target/demo/env} (KUBECONFIG and {@code
+ * target/demo/bin} first on PATH). Whoever reads the output can paste any line into a shell that
+ * sourced that file and get the same result.
  *
  * <p>{@code target/demo/bin} holds kubectl 1.20.2 (the one matching the API server; the machine's
  * own kubectl, if any, may be another version) and {@code in-cluster}, which runs a command with
@@ -45,7 +45,8 @@ final class DemoShell {
             "\n",
             "#!/bin/sh",
             "# Runs a command with the registry Service's DNS names resolving to the pod, as for a client",
-            "# inside the cluster: a private mount namespace with " + layout.show(layout.hostsFile())
+            "# inside the cluster: a private mount namespace with "
+                + layout.show(layout.hostsFile())
                 + " over /etc/hosts.",
             "# Written by scripts/demo.sh; needs root.",
             "exec unshare --mount --propagation private -- /bin/sh -c 'mount --bind \"$0\" /etc/hosts && exec \"$@\"' \\",
@@ -56,7 +57,8 @@ final class DemoShell {
         layout.envFile(),
         String.join(
             "\n",
-            "# source " + layout.show(layout.envFile())
+            "# source "
+                + layout.show(layout.envFile())
                 + ": kubectl (1.20.2) and in-cluster talk to the demo while it runs.",
             "export KUBECONFIG=" + layout.adminKubeconfig(),
             "export PATH=" + bin + ":$PATH",
@@ -64,7 +66,8 @@ final class DemoShell {
 
     Map<String, String> environment = new HashMap<>(System.getenv());
     environment.put("KUBECONFIG", layout.adminKubeconfig().toString());
-    environment.put("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+    environment.put(
+        "PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
     return new DemoShell(console, environment);
   }
 
@@ -78,7 +81,10 @@ final class DemoShell {
     HostCommand.Result result = runQuietly(line, timeout);
     if (!result.succeeded()) {
       throw new IllegalStateException(
-          "the command failed with exit code " + result.exitCode() + ":\n  $ " + line
+          "the command failed with exit code "
+              + result.exitCode()
+              + ":\n  $ "
+              + line
               + outputOf(result));
     }
     return result;
@@ -86,7 +92,8 @@ final class DemoShell {
 
   /** Runs a line without printing it, for checks whose outcome the caller prints. */
   HostCommand.Result runQuietly(String line, Duration timeout) {
-    return HostCommand.run(timeout, environment, List.of("/bin/bash", "-o", "pipefail", "-c", line));
+    return HostCommand.run(
+        timeout, environment, List.of("/bin/bash", "-o", "pipefail", "-c", line));
   }
 
   private static String outputOf(HostCommand.Result result) {

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 record Examples(List<String> applied, List<String> leftOut, String registry, List<String> users) {
 
   static final Path DIR = Path.of("examples");
+
   /** The registry the pod runner can run, and its users. */
   static final List<String> APPLIED =
       List.of("registry-minimal.yaml", "user-generated-password.yaml", "user-with-secret.yaml");
@@ -39,7 +40,8 @@ record Examples(List<String> applied, List<String> leftOut, String registry, Lis
     for (String name : APPLIED) {
       Path file = DIR.resolve(name);
       if (!Files.isRegularFile(file)) {
-        throw new IllegalStateException(file + " is missing; the demo applies " + APPLIED + " from " + DIR + "/");
+        throw new IllegalStateException(
+            file + " is missing; the demo applies " + APPLIED + " from " + DIR + "/");
       }
       applied.add(file.toString());
       for (GenericKubernetesResource object : objects(file)) {
@@ -54,7 +56,8 @@ record Examples(List<String> applied, List<String> leftOut, String registry, Lis
       }
     }
     if (registry == null || users.isEmpty()) {
-      throw new IllegalStateException("the demo expects a PrivateRegistry and RegistryUsers in " + APPLIED);
+      throw new IllegalStateException(
+          "the demo expects a PrivateRegistry and RegistryUsers in " + APPLIED);
     }
     List<String> leftOut = new ArrayList<>();
     try (Stream<Path> files = Files.list(DIR)) {

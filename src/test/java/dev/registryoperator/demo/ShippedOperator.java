@@ -28,9 +28,11 @@ final class ShippedOperator implements AutoCloseable {
   static final String LEASE_NAMESPACE = "registry-operator-system";
 
   private static final Duration STOP_GRACE = Duration.ofSeconds(15);
+
   /** How the API server words an RBAC refusal; fabric8 puts it into every failure it logs. */
   private static final Pattern REFUSAL =
-      Pattern.compile("is forbidden: User \"[^\"]+\" cannot (\\w+) resource \"([^\"]+)\" in API group \"([^\"]*)\"");
+      Pattern.compile(
+          "is forbidden: User \"[^\"]+\" cannot (\\w+) resource \"([^\"]+)\" in API group \"([^\"]*)\"");
 
   private final Process process;
   private final List<String> arguments;
@@ -49,10 +51,15 @@ final class ShippedOperator implements AutoCloseable {
   /** The command line as printed: {@code java -jar ...} with paths relative to the checkout. */
   static List<String> arguments(DemoLayout layout, int healthPort) {
     return List.of(
-        "java", "-jar", layout.show(JAR.toAbsolutePath()),
-        "--kubeconfig", layout.show(layout.operatorKubeconfig()),
-        "--leader-election-namespace", LEASE_NAMESPACE,
-        "--health-port", Integer.toString(healthPort));
+        "java",
+        "-jar",
+        layout.show(JAR.toAbsolutePath()),
+        "--kubeconfig",
+        layout.show(layout.operatorKubeconfig()),
+        "--leader-election-namespace",
+        LEASE_NAMESPACE,
+        "--health-port",
+        Integer.toString(healthPort));
   }
 
   static int choosePort() throws IOException {
@@ -62,7 +69,8 @@ final class ShippedOperator implements AutoCloseable {
   /** Starts the jar; under {@code setpriv --pdeathsig TERM}, like the control plane. */
   static ShippedOperator start(DemoLayout layout, int healthPort) throws IOException {
     if (!Files.isRegularFile(JAR)) {
-      throw new IllegalStateException(JAR + " is missing: build it with mvn -B package -DskipTests");
+      throw new IllegalStateException(
+          JAR + " is missing: build it with mvn -B package -DskipTests");
     }
     List<String> arguments = arguments(layout, healthPort);
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "TERM", "--"));
@@ -100,11 +108,14 @@ final class ShippedOperator implements AutoCloseable {
 
   /** Runs the action with the exit code if the operator exits before {@link #close()}. */
   void whenItExits(IntConsumer action) {
-    process.onExit().thenAccept(exited -> {
-      if (!closing) {
-        action.accept(exited.exitValue());
-      }
-    });
+    process
+        .onExit()
+        .thenAccept(
+            exited -> {
+              if (!closing) {
+                action.accept(exited.exitValue());
+              }
+            });
   }
 
   /**
@@ -127,11 +138,14 @@ final class ShippedOperator implements AutoCloseable {
   void awaitStarted(Duration timeout) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     HttpRequest startup =
-        HttpRequest.newBuilder(URI.create(healthUrl("/startup"))).timeout(Duration.ofSeconds(2)).build();
+        HttpRequest.newBuilder(URI.create(healthUrl("/startup")))
+            .timeout(Duration.ofSeconds(2))
+            .build();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("the operator exited with " + process.exitValue() + " before it started");
+        throw new IllegalStateException(
+            "the operator exited with " + process.exitValue() + " before it started");
       }
       try {
         if (http.send(startup, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
@@ -145,7 +159,8 @@ final class ShippedOperator implements AutoCloseable {
       }
       ControlPlane.sleep(Duration.ofMillis(250));
     }
-    throw new IllegalStateException(healthUrl("/startup") + " did not answer 200 within " + timeout.toSeconds() + " s");
+    throw new IllegalStateException(
+        healthUrl("/startup") + " did not answer 200 within " + timeout.toSeconds() + " s");
   }
 
   /** SIGTERM, as kubelet stops a container: the operator's shutdown hook stops it cleanly. */
@@ -168,7 +183,9 @@ final class ShippedOperator implements AutoCloseable {
     }
   }
 
-  /** True when {@link #close()} had to SIGKILL it: it ignored SIGTERM for the whole grace period. */
+  /**
+   * True when {@link #close()} had to SIGKILL it: it ignored SIGTERM for the whole grace period.
+   */
   boolean wasKilled() {
     return killed;
   }

@@ -21,8 +21,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * The directory of a Secret, ConfigMap or downward API volume, written the way kubelet's
- * {@code pkg/volume/util/atomic_writer.go} writes it:
+ * The directory of a Secret, ConfigMap or downward API volume, written the way kubelet's {@code
+ * pkg/volume/util/atomic_writer.go} writes it:
  *
  * <pre>
  *   ..2025_03_01_12_00_00.1234567890/   the payload, one file per key (or item path)
@@ -46,7 +46,9 @@ final class AtomicWriter {
 
     @Override
     public boolean equals(Object other) {
-      return other instanceof FileProjection that && mode == that.mode && Arrays.equals(data, that.data);
+      return other instanceof FileProjection that
+          && mode == that.mode
+          && Arrays.equals(data, that.data);
     }
 
     @Override
@@ -67,7 +69,9 @@ final class AtomicWriter {
     this.setPermissions = setPermissions;
   }
 
-  /** @return true when the payload differed from what was there and has been swapped in */
+  /**
+   * @return true when the payload differed from what was there and has been swapped in
+   */
   boolean write(Map<String, FileProjection> payload) {
     payload.keySet().forEach(AtomicWriter::validatePath);
     try {
@@ -138,7 +142,8 @@ final class AtomicWriter {
       Map<String, FileProjection> payload, Map<String, FileProjection> onDisk) {
     return payload.keySet().equals(onDisk.keySet())
         && payload.entrySet().stream()
-            .allMatch(file -> Arrays.equals(file.getValue().data(), onDisk.get(file.getKey()).data()));
+            .allMatch(
+                file -> Arrays.equals(file.getValue().data(), onDisk.get(file.getKey()).data()));
   }
 
   private static Set<String> topLevelNames(Set<String> paths) {
@@ -158,7 +163,9 @@ final class AtomicWriter {
 
   /** The checks of kubelet's validatePayload: relative, no "..", not hidden behind a ".." name. */
   private static void validatePath(String path) {
-    if (path.isEmpty() || path.startsWith("/") || path.startsWith("..")
+    if (path.isEmpty()
+        || path.startsWith("/")
+        || path.startsWith("..")
         || Arrays.asList(path.split("/")).contains("..")) {
       throw new IllegalArgumentException("invalid path in a volume payload: " + path);
     }

@@ -26,12 +26,17 @@ class AtomicWriterTest {
 
   @Test
   void writesOneFilePerKeyBehindTheDataLink() throws Exception {
-    assertThat(writer().write(Map.of("htpasswd", file("alice\n", 0440), "nested/key", file("x", 0644)))).isTrue();
+    assertThat(
+            writer()
+                .write(Map.of("htpasswd", file("alice\n", 0440), "nested/key", file("x", 0644))))
+        .isTrue();
 
     Path data = volume.resolve(AtomicWriter.DATA_DIR);
     assertThat(Files.readSymbolicLink(data).toString()).startsWith("..");
-    assertThat(Files.readSymbolicLink(volume.resolve("htpasswd"))).isEqualTo(Path.of("..data/htpasswd"));
-    assertThat(Files.readSymbolicLink(volume.resolve("nested"))).isEqualTo(Path.of("..data/nested"));
+    assertThat(Files.readSymbolicLink(volume.resolve("htpasswd")))
+        .isEqualTo(Path.of("..data/htpasswd"));
+    assertThat(Files.readSymbolicLink(volume.resolve("nested")))
+        .isEqualTo(Path.of("..data/nested"));
     assertThat(volume.resolve("htpasswd")).hasContent("alice");
     assertThat(volume.resolve("nested/key")).hasContent("x");
     assertThat(Integer.toOctalString(Posix.mode(data.resolve("htpasswd")))).isEqualTo("440");

@@ -30,10 +30,12 @@ import java.util.regex.Pattern;
  */
 final class ContainerEnvironment {
 
-  private static final Pattern REFERENCE = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_.-]*)\\)|\\$\\$");
+  private static final Pattern REFERENCE =
+      Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_.-]*)\\)|\\$\\$");
 
   /** The fields of the pod that {@code fieldRef} can name. */
-  record PodFields(String name, String namespace, String podIp, String hostIp, String serviceAccount) {}
+  record PodFields(
+      String name, String namespace, String podIp, String hostIp, String serviceAccount) {}
 
   private final KubernetesClient client;
   private final String namespace;
@@ -61,7 +63,8 @@ final class ContainerEnvironment {
       for (EnvFromSource source : container.getEnvFrom()) {
         String prefix = source.getPrefix() == null ? "" : source.getPrefix();
         if (source.getSecretRef() != null) {
-          Secret secret = secret(source.getSecretRef().getName(), source.getSecretRef().getOptional());
+          Secret secret =
+              secret(source.getSecretRef().getName(), source.getSecretRef().getOptional());
           if (secret != null) {
             secretData(secret).forEach((key, value) -> env.put(prefix + key, value));
           }
@@ -89,7 +92,10 @@ final class ContainerEnvironment {
     return env;
   }
 
-  /** Expands {@code $(VAR)} in command and args as kubelet does; unknown references stay as they are. */
+  /**
+   * Expands {@code $(VAR)} in command and args as kubelet does; unknown references stay as they
+   * are.
+   */
   static List<String> expandAll(List<String> values, Map<String, String> env) {
     List<String> expanded = new ArrayList<>();
     values.forEach(value -> expanded.add(expand(value, env)));
@@ -117,14 +123,18 @@ final class ContainerEnvironment {
       SecretKeySelector ref = source.getSecretKeyRef();
       Secret secret = secret(ref.getName(), ref.getOptional());
       String value = secret == null ? null : secretData(secret).get(ref.getKey());
-      return required(value, ref.getOptional(), "key " + ref.getKey() + " of Secret " + ref.getName(), name);
+      return required(
+          value, ref.getOptional(), "key " + ref.getKey() + " of Secret " + ref.getName(), name);
     }
     if (source.getConfigMapKeyRef() != null) {
       ConfigMapKeySelector ref = source.getConfigMapKeyRef();
       ConfigMap configMap = configMap(ref.getName(), ref.getOptional());
       String value =
-          configMap == null || configMap.getData() == null ? null : configMap.getData().get(ref.getKey());
-      return required(value, ref.getOptional(), "key " + ref.getKey() + " of ConfigMap " + ref.getName(), name);
+          configMap == null || configMap.getData() == null
+              ? null
+              : configMap.getData().get(ref.getKey());
+      return required(
+          value, ref.getOptional(), "key " + ref.getKey() + " of ConfigMap " + ref.getName(), name);
     }
     if (source.getFieldRef() != null) {
       return switch (source.getFieldRef().getFieldPath()) {
@@ -133,14 +143,23 @@ final class ContainerEnvironment {
         case "status.podIP" -> pod.podIp();
         case "status.hostIP" -> pod.hostIp();
         case "spec.serviceAccountName" -> pod.serviceAccount();
-        default -> throw new UnsupportedOperationException(
-            "env " + name + ": fieldRef " + source.getFieldRef().getFieldPath() + " is not emulated");
+        default ->
+            throw new UnsupportedOperationException(
+                "env "
+                    + name
+                    + ": fieldRef "
+                    + source.getFieldRef().getFieldPath()
+                    + " is not emulated");
       };
     }
-    throw new UnsupportedOperationException("env " + name + ": this valueFrom is not emulated: " + source);
+    throw new UnsupportedOperationException(
+        "env " + name + ": this valueFrom is not emulated: " + source);
   }
 
-  /** kubelet refuses to start the container (CreateContainerConfigError) when a required value is missing. */
+  /**
+   * kubelet refuses to start the container (CreateContainerConfigError) when a required value is
+   * missing.
+   */
   private static String required(String value, Boolean optional, String what, String variable) {
     if (value == null && !Boolean.TRUE.equals(optional)) {
       throw new IllegalStateException("env " + variable + ": " + what + " does not exist");
@@ -164,7 +183,10 @@ final class ContainerEnvironment {
     return configMap;
   }
 
-  /** Decoded data; stringData too, which the API server folds into data but the mock server does not. */
+  /**
+   * Decoded data; stringData too, which the API server folds into data but the mock server does
+   * not.
+   */
   static Map<String, String> secretData(Secret secret) {
     Map<String, String> data = new LinkedHashMap<>();
     if (secret.getData() != null) {
@@ -172,7 +194,8 @@ final class ContainerEnvironment {
           .getData()
           .forEach(
               (key, value) ->
-                  data.put(key, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
+                  data.put(
+                      key, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
     }
     if (secret.getStringData() != null) {
       data.putAll(secret.getStringData());

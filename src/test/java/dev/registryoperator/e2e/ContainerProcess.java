@@ -52,7 +52,11 @@ final class ContainerProcess implements AutoCloseable {
   private final long startedAt = System.nanoTime();
 
   private ContainerProcess(
-      String name, Path log, Map<String, String> environment, ContainerSecurity security, Process process) {
+      String name,
+      Path log,
+      Map<String, String> environment,
+      ContainerSecurity security,
+      Process process) {
     this.name = name;
     this.log = log;
     this.environment = environment;
@@ -95,8 +99,17 @@ final class ContainerProcess implements AutoCloseable {
       command.addAll(network.joinArguments());
       command.addAll(
           List.of(
-              "--", "unshare", "--mount", "--pid", "--fork", "--propagation", "private", "--",
-              "/bin/sh", "-e", script.toString()));
+              "--",
+              "unshare",
+              "--mount",
+              "--pid",
+              "--fork",
+              "--propagation",
+              "private",
+              "--",
+              "/bin/sh",
+              "-e",
+              script.toString()));
       environment.forEach((key, value) -> command.add(key + "=" + value));
       command.addAll(security.setpriv());
       command.addAll(argv);
@@ -115,9 +128,9 @@ final class ContainerProcess implements AutoCloseable {
   }
 
   /**
-   * The shell script that builds the container's mount namespace and then becomes the container
-   * (it runs as PID 1 of the new PID namespace; the program replaces it through exec). Its
-   * arguments: the environment as NAME=VALUE, then setpriv and the program's argv.
+   * The shell script that builds the container's mount namespace and then becomes the container (it
+   * runs as PID 1 of the new PID namespace; the program replaces it through exec). Its arguments:
+   * the environment as NAME=VALUE, then setpriv and the program's argv.
    */
   private static String startScript(
       Path dir,
@@ -133,14 +146,20 @@ final class ContainerProcess implements AutoCloseable {
     script.append("mount -t tmpfs -o mode=0755 rootfs \"$R\"\n");
     script.append("mount -t tmpfs -o mode=0700 scratch \"$S\"\n");
     script.append("mkdir \"$S/etc-upper\" \"$S/etc-work\"\n");
-    script.append("mkdir \"$R/usr\" \"$R/etc\" \"$R/dev\" \"$R/proc\" \"$R/sys\" \"$R/tmp\" \"$R/var\" \"$R/run\"\n");
+    script.append(
+        "mkdir \"$R/usr\" \"$R/etc\" \"$R/dev\" \"$R/proc\" \"$R/sys\" \"$R/tmp\" \"$R/var\" \"$R/run\"\n");
     script.append("chmod 1777 \"$R/tmp\"\n");
     // The image stand-in: this machine's programs and libraries, read-only.
     script.append("mount --rbind /usr \"$R/usr\"\nmount -o remount,bind,ro \"$R/usr\"\n");
     for (String top : List.of("bin", "sbin", "lib", "lib32", "lib64", "libx32")) {
       Path host = Path.of("/", top);
       if (Files.isSymbolicLink(host)) {
-        script.append("ln -s ").append(quote(readLink(host))).append(" \"$R/").append(top).append("\"\n");
+        script
+            .append("ln -s ")
+            .append(quote(readLink(host)))
+            .append(" \"$R/")
+            .append(top)
+            .append("\"\n");
       } else if (Files.isDirectory(host)) {
         script.append("mkdir \"$R/").append(top).append("\"\n");
         script.append("mount --rbind /").append(top).append(" \"$R/").append(top).append("\"\n");
@@ -152,7 +171,12 @@ final class ContainerProcess implements AutoCloseable {
     podFiles.forEach(
         (path, file) -> {
           script.append("touch \"$R\"").append(quote(path)).append('\n');
-          script.append("mount --bind ").append(quote(file.toString())).append(" \"$R\"").append(quote(path)).append('\n');
+          script
+              .append("mount --bind ")
+              .append(quote(file.toString()))
+              .append(" \"$R\"")
+              .append(quote(path))
+              .append('\n');
         });
 
     script.append("mount -t tmpfs -o mode=0755,nosuid,size=65536k tmpfs \"$R/dev\"\n");
@@ -163,9 +187,13 @@ final class ContainerProcess implements AutoCloseable {
     script.append("ln -s /proc/self/fd/0 \"$R/dev/stdin\"\n");
     script.append("ln -s /proc/self/fd/1 \"$R/dev/stdout\"\n");
     script.append("ln -s /proc/self/fd/2 \"$R/dev/stderr\"\n");
-    script.append("mkdir \"$R/dev/shm\"\nmount -t tmpfs -o mode=1777,nosuid,nodev,noexec,size=65536k shm \"$R/dev/shm\"\n");
+    script.append(
+        "mkdir \"$R/dev/shm\"\nmount -t tmpfs -o mode=1777,nosuid,nodev,noexec,size=65536k shm \"$R/dev/shm\"\n");
     script.append("touch \"$R/dev/termination-log\"\n");
-    script.append("mount --bind ").append(quote(terminationLog.toString())).append(" \"$R/dev/termination-log\"\n");
+    script
+        .append("mount --bind ")
+        .append(quote(terminationLog.toString()))
+        .append(" \"$R/dev/termination-log\"\n");
     script.append("mount -t proc -o nosuid,nodev,noexec proc \"$R/proc\"\n");
     script.append("mount -t sysfs -o ro,nosuid,nodev,noexec sysfs \"$R/sys\"\n");
 
@@ -175,7 +203,12 @@ final class ContainerProcess implements AutoCloseable {
     for (Mount mount : ordered) {
       String target = "\"$R\"" + quote(mount.mountPath());
       script.append("mkdir -p ").append(target).append('\n');
-      script.append("mount --bind ").append(quote(mount.source().toString())).append(' ').append(target).append('\n');
+      script
+          .append("mount --bind ")
+          .append(quote(mount.source().toString()))
+          .append(' ')
+          .append(target)
+          .append('\n');
       if (mount.readOnly()) {
         script.append("mount -o remount,bind,ro ").append(target).append('\n');
       }
@@ -186,7 +219,10 @@ final class ContainerProcess implements AutoCloseable {
       script.append("mount -o remount,ro \"$R/etc\"\n");
       script.append("mount -o remount,ro \"$R\"\n");
     }
-    script.append("exec /usr/sbin/chroot \"$R\" /usr/bin/env -i -C ").append(quote(workingDir)).append(" \"$@\"\n");
+    script
+        .append("exec /usr/sbin/chroot \"$R\" /usr/bin/env -i -C ")
+        .append(quote(workingDir))
+        .append(" \"$@\"\n");
     return script.toString();
   }
 
@@ -245,8 +281,19 @@ final class ContainerProcess implements AutoCloseable {
     List<String> full =
         new ArrayList<>(
             List.of(
-                "nsenter", "--target", String.valueOf(pid), "--mount", "--uts", "--ipc", "--net", "--pid",
-                "--root", "--wd", "--", "/usr/bin/env", "-i"));
+                "nsenter",
+                "--target",
+                String.valueOf(pid),
+                "--mount",
+                "--uts",
+                "--ipc",
+                "--net",
+                "--pid",
+                "--root",
+                "--wd",
+                "--",
+                "/usr/bin/env",
+                "-i"));
     environment.forEach((key, value) -> full.add(key + "=" + value));
     full.addAll(security.setpriv());
     full.addAll(command);
@@ -278,6 +325,8 @@ final class ContainerProcess implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "container " + name + (process.isAlive() ? " (running)" : " (exited " + process.exitValue() + ")");
+    return "container "
+        + name
+        + (process.isAlive() ? " (running)" : " (exited " + process.exitValue() + ")");
   }
 }

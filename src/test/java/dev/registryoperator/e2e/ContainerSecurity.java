@@ -17,12 +17,12 @@ import java.util.TreeSet;
  *
  * <p>Emulated: runAsUser / runAsGroup, supplementalGroups plus fsGroup as supplementary groups (as
  * kubelet adds them), runAsNonRoot (a root user is refused, like kubelet's
- * CreateContainerConfigError), allowPrivilegeEscalation=false (no_new_privs), capabilities as
- * the bounding set (containerd's default set, minus drop, plus add), readOnlyRootFilesystem.
+ * CreateContainerConfigError), allowPrivilegeEscalation=false (no_new_privs), capabilities as the
+ * bounding set (containerd's default set, minus drop, plus add), readOnlyRootFilesystem.
  *
  * <p>Not emulated: the image's USER (a container without runAsUser runs as root here), seccomp
- * profiles (RuntimeDefault is not applied), AppArmor / SELinux, privileged mode, procMount,
- * masked and read-only /proc paths, sysctls.
+ * profiles (RuntimeDefault is not applied), AppArmor / SELinux, privileged mode, procMount, masked
+ * and read-only /proc paths, sysctls.
  */
 record ContainerSecurity(
     long uid,
@@ -35,12 +35,27 @@ record ContainerSecurity(
   /** containerd's default capability set for containers. */
   static final Set<String> RUNTIME_DEFAULT_CAPABILITIES =
       Set.of(
-          "chown", "dac_override", "fsetid", "fowner", "mknod", "net_raw", "setgid", "setuid",
-          "setfcap", "setpcap", "net_bind_service", "sys_chroot", "kill", "audit_write");
+          "chown",
+          "dac_override",
+          "fsetid",
+          "fowner",
+          "mknod",
+          "net_raw",
+          "setgid",
+          "setuid",
+          "setfcap",
+          "setpcap",
+          "net_bind_service",
+          "sys_chroot",
+          "kill",
+          "audit_write");
 
   static ContainerSecurity of(PodSecurityContext pod, Container container) {
     PodSecurityContext podContext = pod == null ? new PodSecurityContext() : pod;
-    SecurityContext own = container.getSecurityContext() == null ? new SecurityContext() : container.getSecurityContext();
+    SecurityContext own =
+        container.getSecurityContext() == null
+            ? new SecurityContext()
+            : container.getSecurityContext();
 
     Long uid = first(own.getRunAsUser(), podContext.getRunAsUser());
     Long gid = first(own.getRunAsGroup(), podContext.getRunAsGroup());
@@ -48,8 +63,12 @@ record ContainerSecurity(
     long effectiveUid = uid == null ? 0 : uid;
     if (Boolean.TRUE.equals(nonRoot) && effectiveUid == 0) {
       throw new IllegalStateException(
-          "container " + container.getName() + " has runAsNonRoot and would run as root"
-              + (uid == null ? " (no runAsUser; the image's USER is not known to the runner)" : ""));
+          "container "
+              + container.getName()
+              + " has runAsNonRoot and would run as root"
+              + (uid == null
+                  ? " (no runAsUser; the image's USER is not known to the runner)"
+                  : ""));
     }
 
     Set<Long> groups = new LinkedHashSet<>();
@@ -99,7 +118,8 @@ record ContainerSecurity(
       arguments.add("--clear-groups");
     } else {
       arguments.add(
-          "--groups=" + String.join(",", supplementalGroups.stream().map(String::valueOf).toList()));
+          "--groups="
+              + String.join(",", supplementalGroups.stream().map(String::valueOf).toList()));
     }
     if (noNewPrivileges) {
       arguments.add("--no-new-privs");

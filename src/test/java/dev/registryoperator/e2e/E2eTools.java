@@ -35,8 +35,9 @@ public final class E2eTools {
   /** Network namespaces, mounts and setpriv need root (CAP_SYS_ADMIN, CAP_NET_ADMIN). */
   private static void requireRoot() {
     if (!"root".equals(System.getProperty("user.name"))) {
-      String message = "the pod runner needs root (network and mount namespaces); running as "
-          + System.getProperty("user.name");
+      String message =
+          "the pod runner needs root (network and mount namespaces); running as "
+              + System.getProperty("user.name");
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         Assertions.fail(message);
       }

@@ -47,8 +47,13 @@ public final class HostCommand {
 
     @Override
     public String toString() {
-      return String.join(" ", command) + " exited with " + exitCode
-          + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+      return String.join(" ", command)
+          + " exited with "
+          + exitCode
+          + "\n--- stdout ---\n"
+          + stdout
+          + "\n--- stderr ---\n"
+          + stderr;
     }
   }
 
@@ -63,9 +68,11 @@ public final class HostCommand {
   /**
    * @param environment the complete environment of the program, or null to inherit ours
    */
-  public static Result run(Duration timeout, Map<String, String> environment, List<String> command) {
+  public static Result run(
+      Duration timeout, Map<String, String> environment, List<String> command) {
     ProcessBuilder builder =
-        new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     if (environment != null) {
       builder.environment().clear();
       builder.environment().putAll(environment);
@@ -84,8 +91,13 @@ public final class HostCommand {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
         throw new IllegalStateException(
-            command + " did not finish within " + timeout + "; stdout:\n" + stdout.getNow("")
-                + "\nstderr:\n" + stderr.getNow(""));
+            command
+                + " did not finish within "
+                + timeout
+                + "; stdout:\n"
+                + stdout.getNow("")
+                + "\nstderr:\n"
+                + stderr.getNow(""));
       }
       return new Result(List.copyOf(command), process.exitValue(), stdout.join(), stderr.join());
     } catch (InterruptedException e) {

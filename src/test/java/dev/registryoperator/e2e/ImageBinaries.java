@@ -49,7 +49,9 @@ final class ImageBinaries {
   static List<String> argv(String image, List<String> command, List<String> args) {
     if (command == null || command.isEmpty()) {
       throw new UnsupportedOperationException(
-          "container with image " + image + " has no command; the runner does not emulate image entrypoints");
+          "container with image "
+              + image
+              + " has no command; the runner does not emulate image entrypoints");
     }
     List<String> argv = new ArrayList<>();
     argv.add(binaryFor(image));

@@ -20,8 +20,8 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Writes OCI image layouts for push and pull tests without any image tooling: one layer holding a
  * single file of random bytes (incompressible, so the bytes on the wire are the size asked for),
- * its config and manifest, and {@code index.json} naming it by tag. {@code skopeo copy
- * oci:DIR:TAG docker://...} pushes it as is.
+ * its config and manifest, and {@code index.json} naming it by tag. {@code skopeo copy oci:DIR:TAG
+ * docker://...} pushes it as is.
  *
  * <p>Each call draws new random bytes, so every image has its own layer digest and a registry
  * cannot skip the upload because it already holds the blob.
@@ -31,6 +31,7 @@ public final class OciImages {
   public static final String MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
   public static final String CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json";
   public static final String LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip";
+
   /** The file inside the layer. */
   public static final String PAYLOAD_FILE = "payload.bin";
 
@@ -89,27 +90,61 @@ public final class OciImages {
 
       String config =
           "{\"architecture\":\"amd64\",\"os\":\"linux\","
-              + "\"config\":{\"Cmd\":[\"/" + PAYLOAD_FILE + "\"]},"
-              + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diff + "\"]},"
-              + "\"history\":[{\"created_by\":\"OciImages.withRandomLayer " + payloadBytes + "\"}]}";
+              + "\"config\":{\"Cmd\":[\"/"
+              + PAYLOAD_FILE
+              + "\"]},"
+              + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+              + diff
+              + "\"]},"
+              + "\"history\":[{\"created_by\":\"OciImages.withRandomLayer "
+              + payloadBytes
+              + "\"}]}";
       Descriptor configBlob = writeBlob(layout, config);
 
       String manifest =
-          "{\"schemaVersion\":2,\"mediaType\":\"" + MANIFEST_MEDIA_TYPE + "\","
-              + "\"config\":{\"mediaType\":\"" + CONFIG_MEDIA_TYPE + "\",\"digest\":\"" + configBlob.digest
-              + "\",\"size\":" + configBlob.size + "},"
-              + "\"layers\":[{\"mediaType\":\"" + LAYER_MEDIA_TYPE + "\",\"digest\":\"" + layer
-              + "\",\"size\":" + layerSize + "}]}";
+          "{\"schemaVersion\":2,\"mediaType\":\""
+              + MANIFEST_MEDIA_TYPE
+              + "\","
+              + "\"config\":{\"mediaType\":\""
+              + CONFIG_MEDIA_TYPE
+              + "\",\"digest\":\""
+              + configBlob.digest
+              + "\",\"size\":"
+              + configBlob.size
+              + "},"
+              + "\"layers\":[{\"mediaType\":\""
+              + LAYER_MEDIA_TYPE
+              + "\",\"digest\":\""
+              + layer
+              + "\",\"size\":"
+              + layerSize
+              + "}]}";
       Descriptor manifestBlob = writeBlob(layout, manifest);
 
       Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
       Files.writeString(
           layout.resolve("index.json"),
-          "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MANIFEST_MEDIA_TYPE + "\","
-              + "\"digest\":\"" + manifestBlob.digest + "\",\"size\":" + manifestBlob.size + ","
-              + "\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}]}");
+          "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\""
+              + MANIFEST_MEDIA_TYPE
+              + "\","
+              + "\"digest\":\""
+              + manifestBlob.digest
+              + "\",\"size\":"
+              + manifestBlob.size
+              + ","
+              + "\"annotations\":{\"org.opencontainers.image.ref.name\":\""
+              + tag
+              + "\"}}]}");
       return new OciImage(
-          layout, tag, manifestBlob.digest, manifestBlob.size, configBlob.digest, layer, layerSize, diff, payloadBytes);
+          layout,
+          tag,
+          manifestBlob.digest,
+          manifestBlob.size,
+          configBlob.digest,
+          layer,
+          layerSize,
+          diff,
+          payloadBytes);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write an OCI layout at " + layout, e);
     }

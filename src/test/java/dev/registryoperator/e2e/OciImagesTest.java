@@ -16,7 +16,8 @@ class OciImagesTest {
   void writesALayoutWhoseDigestsMatchTheBlobs() throws Exception {
     OciImages.OciImage image = OciImages.withRandomLayer(work.resolve("layout"), "v1", 300_000);
 
-    for (String digest : new String[] {image.manifestDigest(), image.configDigest(), image.layerDigest()}) {
+    for (String digest :
+        new String[] {image.manifestDigest(), image.configDigest(), image.layerDigest()}) {
       assertThat(OciImages.digest(image.blob(digest))).isEqualTo(digest);
     }
     assertThat(image.blob(image.layerDigest())).hasSize(image.layerSize());
@@ -30,7 +31,8 @@ class OciImagesTest {
 
     // tar and gzip themselves read the layer.
     ExternalTool tar = ExternalTool.require("/usr/bin/tar", "apt-get install tar");
-    ExternalTool.Result listing = tar.run(work, "-tzvf", image.blob(image.layerDigest()).toString());
+    ExternalTool.Result listing =
+        tar.run(work, "-tzvf", image.blob(image.layerDigest()).toString());
     assertThat(listing.exitCode()).as(listing.output()).isZero();
     assertThat(listing.output()).contains("300000", OciImages.PAYLOAD_FILE);
   }

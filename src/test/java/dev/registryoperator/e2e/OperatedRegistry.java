@@ -1,15 +1,14 @@
 package dev.registryoperator.e2e;
 
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.RegistryOperator;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.it.RealApiServer;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.status.Conditions;
-import dev.registryoperator.user.model.PullSecret;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -36,20 +35,22 @@ import org.awaitility.core.ConditionFactory;
 /**
  * A PrivateRegistry as a cluster runs it, on this machine: the operator exactly as production
  * assembles it (server-side apply on, all namespaces) reconciles the registry on a real
- * kube-apiserver, a {@link PodRunner} runs the Deployment the operator wrote (the real registry
- * and nginx with the Secrets and ConfigMaps the operator wrote, kept in sync), and this class plays
- * the Deployment controller by reporting the Deployment available once the pod is ready.
+ * kube-apiserver, a {@link PodRunner} runs the Deployment the operator wrote (the real registry and
+ * nginx with the Secrets and ConfigMaps the operator wrote, kept in sync), and this class plays the
+ * Deployment controller by reporting the Deployment available once the pod is ready.
  *
  * <p>Clients reach the proxy as in-cluster clients would: by the Service's DNS name ({@link
- * ServiceDns}), verifying TLS against the CA bundle the operator published in the registry's
- * {@code <registry>-ca-bundle} ConfigMap, never against anything the test made itself.
+ * ServiceDns}), verifying TLS against the CA bundle the operator published in the registry's {@code
+ * <registry>-ca-bundle} ConfigMap, never against anything the test made itself.
  */
 final class OperatedRegistry implements AutoCloseable {
 
   static final Duration TIMEOUT = Duration.ofSeconds(60);
   static final Duration POLL = Duration.ofMillis(200);
+
   /** How long the operator must leave the Deployment alone before its pod is started. */
   private static final Duration SETTLED = Duration.ofSeconds(2);
+
   private static final Duration CURL_TIMEOUT = Duration.ofSeconds(20);
   private static final String API_VERSION = PrivateRegistry.GROUP + "/" + PrivateRegistry.VERSION;
 
@@ -81,7 +82,8 @@ final class OperatedRegistry implements AutoCloseable {
     // A client of its own, as the operator's pod would have; closed with the API server.
     KubernetesClient operatorClient = api.newClient(http -> {});
     Operator operator =
-        RegistryOperator.create(operatorClient, RegistryOperator.Settings.production(Set.of(), null));
+        RegistryOperator.create(
+            operatorClient, RegistryOperator.Settings.production(Set.of(), null));
     operator.start();
     OperatedRegistry started =
         new OperatedRegistry(api.client(), operator, api.newNamespace("e2e"), registry, workDir);
@@ -102,7 +104,7 @@ final class OperatedRegistry implements AutoCloseable {
         metadata:
           name: %s
         """
-            .formatted(API_VERSION, names.registry())
+                .formatted(API_VERSION, names.registry())
             + specYaml;
     GenericKubernetesResource resource =
         kube.getKubernetesSerialization().unmarshal(manifest, GenericKubernetesResource.class);
@@ -154,13 +156,24 @@ final class OperatedRegistry implements AutoCloseable {
   }
 
   private long deploymentGeneration() {
-    return kube.apps().deployments().inNamespace(namespace).withName(names.deployment()).get()
-        .getMetadata().getGeneration();
+    return kube.apps()
+        .deployments()
+        .inNamespace(namespace)
+        .withName(names.deployment())
+        .get()
+        .getMetadata()
+        .getGeneration();
   }
 
   private PrivateRegistry awaitRegistryReady(String reason) {
     AtomicReference<PrivateRegistry> seen = new AtomicReference<>();
-    await("PrivateRegistry " + namespace + "/" + names.registry() + " to report Ready reason " + reason)
+    await(
+            "PrivateRegistry "
+                + namespace
+                + "/"
+                + names.registry()
+                + " to report Ready reason "
+                + reason)
         .until(
             () -> {
               PrivateRegistry current =
@@ -212,8 +225,7 @@ final class OperatedRegistry implements AutoCloseable {
     ConfigMap bundle =
         kube.configMaps().inNamespace(namespace).withName(names.caBundleConfigMap()).get();
     return Objects.requireNonNull(
-        bundle.getData().get(Keys.CA_CERT),
-        "the CA bundle has no " + Keys.CA_CERT);
+        bundle.getData().get(Keys.CA_CERT), "the CA bundle has no " + Keys.CA_CERT);
   }
 
   /** host:port of the proxy as in-cluster clients address it, and as the pull Secrets name it. */
@@ -228,7 +240,10 @@ final class OperatedRegistry implements AutoCloseable {
 
   // --- users ---------------------------------------------------------------------------------
 
-  /** Creates a RegistryUser of this registry; {@code specYaml} lines go under spec, after registryRef. */
+  /**
+   * Creates a RegistryUser of this registry; {@code specYaml} lines go under spec, after
+   * registryRef.
+   */
   RegistryUser createUser(String name, String extraSpecYaml) {
     String manifest =
         """
@@ -240,7 +255,7 @@ final class OperatedRegistry implements AutoCloseable {
         spec:
           registryRef: %s
         """
-            .formatted(API_VERSION, name, namespace, names.registry())
+                .formatted(API_VERSION, name, namespace, names.registry())
             + extraSpecYaml.indent(2);
     RegistryUser user = kube.getKubernetesSerialization().unmarshal(manifest, RegistryUser.class);
     return kube.resource(user).create();
@@ -250,7 +265,10 @@ final class OperatedRegistry implements AutoCloseable {
     kube.resources(RegistryUser.class).inNamespace(namespace).withName(name).delete();
   }
 
-  /** Waits until the operator reports the user Ready (its entry is in the registry's htpasswd Secret). */
+  /**
+   * Waits until the operator reports the user Ready (its entry is in the registry's htpasswd
+   * Secret).
+   */
   RegistryUser awaitUserReady(String name) {
     AtomicReference<RegistryUser> seen = new AtomicReference<>();
     await("RegistryUser " + namespace + "/" + name + " to be Ready")
@@ -259,7 +277,10 @@ final class OperatedRegistry implements AutoCloseable {
               RegistryUser current =
                   seen.updateAndGet(
                       previous ->
-                          kube.resources(RegistryUser.class).inNamespace(namespace).withName(name).get());
+                          kube.resources(RegistryUser.class)
+                              .inNamespace(namespace)
+                              .withName(name)
+                              .get());
               return current != null
                   && current.getStatus() != null
                   && Objects.equals(
@@ -342,8 +363,8 @@ final class OperatedRegistry implements AutoCloseable {
   }
 
   /**
-   * A request with curl through the Service's name, verifying the certificate against the
-   * published CA.
+   * A request with curl through the Service's name, verifying the certificate against the published
+   * CA.
    *
    * @param user null for an anonymous request
    * @param userAgent null for curl's own
@@ -352,9 +373,18 @@ final class OperatedRegistry implements AutoCloseable {
     List<String> command =
         new ArrayList<>(
             List.of(
-                "/usr/bin/curl", "-sS", "--max-time", "10",
-                "--cacert", caFile.toString(),
-                "-D", "-", "-o", "/dev/null", "-w", "\n%{http_code}"));
+                "/usr/bin/curl",
+                "-sS",
+                "--max-time",
+                "10",
+                "--cacert",
+                caFile.toString(),
+                "-D",
+                "-",
+                "-o",
+                "/dev/null",
+                "-w",
+                "\n%{http_code}"));
     command.addAll("HEAD".equals(method) ? List.of("-I") : List.of("-X", method));
     if (user != null) {
       command.addAll(List.of("-u", user + ":" + password));

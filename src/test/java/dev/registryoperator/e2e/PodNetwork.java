@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>A network namespace of its own ({@code ip netns add podrunner-N}), loopback up, and a veth
- *       pair: {@code eth0} in the pod with 10.233.x.y+2/30, the host end with +1 and a route to
- *       it, so the host reaches the pod at its IP, as kubelet's probes and other pods would.
+ *       pair: {@code eth0} in the pod with 10.233.x.y+2/30, the host end with +1 and a route to it,
+ *       so the host reaches the pod at its IP, as kubelet's probes and other pods would.
  *   <li>A UTS and an IPC namespace held by a "pause" process ({@code sleep infinity}); the hostname
  *       in it is the pod name. Every container joins these three namespaces.
  * </ul>
@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 final class PodNetwork implements AutoCloseable {
 
   static final String NETNS_PREFIX = "podrunner-";
+
   /** 10.233.0.0/16 in /30 blocks: 16384 pods. */
   private static final int BLOCKS = 16384;
 
@@ -88,9 +89,17 @@ final class PodNetwork implements AutoCloseable {
       Path log = podDir.resolve("pause.log");
       pause =
           new ProcessBuilder(
-                  "nsenter", "--net=" + netnsPath(), "--",
-                  "unshare", "--uts", "--ipc", "--",
-                  "/bin/sh", "-c", "hostname \"$0\" && exec sleep infinity", hostname)
+                  "nsenter",
+                  "--net=" + netnsPath(),
+                  "--",
+                  "unshare",
+                  "--uts",
+                  "--ipc",
+                  "--",
+                  "/bin/sh",
+                  "-c",
+                  "hostname \"$0\" && exec sleep infinity",
+                  hostname)
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
@@ -98,7 +107,8 @@ final class PodNetwork implements AutoCloseable {
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       while (!isPauseReady()) {
         if (!pause.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("the pause process did not start: " + Files.readString(log));
+          throw new IllegalStateException(
+              "the pause process did not start: " + Files.readString(log));
         }
         Thread.sleep(10);
       }

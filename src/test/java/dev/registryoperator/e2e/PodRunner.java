@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>creates the pod sandbox: network namespace {@code podrunner-N} with a pod IP reachable from
  *       this machine, shared UTS (hostname = pod name) and IPC namespaces ({@link PodNetwork});
- *   <li>lays out the volumes as kubelet does and delivers later Secret and ConfigMap changes through
- *       the {@code ..data} swap ({@link PodVolumes}, {@link AtomicWriter}), with fsGroup ownership;
+ *   <li>lays out the volumes as kubelet does and delivers later Secret and ConfigMap changes
+ *       through the {@code ..data} swap ({@link PodVolumes}, {@link AtomicWriter}), with fsGroup
+ *       ownership;
  *   <li>writes kubelet's /etc/hosts, /etc/hostname and /etc/resolv.conf for the pod;
  *   <li>starts each container in spec order from the program that stands in for its image ({@link
  *       ImageBinaries}) with its command and args, environment ({@link ContainerEnvironment}),
@@ -63,13 +64,16 @@ public final class PodRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PodRunner.class);
   private static final Set<PodRunner> OPEN = ConcurrentHashMap.newKeySet();
   private static final SecureRandom RANDOM = new SecureRandom();
+
   /** The alphabet of Kubernetes' generated name suffixes (no vowels, no look-alikes). */
   private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   static {
-    // A test JVM that ends without close() (a failing @BeforeAll, Ctrl-C) must not leave pods behind.
+    // A test JVM that ends without close() (a failing @BeforeAll, Ctrl-C) must not leave pods
+    // behind.
     Runtime.getRuntime()
-        .addShutdownHook(new Thread(() -> List.copyOf(OPEN).forEach(PodRunner::close), "pod-runner-cleanup"));
+        .addShutdownHook(
+            new Thread(() -> List.copyOf(OPEN).forEach(PodRunner::close), "pod-runner-cleanup"));
   }
 
   private final String namespace;
@@ -93,7 +97,9 @@ public final class PodRunner implements AutoCloseable {
     this.podDir = podDir;
   }
 
-  /** Starts the Deployment's pod with the defaults: temporary claim directories, 0.5 s Secret sync. */
+  /**
+   * Starts the Deployment's pod with the defaults: temporary claim directories, 0.5 s Secret sync.
+   */
   public static PodRunner start(KubernetesClient client, String namespace, String deployment) {
     return builder(client, namespace, deployment).start();
   }
@@ -127,7 +133,9 @@ public final class PodRunner implements AutoCloseable {
       return this;
     }
 
-    /** Where container logs go ({@code <pod>/<container>.log}); kept after close. Default: deleted. */
+    /**
+     * Where container logs go ({@code <pod>/<container>.log}); kept after close. Default: deleted.
+     */
     public Builder logsRoot(Path logsRoot) {
       this.logsRoot = logsRoot;
       return this;
@@ -167,7 +175,10 @@ public final class PodRunner implements AutoCloseable {
             waitForObjects);
         LOG.info(
             "pod {} started at {} in netns {} ({} ms)",
-            podName, runner.podIp(), runner.networkNamespace(), (System.nanoTime() - started) / 1_000_000);
+            podName,
+            runner.podIp(),
+            runner.networkNamespace(),
+            (System.nanoTime() - started) / 1_000_000);
         return runner;
       } catch (RuntimeException e) {
         runner.close();
@@ -178,12 +189,14 @@ public final class PodRunner implements AutoCloseable {
     private Deployment awaitDeployment() {
       long deadline = System.nanoTime() + waitForObjects.toNanos();
       while (true) {
-        Deployment found = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
+        Deployment found =
+            client.apps().deployments().inNamespace(namespace).withName(deployment).get();
         if (found != null) {
           return found;
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("Deployment " + namespace + "/" + deployment + " does not exist");
+          throw new IllegalStateException(
+              "Deployment " + namespace + "/" + deployment + " does not exist");
         }
         sleep(Duration.ofMillis(200));
       }
@@ -250,14 +263,19 @@ public final class PodRunner implements AutoCloseable {
   private void run(Path claimsRoot, Path logsDir, Duration syncPeriod, Duration waitForObjects) {
     PodSpec pod = template.getSpec();
     network = PodNetwork.create(podName, podDir);
-    volumes = PodVolumes.prepare(client, namespace, pod, podDir.resolve("volumes"), claimsRoot, waitForObjects);
+    volumes =
+        PodVolumes.prepare(
+            client, namespace, pod, podDir.resolve("volumes"), claimsRoot, waitForObjects);
     Map<String, Path> podFiles = writeKubeletFiles();
     ContainerEnvironment environments =
         new ContainerEnvironment(
             client,
             namespace,
             new ContainerEnvironment.PodFields(
-                podName, namespace, network.podIp(), network.hostIp(),
+                podName,
+                namespace,
+                network.podIp(),
+                network.hostIp(),
                 pod.getServiceAccountName() == null ? "default" : pod.getServiceAccountName()));
     // No service-account token volume is mounted: say so when the pod would have one.
     if (!Boolean.FALSE.equals(pod.getAutomountServiceAccountToken())) {
@@ -267,14 +285,17 @@ public final class PodRunner implements AutoCloseable {
       Map<String, String> env = environments.resolve(container);
       List<String> argv =
           ContainerEnvironment.expandAll(
-              ImageBinaries.argv(container.getImage(), container.getCommand(), container.getArgs()), env);
+              ImageBinaries.argv(container.getImage(), container.getCommand(), container.getArgs()),
+              env);
       ContainerSecurity security = ContainerSecurity.of(pod.getSecurityContext(), container);
       List<ContainerProcess.Mount> mounts = new ArrayList<>();
       if (container.getVolumeMounts() != null) {
         for (VolumeMount mount : container.getVolumeMounts()) {
           mounts.add(
               new ContainerProcess.Mount(
-                  volumes.directory(mount.getName()), mount.getMountPath(), Boolean.TRUE.equals(mount.getReadOnly())));
+                  volumes.directory(mount.getName()),
+                  mount.getMountPath(),
+                  Boolean.TRUE.equals(mount.getReadOnly())));
         }
       }
       containerSpecs.add(container);
@@ -308,13 +329,19 @@ public final class PodRunner implements AutoCloseable {
               + "fe00::0\tip6-mcastprefix\n"
               + "fe00::1\tip6-allnodes\n"
               + "fe00::2\tip6-allrouters\n"
-              + network.podIp() + "\t" + podName + "\n");
+              + network.podIp()
+              + "\t"
+              + podName
+              + "\n");
       Path hostname = podDir.resolve("hostname");
       Files.writeString(hostname, podName + "\n");
       // dnsPolicy ClusterFirst would point at the cluster DNS; there is none, so the search path
       // is the cluster's and the name servers are this machine's.
       StringBuilder resolv = new StringBuilder();
-      resolv.append("search ").append(namespace).append(".svc.cluster.local svc.cluster.local cluster.local\n");
+      resolv
+          .append("search ")
+          .append(namespace)
+          .append(".svc.cluster.local svc.cluster.local cluster.local\n");
       Path hostResolv = Path.of("/etc/resolv.conf");
       if (Files.isReadable(hostResolv)) {
         Files.readAllLines(hostResolv).stream()
@@ -367,7 +394,9 @@ public final class PodRunner implements AutoCloseable {
 
   /** The container's PID 1 as this machine sees it; it changes only if the container restarts. */
   public long containerPid(String container) {
-    return container(container).pid().orElseThrow(() -> new IllegalStateException(container + " is not running"));
+    return container(container)
+        .pid()
+        .orElseThrow(() -> new IllegalStateException(container + " is not running"));
   }
 
   public boolean isRunning(String container) {
@@ -380,9 +409,18 @@ public final class PodRunner implements AutoCloseable {
 
   /** All logs, for failure messages. */
   public String describe() {
-    StringBuilder text = new StringBuilder("pod " + podName + " (" + (network == null ? "?" : network.podIp()) + ")\n");
-    containers.values().forEach(
-        process -> text.append("--- ").append(process).append(" ---\n").append(process.logs()).append('\n'));
+    StringBuilder text =
+        new StringBuilder(
+            "pod " + podName + " (" + (network == null ? "?" : network.podIp()) + ")\n");
+    containers
+        .values()
+        .forEach(
+            process ->
+                text.append("--- ")
+                    .append(process)
+                    .append(" ---\n")
+                    .append(process.logs())
+                    .append('\n'));
     return text.toString();
   }
 
@@ -403,8 +441,9 @@ public final class PodRunner implements AutoCloseable {
 
   /**
    * Waits until every container runs and passes its readiness probe (a container without one is
-   * ready when it runs). Probes run every 200 ms rather than every periodSeconds; initialDelaySeconds
-   * is honoured. Throws with the pod's logs when a container exits or time runs out.
+   * ready when it runs). Probes run every 200 ms rather than every periodSeconds;
+   * initialDelaySeconds is honoured. Throws with the pod's logs when a container exits or time runs
+   * out.
    */
   public PodRunner awaitReady(Duration timeout) {
     long started = System.nanoTime();
@@ -415,7 +454,12 @@ public final class PodRunner implements AutoCloseable {
         ContainerProcess process = containers.get(spec.getName());
         if (!process.isRunning()) {
           throw new IllegalStateException(
-              "container " + spec.getName() + " exited with " + process.exitCode().orElseThrow() + "\n" + describe());
+              "container "
+                  + spec.getName()
+                  + " exited with "
+                  + process.exitCode().orElseThrow()
+                  + "\n"
+                  + describe());
         }
         if (spec.getReadinessProbe() != null) {
           Duration delay =
@@ -440,20 +484,25 @@ public final class PodRunner implements AutoCloseable {
   }
 
   /**
-   * True when the Deployment's pod template no longer is the one this pod runs: a cluster would
-   * now replace the pod (the operator changed a config or certificate hash). The runner does not
-   * roll out by itself; close it and start a new one (with the same claims root to keep the data).
+   * True when the Deployment's pod template no longer is the one this pod runs: a cluster would now
+   * replace the pod (the operator changed a config or certificate hash). The runner does not roll
+   * out by itself; close it and start a new one (with the same claims root to keep the data).
    */
   public boolean isOutdated() {
-    Deployment current = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
+    Deployment current =
+        client.apps().deployments().inNamespace(namespace).withName(deployment).get();
     return current == null
-        || !Serialization.asJson(current.getSpec().getTemplate()).equals(Serialization.asJson(template));
+        || !Serialization.asJson(current.getSpec().getTemplate())
+            .equals(Serialization.asJson(template));
   }
 
   /** Runs a container's liveness probe once (the runner never restarts on failure). */
   public boolean livenessProbeSucceeds(String container) {
     Container spec =
-        containerSpecs.stream().filter(c -> c.getName().equals(container)).findFirst().orElseThrow();
+        containerSpecs.stream()
+            .filter(c -> c.getName().equals(container))
+            .findFirst()
+            .orElseThrow();
     if (spec.getLivenessProbe() == null) {
       throw new IllegalArgumentException(container + " has no liveness probe");
     }
@@ -496,15 +545,16 @@ public final class PodRunner implements AutoCloseable {
   private ContainerProcess container(String name) {
     ContainerProcess process = containers.get(name);
     if (process == null) {
-      throw new IllegalArgumentException("the pod has no container " + name + "; it has " + containers.keySet());
+      throw new IllegalArgumentException(
+          "the pod has no container " + name + "; it has " + containers.keySet());
     }
     return process;
   }
 
   /**
-   * Deletes the pod: containers get SIGTERM and, after the grace period (at most 10 s here), SIGKILL;
-   * then the sandbox, the network namespace and the pod's directory go. Claims given through {@link
-   * Builder#claimsRoot} and logs given through {@link Builder#logsRoot} stay.
+   * Deletes the pod: containers get SIGTERM and, after the grace period (at most 10 s here),
+   * SIGKILL; then the sandbox, the network namespace and the pod's directory go. Claims given
+   * through {@link Builder#claimsRoot} and logs given through {@link Builder#logsRoot} stay.
    */
   @Override
   public synchronized void close() {

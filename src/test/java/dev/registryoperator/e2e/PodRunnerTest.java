@@ -1,12 +1,12 @@
 package dev.registryoperator.e2e;
 
-import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.Hashes;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.AuthSecrets;
 import dev.registryoperator.registry.model.RegistryConfig;
@@ -68,7 +68,8 @@ class PodRunnerTest {
     // Valid now, not at the fixture's fixed instant: real clients check the certificate.
     CertificateAuthority ca = CertificateAuthority.generate("demo CA", Clock.systemUTC());
     Secret caSecret = TlsMaterial.caSecret(registry, ca);
-    Secret serving = TlsMaterial.servingCertificate(registry, null, caSecret, Clock.systemUTC()).secret();
+    Secret serving =
+        TlsMaterial.servingCertificate(registry, null, caSecret, Clock.systemUTC()).secret();
     // Cost 5 keeps the tests fast: nginx verifies a full bcrypt on every request.
     aliceLine = USER + ":" + BCrypt.hashpw(PASSWORD, BCrypt.gensalt(5)) + "\n";
     httpSecret = AuthSecrets.newHttpSecret();
@@ -91,7 +92,8 @@ class PodRunnerTest {
     pod.awaitReady(TIMEOUT);
 
     caDir = Files.createDirectories(work.resolve("certs"));
-    Files.writeString(caDir.resolve("ca.crt"), SecretData.decode(caSecret, Keys.TLS_CERT).orElseThrow());
+    Files.writeString(
+        caDir.resolve("ca.crt"), SecretData.decode(caSecret, Keys.TLS_CERT).orElseThrow());
     dns = ServiceDns.resolving(work, pod.podIp(), names.serviceDnsNames(Fixtures.NAMESPACE));
   }
 
@@ -116,14 +118,18 @@ class PodRunnerTest {
 
     // The TLS volume projects only the items it names: no CA certificate, no CA key.
     try (var entries = Files.list(pod.volumeDirectory("tls"))) {
-      assertThat(entries.map(path -> path.getFileName().toString()).filter(name -> !name.startsWith("..")))
+      assertThat(
+              entries
+                  .map(path -> path.getFileName().toString())
+                  .filter(name -> !name.startsWith("..")))
           .containsExactlyInAnyOrder("tls.crt", "tls.key");
     }
 
     // The claim and the emptyDir: group fsGroup, setgid, group-writable.
     assertThat(Integer.toOctalString(Posix.mode(pod.volumeDirectory("data")))).isEqualTo("2775");
     assertThat(Posix.gid(pod.volumeDirectory("data"))).isEqualTo(1000);
-    assertThat(Integer.toOctalString(Posix.mode(pod.volumeDirectory("proxy-scratch")))).isEqualTo("2777");
+    assertThat(Integer.toOctalString(Posix.mode(pod.volumeDirectory("proxy-scratch"))))
+        .isEqualTo("2777");
   }
 
   @Test
@@ -132,15 +138,18 @@ class PodRunnerTest {
     assertThat(pod.exec("proxy", "id", "-u").orThrow().stdout().trim()).isEqualTo("101");
     assertThat(pod.exec("proxy", "id", "-G").orThrow().stdout().trim().split(" "))
         .containsExactlyInAnyOrder("101", "1000");
-    assertThat(pod.exec("proxy", "cat", "/proc/1/comm").orThrow().stdout().trim()).isEqualTo("nginx");
+    assertThat(pod.exec("proxy", "cat", "/proc/1/comm").orThrow().stdout().trim())
+        .isEqualTo("nginx");
     // allowPrivilegeEscalation: false and capabilities drop ALL.
     assertThat(pod.exec("proxy", "cat", "/proc/1/status").orThrow().stdout().lines())
         .contains("NoNewPrivs:\t1", "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000");
 
-    assertThat(pod.exec("proxy", "cat", "/etc/registry-operator/htpasswd/htpasswd").orThrow().stdout())
+    assertThat(
+            pod.exec("proxy", "cat", "/etc/registry-operator/htpasswd/htpasswd").orThrow().stdout())
         .isEqualTo(aliceLine);
     // readOnlyRootFilesystem and readOnly mounts; the scratch emptyDir is writable.
-    assertThat(pod.exec("proxy", "touch", "/written-to-root").stderr()).contains("Read-only file system");
+    assertThat(pod.exec("proxy", "touch", "/written-to-root").stderr())
+        .contains("Read-only file system");
     assertThat(pod.exec("proxy", "touch", "/etc/registry-operator/htpasswd/extra").stderr())
         .contains("Read-only file system");
     assertThat(pod.exec("proxy", "touch", "/tmp/scratch-is-writable").exitCode()).isZero();
@@ -151,26 +160,31 @@ class PodRunnerTest {
     assertThat(mountPoints("registry"))
         .contains("/etc/registry-operator/registry", "/var/lib/registry")
         .doesNotContain("/etc/registry-operator/tls", "/etc/registry-operator/htpasswd");
-    assertThat(mountPoints("proxy")).contains("/etc/registry-operator/tls", "/etc/registry-operator/htpasswd");
+    assertThat(mountPoints("proxy"))
+        .contains("/etc/registry-operator/tls", "/etc/registry-operator/htpasswd");
     assertThat(pod.exec("registry", "id", "-u").orThrow().stdout().trim()).isEqualTo("1000");
-    assertThat(pod.exec("registry", "cat", "/proc/1/comm").orThrow().stdout().trim()).isEqualTo("docker-registry");
+    assertThat(pod.exec("registry", "cat", "/proc/1/comm").orThrow().stdout().trim())
+        .isEqualTo("docker-registry");
     assertThat(pod.exec("registry", "env").orThrow().stdout().lines())
         .contains(RegistryConfig.HTTP_SECRET_ENV + "=" + httpSecret);
     // One UTS namespace for the pod: the hostname is the pod's name.
     assertThat(pod.exec("registry", "hostname").orThrow().stdout().trim()).isEqualTo(pod.podName());
-    assertThat(pod.exec("proxy", "cat", "/etc/hostname").orThrow().stdout().trim()).isEqualTo(pod.podName());
+    assertThat(pod.exec("proxy", "cat", "/etc/hostname").orThrow().stdout().trim())
+        .isEqualTo(pod.podName());
   }
 
   @Test
   void theProxyAnswersAsADockerClientExpects() {
     Response anonymous = get("/v2/", null, null);
     assertThat(anonymous.status).as(anonymous.toString()).isEqualTo(401);
-    assertThat(anonymous.headers("Docker-Distribution-Api-Version")).containsExactly("registry/2.0");
+    assertThat(anonymous.headers("Docker-Distribution-Api-Version"))
+        .containsExactly("registry/2.0");
     assertThat(anonymous.headers("WWW-Authenticate")).hasSize(1);
 
     Response authenticated = get("/v2/", USER, PASSWORD);
     assertThat(authenticated.status).as(authenticated.toString()).isEqualTo(200);
-    assertThat(authenticated.headers("Docker-Distribution-Api-Version")).containsExactly("registry/2.0");
+    assertThat(authenticated.headers("Docker-Distribution-Api-Version"))
+        .containsExactly("registry/2.0");
 
     assertThat(get("/v2/", USER, "wrong password").status).isEqualTo(401);
     assertThat(get("/v2/", USER, PASSWORD, "docker/1.5.0").status).isEqualTo(404);
@@ -180,13 +194,27 @@ class PodRunnerTest {
   void theRegistryListensOnlyInsideThePod() {
     HostCommand.Result fromHost =
         HostCommand.run(
-            TIMEOUT, "curl", "-sS", "-o", "/dev/null", "--max-time", "5", "http://" + pod.podIp() + ":5000/v2/");
+            TIMEOUT,
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "5",
+            "http://" + pod.podIp() + ":5000/v2/");
     // 7: the connection was refused.
     assertThat(fromHost.exitCode()).as(fromHost.toString()).isEqualTo(7);
 
     HostCommand.Result insideThePod =
         pod.execInNetwork(
-            TIMEOUT, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:5000/v2/");
+            TIMEOUT,
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "http://127.0.0.1:5000/v2/");
     assertThat(insideThePod.orThrow().stdout()).isEqualTo("200");
   }
 
@@ -199,7 +227,12 @@ class PodRunnerTest {
     pod.reportDeploymentAvailable();
 
     Deployment deployment =
-        client.apps().deployments().inNamespace(Fixtures.NAMESPACE).withName(names.deployment()).get();
+        client
+            .apps()
+            .deployments()
+            .inNamespace(Fixtures.NAMESPACE)
+            .withName(names.deployment())
+            .get();
     assertThat(deployment.getStatus().getAvailableReplicas()).isEqualTo(1);
     assertThat(deployment.getStatus().getConditions())
         .anySatisfy(
@@ -242,8 +275,14 @@ class PodRunnerTest {
     String remote = "docker://" + names.inClusterHost(Fixtures.NAMESPACE) + ":15000/e2e/payload:v1";
 
     HostCommand.Result push =
-        skopeo("copy", "--dest-cert-dir", caDir.toString(), "--dest-creds", USER + ":" + PASSWORD,
-            image.reference(), remote);
+        skopeo(
+            "copy",
+            "--dest-cert-dir",
+            caDir.toString(),
+            "--dest-creds",
+            USER + ":" + PASSWORD,
+            image.reference(),
+            remote);
     assertThat(push.exitCode()).as(push + "\n" + pod.describe()).isZero();
 
     // The blob is in the registry's storage, the claim's directory.
@@ -253,8 +292,14 @@ class PodRunnerTest {
 
     Path pulled = work.resolve("pulled");
     HostCommand.Result pull =
-        skopeo("copy", "--src-cert-dir", caDir.toString(), "--src-creds", USER + ":" + PASSWORD,
-            remote, "oci:" + pulled + ":v1");
+        skopeo(
+            "copy",
+            "--src-cert-dir",
+            caDir.toString(),
+            "--src-creds",
+            USER + ":" + PASSWORD,
+            remote,
+            "oci:" + pulled + ":v1");
     assertThat(pull.exitCode()).as(pull.toString()).isZero();
     Path layer = OciImages.blob(pulled, image.layerDigest());
     assertThat(layer).isRegularFile();
@@ -262,8 +307,14 @@ class PodRunnerTest {
     assertThat(OciImages.blob(pulled, image.manifestDigest())).isRegularFile();
 
     HostCommand.Result wrongPassword =
-        skopeo("copy", "--src-cert-dir", caDir.toString(), "--src-creds", USER + ":nope",
-            remote, "oci:" + work.resolve("denied") + ":v1");
+        skopeo(
+            "copy",
+            "--src-cert-dir",
+            caDir.toString(),
+            "--src-creds",
+            USER + ":nope",
+            remote,
+            "oci:" + work.resolve("denied") + ":v1");
     assertThat(wrongPassword.exitCode()).isNotZero();
   }
 
@@ -278,12 +329,25 @@ class PodRunnerTest {
       assertThat(second.podIp()).isNotEqualTo(pod.podIp());
       assertThat(second.podName()).isNotEqualTo(pod.podName()).startsWith(names.deployment() + "-");
       // Both pods' registries hold 127.0.0.1:5000: separate network namespaces.
-      assertThat(second.execInNetwork(TIMEOUT, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-              "http://127.0.0.1:5000/v2/").orThrow().stdout()).isEqualTo("200");
+      assertThat(
+              second
+                  .execInNetwork(
+                      TIMEOUT,
+                      "curl",
+                      "-sS",
+                      "-o",
+                      "/dev/null",
+                      "-w",
+                      "%{http_code}",
+                      "http://127.0.0.1:5000/v2/")
+                  .orThrow()
+                  .stdout())
+          .isEqualTo("200");
     } finally {
       second.close();
     }
-    assertThat(HostCommand.run(TIMEOUT, "ip", "netns", "list").orThrow().stdout()).doesNotContain(netns + " ", netns + "\n");
+    assertThat(HostCommand.run(TIMEOUT, "ip", "netns", "list").orThrow().stdout())
+        .doesNotContain(netns + " ", netns + "\n");
     assertThat(pids).hasSize(2).allSatisfy(pid -> assertThat(ProcessHandle.of(pid)).isEmpty());
     // The first pod is untouched.
     assertThat(get("/v2/", USER, PASSWORD).status).isEqualTo(200);
@@ -294,7 +358,10 @@ class PodRunnerTest {
    * mountinfo, relative to its root; no path here needs mountinfo's octal escapes).
    */
   private static List<String> mountPoints(String container) {
-    return pod.exec(container, "cat", "/proc/self/mountinfo").orThrow().stdout().lines()
+    return pod.exec(container, "cat", "/proc/self/mountinfo")
+        .orThrow()
+        .stdout()
+        .lines()
         .map(line -> line.split(" ")[4])
         .toList();
   }
@@ -323,9 +390,13 @@ class PodRunnerTest {
     List<String> command =
         new ArrayList<>(
             List.of(
-                "/usr/bin/skopeo", "--policy", policy.toString(),
-                "--registries.d", home.resolve("registries.d").toString(),
-                "--tmpdir", home.resolve("tmp").toString()));
+                "/usr/bin/skopeo",
+                "--policy",
+                policy.toString(),
+                "--registries.d",
+                home.resolve("registries.d").toString(),
+                "--tmpdir",
+                home.resolve("tmp").toString()));
     command.addAll(List.of(arguments));
     return dns.run(
         Duration.ofMinutes(2),
@@ -347,9 +418,18 @@ class PodRunnerTest {
     List<String> command =
         new ArrayList<>(
             List.of(
-                "/usr/bin/curl", "-sS", "--max-time", "10",
-                "--cacert", caDir.resolve("ca.crt").toString(),
-                "-D", "-", "-o", "/dev/null", "-w", "\n%{http_code}"));
+                "/usr/bin/curl",
+                "-sS",
+                "--max-time",
+                "10",
+                "--cacert",
+                caDir.resolve("ca.crt").toString(),
+                "-D",
+                "-",
+                "-o",
+                "/dev/null",
+                "-w",
+                "\n%{http_code}"));
     if (user != null) {
       command.addAll(List.of("-u", user + ":" + password));
     }
@@ -357,9 +437,12 @@ class PodRunnerTest {
       command.addAll(List.of("-A", userAgent));
     }
     command.add("https://" + names.inClusterHost(Fixtures.NAMESPACE) + ":15000" + path);
-    HostCommand.Result result = dns.run(TIMEOUT, Map.of("PATH", "/usr/bin:/bin"), command).orThrow();
+    HostCommand.Result result =
+        dns.run(TIMEOUT, Map.of("PATH", "/usr/bin:/bin"), command).orThrow();
     String[] lines = result.stdout().split("\r?\n");
-    return new Response(Integer.parseInt(lines[lines.length - 1].trim()), List.of(lines).subList(0, lines.length - 1));
+    return new Response(
+        Integer.parseInt(lines[lines.length - 1].trim()),
+        List.of(lines).subList(0, lines.length - 1));
   }
 
   private record Response(int status, List<String> headerLines) {

@@ -95,7 +95,11 @@ final class PodVolumes implements AutoCloseable {
         int mode = orDefault(volume.getSecret().getDefaultMode());
         List<KeyToPath> items = volume.getSecret().getItems();
         addProjected(
-            volume.getName(), dir, waitForObjects, optional, "Secret " + name,
+            volume.getName(),
+            dir,
+            waitForObjects,
+            optional,
+            "Secret " + name,
             () -> client.secrets().inNamespace(namespace).withName(name).get(),
             secret -> project(secretBytes(secret), items, mode, optional, "Secret " + name));
       } else if (volume.getConfigMap() != null) {
@@ -104,9 +108,14 @@ final class PodVolumes implements AutoCloseable {
         int mode = orDefault(volume.getConfigMap().getDefaultMode());
         List<KeyToPath> items = volume.getConfigMap().getItems();
         addProjected(
-            volume.getName(), dir, waitForObjects, optional, "ConfigMap " + name,
+            volume.getName(),
+            dir,
+            waitForObjects,
+            optional,
+            "ConfigMap " + name,
             () -> client.configMaps().inNamespace(namespace).withName(name).get(),
-            configMap -> project(configMapBytes(configMap), items, mode, optional, "ConfigMap " + name));
+            configMap ->
+                project(configMapBytes(configMap), items, mode, optional, "ConfigMap " + name));
       } else if (volume.getEmptyDir() != null) {
         Files.createDirectories(dir);
         Posix.chmod(dir, 0777);
@@ -124,7 +133,9 @@ final class PodVolumes implements AutoCloseable {
         directories.put(volume.getName(), claim);
       } else {
         throw new UnsupportedOperationException(
-            "volume " + volume.getName() + ": only secret, configMap, emptyDir and persistentVolumeClaim are emulated");
+            "volume "
+                + volume.getName()
+                + ": only secret, configMap, emptyDir and persistentVolumeClaim are emulated");
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -138,7 +149,8 @@ final class PodVolumes implements AutoCloseable {
       boolean optional,
       String what,
       Supplier<T> read,
-      Function<T, Map<String, FileProjection>> payload) throws IOException {
+      Function<T, Map<String, FileProjection>> payload)
+      throws IOException {
     Files.createDirectories(dir);
     // The volume root is an emptyDir (tmpfs) in kubelet: 0777 before fsGroup.
     Posix.chmod(dir, 0777);
@@ -148,7 +160,14 @@ final class PodVolumes implements AutoCloseable {
     while (object == null && !optional) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "volume " + volumeName + ": " + what + " in " + namespace + " did not appear within " + waitForObjects);
+            "volume "
+                + volumeName
+                + ": "
+                + what
+                + " in "
+                + namespace
+                + " did not appear within "
+                + waitForObjects);
       }
       sleep(Duration.ofMillis(200));
       object = read.get();
@@ -179,7 +198,8 @@ final class PodVolumes implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
-    sync.scheduleWithFixedDelay(this::syncOnce, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    sync.scheduleWithFixedDelay(
+        this::syncOnce, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void syncOnce() {
@@ -218,7 +238,11 @@ final class PodVolumes implements AutoCloseable {
   }
 
   private static Map<String, FileProjection> project(
-      Map<String, byte[]> data, List<KeyToPath> items, int defaultMode, boolean optional, String what) {
+      Map<String, byte[]> data,
+      List<KeyToPath> items,
+      int defaultMode,
+      boolean optional,
+      String what) {
     Map<String, FileProjection> payload = new TreeMap<>();
     if (items == null || items.isEmpty()) {
       data.forEach((key, bytes) -> payload.put(key, new FileProjection(bytes, defaultMode)));
@@ -245,7 +269,9 @@ final class PodVolumes implements AutoCloseable {
       secret.getData().forEach((key, value) -> data.put(key, Base64.getDecoder().decode(value)));
     }
     if (secret.getStringData() != null) {
-      secret.getStringData().forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8)));
+      secret
+          .getStringData()
+          .forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8)));
     }
     return data;
   }
@@ -253,10 +279,14 @@ final class PodVolumes implements AutoCloseable {
   private static Map<String, byte[]> configMapBytes(ConfigMap configMap) {
     Map<String, byte[]> data = new TreeMap<>();
     if (configMap.getData() != null) {
-      configMap.getData().forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8)));
+      configMap
+          .getData()
+          .forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8)));
     }
     if (configMap.getBinaryData() != null) {
-      configMap.getBinaryData().forEach((key, value) -> data.put(key, Base64.getDecoder().decode(value)));
+      configMap
+          .getBinaryData()
+          .forEach((key, value) -> data.put(key, Base64.getDecoder().decode(value)));
     }
     return data;
   }

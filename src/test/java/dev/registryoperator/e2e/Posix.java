@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** File modes and owners with the bits Java's POSIX view leaves out (setgid), via the "unix" view. */
+/**
+ * File modes and owners with the bits Java's POSIX view leaves out (setgid), via the "unix" view.
+ */
 final class Posix {
 
   private Posix() {}
@@ -49,8 +51,8 @@ final class Posix {
   /**
    * kubelet's {@code SetVolumeOwnership} ({@code pkg/volume/volume_linux.go}) for a pod with an
    * fsGroup: every entry of the volume gets the group; files and directories become group-readable
-   * (and group-writable unless the volume is read-only); directories get the setgid bit, so that new
-   * files inherit the group. Symbolic links only change group.
+   * (and group-writable unless the volume is read-only); directories get the setgid bit, so that
+   * new files inherit the group. Symbolic links only change group.
    */
   static void applyFsGroup(Path volume, long fsGroup, boolean readOnly) {
     try (Stream<Path> walk = Files.walk(volume)) {

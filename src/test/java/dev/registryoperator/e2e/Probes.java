@@ -23,9 +23,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * kubelet's probe handlers: an HTTP(S) GET to the pod IP (HTTPS without certificate checks, as
- * kubelet does; success is 200-399), a TCP connect, or a command run inside the container.
- * Timing (initialDelaySeconds, periodSeconds, thresholds) is left to the caller; gRPC probes are
- * not emulated.
+ * kubelet does; success is 200-399), a TCP connect, or a command run inside the container. Timing
+ * (initialDelaySeconds, periodSeconds, thresholds) is left to the caller; gRPC probes are not
+ * emulated.
  */
 final class Probes {
 
@@ -33,8 +33,10 @@ final class Probes {
 
   private Probes() {}
 
-  static boolean succeeds(Probe probe, Container container, ContainerProcess process, String podIp) {
-    Duration timeout = Duration.ofSeconds(probe.getTimeoutSeconds() == null ? 1 : probe.getTimeoutSeconds());
+  static boolean succeeds(
+      Probe probe, Container container, ContainerProcess process, String podIp) {
+    Duration timeout =
+        Duration.ofSeconds(probe.getTimeoutSeconds() == null ? 1 : probe.getTimeoutSeconds());
     try {
       if (probe.getHttpGet() != null) {
         HTTPGetAction get = probe.getHttpGet();
@@ -42,11 +44,14 @@ final class Probes {
         String host = get.getHost() == null || get.getHost().isEmpty() ? podIp : get.getHost();
         String path = get.getPath() == null ? "/" : get.getPath();
         URI uri = URI.create(scheme + "://" + host + ":" + port(get.getPort(), container) + path);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).header("User-Agent", "kube-probe/1.20");
+        HttpRequest.Builder request =
+            HttpRequest.newBuilder(uri).timeout(timeout).header("User-Agent", "kube-probe/1.20");
         if (get.getHttpHeaders() != null) {
-          get.getHttpHeaders().forEach(header -> request.header(header.getName(), header.getValue()));
+          get.getHttpHeaders()
+              .forEach(header -> request.header(header.getName(), header.getValue()));
         }
-        int status = HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        int status =
+            HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         return status >= 200 && status < 400;
       }
       if (probe.getTcpSocket() != null) {
@@ -81,7 +86,8 @@ final class Probes {
         }
       }
     }
-    throw new IllegalArgumentException("container " + container.getName() + " has no port " + port.getStrVal());
+    throw new IllegalArgumentException(
+        "container " + container.getName() + " has no port " + port.getStrVal());
   }
 
   private static HttpClient insecureClient() {

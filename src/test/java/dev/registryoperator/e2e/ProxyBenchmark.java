@@ -71,8 +71,12 @@ class ProxyBenchmark {
   private OperatedRegistry registry;
   private Skopeo skopeo;
   private Path authFile;
-  /** Requests nginx logged for the last proxied push and pull: each one paid a bcrypt verification. */
+
+  /**
+   * Requests nginx logged for the last proxied push and pull: each one paid a bcrypt verification.
+   */
   private long proxiedPushRequests;
+
   private long proxiedPullRequests;
 
   @Test
@@ -119,11 +123,13 @@ class ProxyBenchmark {
   private Pushed pushAndPull(int round, boolean viaProxy, List<Double> pushes, List<Double> pulls) {
     String path = viaProxy ? "proxy" : "direct";
     OciImages.OciImage image =
-        OciImages.withRandomLayer(work.resolve("image-" + path + "-" + round), "v1", LAYER_MIB * MIB);
+        OciImages.withRandomLayer(
+            work.resolve("image-" + path + "-" + round), "v1", LAYER_MIB * MIB);
     String repository = "bench/" + path + "-" + round;
     Path pulled = work.resolve("pulled-" + path + "-" + round);
     String remote =
-        (viaProxy ? registry.proxyReference(repository) : "docker://" + DIRECT + "/" + repository) + ":v1";
+        (viaProxy ? registry.proxyReference(repository) : "docker://" + DIRECT + "/" + repository)
+            + ":v1";
 
     long logged = proxyAccessLogLines();
     pushes.add(
@@ -131,15 +137,24 @@ class ProxyBenchmark {
             viaProxy
                 ? () ->
                     skopeo.insidePod(
-                        registry.pod(), registry.dns(), TIMEOUT,
+                        registry.pod(),
+                        registry.dns(),
+                        TIMEOUT,
                         "copy",
-                        "--dest-authfile", authFile.toString(),
-                        "--dest-cert-dir", registry.caDir().toString(),
-                        image.reference(), remote)
+                        "--dest-authfile",
+                        authFile.toString(),
+                        "--dest-cert-dir",
+                        registry.caDir().toString(),
+                        image.reference(),
+                        remote)
                 : () ->
                     skopeo.insidePod(
-                        registry.pod(), TIMEOUT,
-                        "copy", PLAIN_HTTP_DIRECT_PATH_ONLY_DEST, image.reference(), remote)));
+                        registry.pod(),
+                        TIMEOUT,
+                        "copy",
+                        PLAIN_HTTP_DIRECT_PATH_ONLY_DEST,
+                        image.reference(),
+                        remote)));
     if (viaProxy) {
       proxiedPushRequests = proxyAccessLogLines() - logged;
     }
@@ -149,20 +164,30 @@ class ProxyBenchmark {
             viaProxy
                 ? () ->
                     skopeo.insidePod(
-                        registry.pod(), registry.dns(), TIMEOUT,
+                        registry.pod(),
+                        registry.dns(),
+                        TIMEOUT,
                         "copy",
-                        "--src-authfile", authFile.toString(),
-                        "--src-cert-dir", registry.caDir().toString(),
-                        remote, "oci:" + pulled + ":v1")
+                        "--src-authfile",
+                        authFile.toString(),
+                        "--src-cert-dir",
+                        registry.caDir().toString(),
+                        remote,
+                        "oci:" + pulled + ":v1")
                 : () ->
                     skopeo.insidePod(
-                        registry.pod(), TIMEOUT,
-                        "copy", PLAIN_HTTP_DIRECT_PATH_ONLY_SRC, remote, "oci:" + pulled + ":v1")));
+                        registry.pod(),
+                        TIMEOUT,
+                        "copy",
+                        PLAIN_HTTP_DIRECT_PATH_ONLY_SRC,
+                        remote,
+                        "oci:" + pulled + ":v1")));
     if (viaProxy) {
       proxiedPullRequests = proxyAccessLogLines() - logged;
     }
     // Outside the timing: what came back is what went in.
-    assertThat(OciImages.digest(OciImages.blob(pulled, image.layerDigest()))).isEqualTo(image.layerDigest());
+    assertThat(OciImages.digest(OciImages.blob(pulled, image.layerDigest())))
+        .isEqualTo(image.layerDigest());
     deleteQuietly(image.layout());
     deleteQuietly(pulled);
     return new Pushed(repository, image.layerDigest());
@@ -196,7 +221,10 @@ class ProxyBenchmark {
   private Heads heads(boolean viaProxy, Pushed pushed) {
     String url =
         (viaProxy ? "https://" + registry.proxyHost() : "http://" + DIRECT)
-            + "/v2/" + pushed.repository() + "/blobs/" + pushed.layerDigest();
+            + "/v2/"
+            + pushed.repository()
+            + "/blobs/"
+            + pushed.layerDigest();
     StringBuilder config = new StringBuilder();
     for (int i = 0; i < HEADS; i++) {
       config.append("url = \"").append(url).append("\"\noutput = \"/dev/null\"\n");
@@ -210,14 +238,24 @@ class ProxyBenchmark {
     List<String> command =
         new ArrayList<>(
             List.of(
-                "/usr/sbin/ip", "netns", "exec", registry.pod().networkNamespace(),
-                "/usr/bin/curl", "-sS", "-I", "-K", configFile.toString(),
-                "-w", "%{http_code} %{num_connects} %{time_total}\n"));
+                "/usr/sbin/ip",
+                "netns",
+                "exec",
+                registry.pod().networkNamespace(),
+                "/usr/bin/curl",
+                "-sS",
+                "-I",
+                "-K",
+                configFile.toString(),
+                "-w",
+                "%{http_code} %{num_connects} %{time_total}\n"));
     if (viaProxy) {
       command.addAll(
           List.of(
-              "--cacert", registry.caDir().resolve("ca.crt").toString(),
-              "-u", USER + ":" + registry.generatedPassword(USER)));
+              "--cacert",
+              registry.caDir().resolve("ca.crt").toString(),
+              "-u",
+              USER + ":" + registry.generatedPassword(USER)));
     }
     Map<String, String> environment = Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     long started = System.nanoTime();
@@ -252,25 +290,49 @@ class ProxyBenchmark {
             Locale.ROOT,
             "Proxy benchmark: %d MiB image (one random layer), best of %d round(s); %d HEADs; bcrypt cost %d;"
                 + " %d CPU(s); both clients inside the pod's network namespace%n",
-            LAYER_MIB, ROUNDS, HEADS, COST, Runtime.getRuntime().availableProcessors()));
+            LAYER_MIB,
+            ROUNDS,
+            HEADS,
+            COST,
+            Runtime.getRuntime().availableProcessors()));
     String row = "%-34s | %-30s | %-30s | %s%n";
     table.append(
         String.format(
-            Locale.ROOT, row,
-            "", "direct  http://" + DIRECT, "proxy  https://:15000 TLS+auth", "proxy/direct"));
-    table.append("-".repeat(34)).append("-+-").append("-".repeat(30)).append("-+-")
-        .append("-".repeat(30)).append("-+-").append("-".repeat(12)).append('\n');
+            Locale.ROOT,
+            row,
+            "",
+            "direct  http://" + DIRECT,
+            "proxy  https://:15000 TLS+auth",
+            "proxy/direct"));
+    table
+        .append("-".repeat(34))
+        .append("-+-")
+        .append("-".repeat(30))
+        .append("-+-")
+        .append("-".repeat(30))
+        .append("-+-")
+        .append("-".repeat(12))
+        .append('\n');
     table.append(transferRow(row, "push (skopeo copy oci: -> docker:)", directPush, proxyPush));
     table.append(transferRow(row, "pull (skopeo copy docker: -> oci:)", directPull, proxyPull));
     table.append(
         String.format(
-            Locale.ROOT, row,
+            Locale.ROOT,
+            row,
             HEADS + " x HEAD blob, one curl",
-            String.format(Locale.ROOT, "%.2f s (%.2f ms/req)", directHeads.wallSeconds(),
+            String.format(
+                Locale.ROOT,
+                "%.2f s (%.2f ms/req)",
+                directHeads.wallSeconds(),
                 1000 * directHeads.requestSeconds() / HEADS),
-            String.format(Locale.ROOT, "%.2f s (%.2f ms/req)", proxyHeads.wallSeconds(),
+            String.format(
+                Locale.ROOT,
+                "%.2f s (%.2f ms/req)",
+                proxyHeads.wallSeconds(),
                 1000 * proxyHeads.requestSeconds() / HEADS),
-            String.format(Locale.ROOT, "%.1fx (per req %.1fx)",
+            String.format(
+                Locale.ROOT,
+                "%.1fx (per req %.1fx)",
                 proxyHeads.wallSeconds() / directHeads.wallSeconds(),
                 proxyHeads.requestSeconds() / directHeads.requestSeconds())));
     table.append(
@@ -278,25 +340,32 @@ class ProxyBenchmark {
             Locale.ROOT,
             "(HEAD: wall time of the curl process; ms/req from curl's time_total;"
                 + " connections opened: direct %d, proxy %d)%n",
-            directHeads.connections(), proxyHeads.connections()));
+            directHeads.connections(),
+            proxyHeads.connections()));
     table.append(
         String.format(
             Locale.ROOT,
             "(requests through the proxy, each with a bcrypt verification: push %d, pull %d)%n",
-            proxiedPushRequests, proxiedPullRequests));
+            proxiedPushRequests,
+            proxiedPullRequests));
     table.append(
         String.format(
             Locale.ROOT,
             "(rounds, s: direct push %s pull %s; proxy push %s pull %s)%n",
-            seconds(directPush), seconds(directPull), seconds(proxyPush), seconds(proxyPull)));
+            seconds(directPush),
+            seconds(directPull),
+            seconds(proxyPush),
+            seconds(proxyPull)));
     System.out.println(table);
   }
 
-  private static String transferRow(String row, String label, List<Double> direct, List<Double> proxy) {
+  private static String transferRow(
+      String row, String label, List<Double> direct, List<Double> proxy) {
     double bestDirect = direct.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
     double bestProxy = proxy.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
     return String.format(
-        Locale.ROOT, row,
+        Locale.ROOT,
+        row,
         label,
         String.format(Locale.ROOT, "%.2f s (%.0f MiB/s)", bestDirect, LAYER_MIB / bestDirect),
         String.format(Locale.ROOT, "%.2f s (%.0f MiB/s)", bestProxy, LAYER_MIB / bestProxy),

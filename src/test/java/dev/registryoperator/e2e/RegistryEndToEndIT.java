@@ -1,14 +1,12 @@
 package dev.registryoperator.e2e;
 
-import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.it.RealApiServer;
 import dev.registryoperator.kube.SecretData;
-import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.registry.model.RegistryDeployment;
 import dev.registryoperator.roster.Htpasswd;
-import dev.registryoperator.user.model.PullSecret;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,10 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * End to end: the operator as production assembles it, on a real kube-apiserver 1.20.2, turns a
  * PrivateRegistry and its RegistryUsers into a Deployment, Secrets and ConfigMaps; the pod runner
- * runs that Deployment with the real registry (distribution 2.8.2) and nginx; skopeo and curl
- * talk to it as in-cluster clients, through the Service's name on port 15000, verifying TLS
- * against the CA bundle the operator published and authenticating with the credentials the
- * operator handed out (pull Secret, generated password Secret).
+ * runs that Deployment with the real registry (distribution 2.8.2) and nginx; skopeo and curl talk
+ * to it as in-cluster clients, through the Service's name on port 15000, verifying TLS against the
+ * CA bundle the operator published and authenticating with the credentials the operator handed out
+ * (pull Secret, generated password Secret).
  *
  * <p>One API server, one registry and one pod serve the class; each test brings users of its own.
  * The registry keeps the production defaults (bcrypt cost 10).
@@ -51,6 +49,7 @@ class RegistryEndToEndIT {
 
   private static OperatedRegistry registry;
   private static Skopeo skopeo;
+
   /** The pod's processes when the class started: no test may restart or reload them. */
   private static PodProcesses processesAtStart;
 
@@ -61,7 +60,8 @@ class RegistryEndToEndIT {
         @Override
         public void testFailed(ExtensionContext context, Throwable cause) {
           if (registry != null) {
-            System.out.printf("[e2e] %s failed; %s%n", context.getDisplayName(), registry.describe());
+            System.out.printf(
+                "[e2e] %s failed; %s%n", context.getDisplayName(), registry.describe());
           }
         }
       };
@@ -93,21 +93,28 @@ class RegistryEndToEndIT {
     assertThat(dockerConfigOf("alice")).contains("\"" + registry.proxyHost() + "\"");
     assertThat(SecretData.decode(pullSecret, Keys.CA_CERT)).contains(registry.publishedCa());
 
-    OciImages.OciImage image = OciImages.withRandomLayer(work.resolve("alice-image"), "v1", 64L * MIB);
+    OciImages.OciImage image =
+        OciImages.withRandomLayer(work.resolve("alice-image"), "v1", 64L * MIB);
     String remote = registry.proxyReference("team/payload:v1");
 
     // Push with the pull Secret's docker config as skopeo's auth file.
     HostCommand.Result push =
         skopeo.through(
-            registry.dns(), SKOPEO_TIMEOUT,
+            registry.dns(),
+            SKOPEO_TIMEOUT,
             "copy",
-            "--dest-authfile", registry.authFileOf("alice").toString(),
-            "--dest-cert-dir", registry.caDir().toString(),
-            image.reference(), remote);
+            "--dest-authfile",
+            registry.authFileOf("alice").toString(),
+            "--dest-cert-dir",
+            registry.caDir().toString(),
+            image.reference(),
+            remote);
     assertThat(push.exitCode()).as(push.toString()).isZero();
 
     // The layer went through nginx into the registry's storage, byte for byte.
-    assertThat(OciImages.blobInRegistryStorage(registry.pod().volumeDirectory("data"), image.layerDigest()))
+    assertThat(
+            OciImages.blobInRegistryStorage(
+                registry.pod().volumeDirectory("data"), image.layerDigest()))
         .isRegularFile()
         .hasSize(image.layerSize());
 
@@ -115,13 +122,18 @@ class RegistryEndToEndIT {
     Path pulled = work.resolve("alice-pulled");
     HostCommand.Result pull =
         skopeo.through(
-            registry.dns(), SKOPEO_TIMEOUT,
+            registry.dns(),
+            SKOPEO_TIMEOUT,
             "copy",
-            "--src-creds", "alice:" + password,
-            "--src-cert-dir", registry.caDir().toString(),
-            remote, "oci:" + pulled + ":v1");
+            "--src-creds",
+            "alice:" + password,
+            "--src-cert-dir",
+            registry.caDir().toString(),
+            remote,
+            "oci:" + pulled + ":v1");
     assertThat(pull.exitCode()).as(pull.toString()).isZero();
-    assertThat(OciImages.digest(OciImages.blob(pulled, image.layerDigest()))).isEqualTo(image.layerDigest());
+    assertThat(OciImages.digest(OciImages.blob(pulled, image.layerDigest())))
+        .isEqualTo(image.layerDigest());
     assertThat(OciImages.blob(pulled, image.manifestDigest())).isRegularFile();
     assertThat(OciImages.blob(pulled, image.configDigest())).isRegularFile();
   }
@@ -136,14 +148,19 @@ class RegistryEndToEndIT {
     assertThat(registry.get("/v2/", "bob", password + "x").status()).isEqualTo(401);
     assertThat(registry.get("/v2/", "bob", "").status()).isEqualTo(401);
     assertThat(registry.get("/v2/", null, null).status()).isEqualTo(401);
-    assertThat(registry.get("/v2/team/payload/tags/list", "bob", "not the password").status()).isEqualTo(401);
+    assertThat(registry.get("/v2/team/payload/tags/list", "bob", "not the password").status())
+        .isEqualTo(401);
 
     HostCommand.Result denied =
         skopeo.through(
-            registry.dns(), SKOPEO_TIMEOUT,
-            "inspect", "--raw",
-            "--creds", "bob:not the password",
-            "--cert-dir", registry.caDir().toString(),
+            registry.dns(),
+            SKOPEO_TIMEOUT,
+            "inspect",
+            "--raw",
+            "--creds",
+            "bob:not the password",
+            "--cert-dir",
+            registry.caDir().toString(),
             registry.proxyReference("team/payload:v1"));
     assertThat(denied.exitCode()).as(denied.toString()).isNotZero();
     assertThat(denied.stderr()).as(denied.toString()).containsIgnoringCase("unauthorized");
@@ -162,11 +179,15 @@ class RegistryEndToEndIT {
     OciImages.OciImage image = OciImages.withRandomLayer(work.resolve("carol-image"), "v1", MIB);
     HostCommand.Result push =
         skopeo.through(
-            registry.dns(), SKOPEO_TIMEOUT,
+            registry.dns(),
+            SKOPEO_TIMEOUT,
             "copy",
-            "--dest-creds", "carol:" + password,
-            "--dest-cert-dir", registry.caDir().toString(),
-            image.reference(), registry.proxyReference("carol/app:v1"));
+            "--dest-creds",
+            "carol:" + password,
+            "--dest-cert-dir",
+            registry.caDir().toString(),
+            image.reference(),
+            registry.proxyReference("carol/app:v1"));
     assertThat(push.exitCode()).as(push.toString()).isZero();
 
     assertThat(registry.pod().volumeUpdates())
@@ -223,18 +244,22 @@ class RegistryEndToEndIT {
 
     // The pull Secret follows: a push with it works with the new password.
     String newAuth =
-        Base64.getEncoder().encodeToString(("frank:" + newPassword).getBytes(StandardCharsets.UTF_8));
+        Base64.getEncoder()
+            .encodeToString(("frank:" + newPassword).getBytes(StandardCharsets.UTF_8));
     OperatedRegistry.await("frank's pull Secret to carry the new password")
-        .until(
-            () -> dockerConfigOf("frank").contains(newAuth));
+        .until(() -> dockerConfigOf("frank").contains(newAuth));
     OciImages.OciImage image = OciImages.withRandomLayer(work.resolve("frank-image"), "v1", MIB);
     HostCommand.Result push =
         skopeo.through(
-            registry.dns(), SKOPEO_TIMEOUT,
+            registry.dns(),
+            SKOPEO_TIMEOUT,
             "copy",
-            "--dest-authfile", registry.authFileOf("frank").toString(),
-            "--dest-cert-dir", registry.caDir().toString(),
-            image.reference(), registry.proxyReference("frank/app:v1"));
+            "--dest-authfile",
+            registry.authFileOf("frank").toString(),
+            "--dest-cert-dir",
+            registry.caDir().toString(),
+            image.reference(),
+            registry.proxyReference("frank/app:v1"));
     assertThat(push.exitCode()).as(push.toString()).isZero();
     assertThat(PodProcesses.of(registry.pod())).isEqualTo(processesAtStart);
   }
@@ -249,35 +274,57 @@ class RegistryEndToEndIT {
     // Answered by nginx (401), by the registry (200), and a registry error (404).
     OperatedRegistry.Answer anonymous = registry.get("/v2/", null, null);
     OperatedRegistry.Answer base = registry.get("/v2/", "grace", password);
-    OperatedRegistry.Answer unknown = registry.get("/v2/nothing/here/manifests/latest", "grace", password);
+    OperatedRegistry.Answer unknown =
+        registry.get("/v2/nothing/here/manifests/latest", "grace", password);
     assertThat(anonymous.status()).isEqualTo(401);
-    assertThat(anonymous.headers("WWW-Authenticate")).singleElement().asString().startsWith("Basic realm=");
+    assertThat(anonymous.headers("WWW-Authenticate"))
+        .singleElement()
+        .asString()
+        .startsWith("Basic realm=");
     assertThat(base.status()).isEqualTo(200);
     assertThat(unknown.status()).isEqualTo(404);
-    for (OperatedRegistry.Answer answer : new OperatedRegistry.Answer[] {anonymous, base, unknown}) {
-      assertThat(answer.headers(API_VERSION_HEADER)).as(answer.toString()).containsExactly("registry/2.0");
+    for (OperatedRegistry.Answer answer :
+        new OperatedRegistry.Answer[] {anonymous, base, unknown}) {
+      assertThat(answer.headers(API_VERSION_HEADER))
+          .as(answer.toString())
+          .containsExactly("registry/2.0");
     }
 
     // docker 1.5 mishandles /v2/: it is told there is none, credentials or not.
-    assertThat(registry.request("GET", "/v2/", "grace", password, "docker/1.5.0").status()).isEqualTo(404);
+    assertThat(registry.request("GET", "/v2/", "grace", password, "docker/1.5.0").status())
+        .isEqualTo(404);
     assertThat(registry.request("GET", "/v2/", null, null, "docker/1.5.0").status()).isEqualTo(404);
-    assertThat(registry.request("GET", "/v2/", "grace", password, "docker/1.6.0").status()).isEqualTo(200);
+    assertThat(registry.request("GET", "/v2/", "grace", password, "docker/1.6.0").status())
+        .isEqualTo(200);
   }
 
   /** The other tests' verified TLS means something: without the published CA, clients refuse. */
   @Test
   void clientsTrustTheProxyOnlyThroughThePublishedCa() {
     HostCommand.Result curl =
-        registry.dns().run(
-            Duration.ofSeconds(20), "curl", "-sS", "-o", "/dev/null", "--max-time", "5",
-            "https://" + registry.proxyHost() + "/v2/");
+        registry
+            .dns()
+            .run(
+                Duration.ofSeconds(20),
+                "curl",
+                "-sS",
+                "-o",
+                "/dev/null",
+                "--max-time",
+                "5",
+                "https://" + registry.proxyHost() + "/v2/");
     // 60: the peer's certificate cannot be authenticated with known CA certificates.
     assertThat(curl.exitCode()).as(curl.toString()).isEqualTo(60);
 
     HostCommand.Result inspect =
         skopeo.through(
-            registry.dns(), SKOPEO_TIMEOUT,
-            "inspect", "--raw", "--creds", "nobody:nothing", registry.proxyReference("team/payload:v1"));
+            registry.dns(),
+            SKOPEO_TIMEOUT,
+            "inspect",
+            "--raw",
+            "--creds",
+            "nobody:nothing",
+            registry.proxyReference("team/payload:v1"));
     assertThat(inspect.exitCode()).as(inspect.toString()).isNotZero();
     assertThat(inspect.stderr())
         .as(inspect.toString())
@@ -291,17 +338,33 @@ class RegistryEndToEndIT {
     // The registry's port and its debug port, by pod IP and by the Service's name.
     for (String address : List.of(podIp + ":5000", podIp + ":5001", serviceName + ":5000")) {
       HostCommand.Result fromOutside =
-          registry.dns().run(
-              Duration.ofSeconds(20),
-              "curl", "-sS", "-o", "/dev/null", "--max-time", "5", "http://" + address + "/v2/");
+          registry
+              .dns()
+              .run(
+                  Duration.ofSeconds(20),
+                  "curl",
+                  "-sS",
+                  "-o",
+                  "/dev/null",
+                  "--max-time",
+                  "5",
+                  "http://" + address + "/v2/");
       // 7: connection refused. Nothing listens on the pod IP but the proxy.
       assertThat(fromOutside.exitCode()).as(fromOutside.toString()).isEqualTo(7);
     }
     // It is there, on the pod's loopback, for the proxy.
     HostCommand.Result inside =
-        registry.pod().execInNetwork(
-            Duration.ofSeconds(20),
-            "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:5000/v2/");
+        registry
+            .pod()
+            .execInNetwork(
+                Duration.ofSeconds(20),
+                "curl",
+                "-sS",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "http://127.0.0.1:5000/v2/");
     assertThat(inside.orThrow().stdout()).isEqualTo("200");
   }
 
@@ -327,7 +390,9 @@ class RegistryEndToEndIT {
           pod.containerNames().stream().collect(Collectors.toMap(name -> name, pod::containerPid));
       long nginx = pod.containerPid(RegistryDeployment.PROXY_CONTAINER);
       Set<Long> workers =
-          ProcessHandle.of(nginx).orElseThrow().children()
+          ProcessHandle.of(nginx)
+              .orElseThrow()
+              .children()
               .map(ProcessHandle::pid)
               .collect(Collectors.toSet());
       assertThat(workers).as("nginx workers").isNotEmpty();

@@ -11,9 +11,9 @@ import java.util.Map;
 
 /**
  * Debian's skopeo with a configuration of its own: no registries.conf, mirrors or credentials of
- * this machine take part, only what a call names. The signature policy accepts anything because
- * the test images are unsigned; that is a policy about signatures, not about TLS, which stays
- * verified unless a caller turns it off on its own command line.
+ * this machine take part, only what a call names. The signature policy accepts anything because the
+ * test images are unsigned; that is a policy about signatures, not about TLS, which stays verified
+ * unless a caller turns it off on its own command line.
  */
 final class Skopeo {
 
@@ -30,7 +30,8 @@ final class Skopeo {
     try {
       Files.createDirectories(home.resolve("registries.d"));
       Files.createDirectories(home.resolve("tmp"));
-      Files.writeString(home.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+      Files.writeString(
+          home.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
       Files.writeString(home.resolve("registries.conf"), "");
       return new Skopeo(home);
     } catch (IOException e) {
@@ -47,7 +48,8 @@ final class Skopeo {
    * Runs skopeo inside a pod's network namespace (a client next to the containers), the Service
    * names resolving to the pod as well.
    */
-  HostCommand.Result insidePod(PodRunner pod, ServiceDns dns, Duration timeout, String... arguments) {
+  HostCommand.Result insidePod(
+      PodRunner pod, ServiceDns dns, Duration timeout, String... arguments) {
     return dns.run(timeout, environment(), command(netnsExec(pod), arguments));
   }
 
@@ -65,9 +67,12 @@ final class Skopeo {
     command.addAll(
         List.of(
             BINARY,
-            "--policy", home.resolve("policy.json").toString(),
-            "--registries.d", home.resolve("registries.d").toString(),
-            "--tmpdir", home.resolve("tmp").toString()));
+            "--policy",
+            home.resolve("policy.json").toString(),
+            "--registries.d",
+            home.resolve("registries.d").toString(),
+            "--tmpdir",
+            home.resolve("tmp").toString()));
     command.addAll(List.of(arguments));
     return command;
   }

@@ -40,7 +40,9 @@ final class ApiRequestLog implements Interceptor {
 
   @Override
   public void after(
-      HttpRequest request, HttpResponse<?> response, AsyncBody.Consumer<List<ByteBuffer>> consumer) {
+      HttpRequest request,
+      HttpResponse<?> response,
+      AsyncBody.Consumer<List<ByteBuffer>> consumer) {
     Request answered =
         new Request(System.nanoTime(), request.method(), request.uri().getPath(), response.code());
     synchronized (requests) {

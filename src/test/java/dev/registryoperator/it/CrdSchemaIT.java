@@ -20,9 +20,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The CRDs in crds/ as a real API server enforces them: defaults and validation are the
- * schema's job (the operator never writes spec), so they are tested where the schema is applied.
- * Objects are sent as YAML, which can carry values the Java model cannot express.
+ * The CRDs in crds/ as a real API server enforces them: defaults and validation are the schema's
+ * job (the operator never writes spec), so they are tested where the schema is applied. Objects are
+ * sent as YAML, which can carry values the Java model cannot express.
  */
 class CrdSchemaIT {
 
@@ -39,8 +39,7 @@ class CrdSchemaIT {
   @Test
   void bothCrdsAreInstalledAndEstablished() {
     assertThat(API.crdNames())
-        .contains(
-            "privateregistries.registryoperator.dev", "registryusers.registryoperator.dev");
+        .contains("privateregistries.registryoperator.dev", "registryusers.registryoperator.dev");
     for (String name : API.crdNames()) {
       CustomResourceDefinition crd =
           API.client().apiextensions().v1().customResourceDefinitions().withName(name).get();
@@ -58,7 +57,8 @@ class CrdSchemaIT {
     assertThat((Object) created.get("spec", "image")).isEqualTo("registry:2.8.3");
     assertThat((Object) created.get("spec", "storage", "size")).isEqualTo("10Gi");
     assertThat((Object) created.get("spec", "storage", "deleteClaim")).isEqualTo(false);
-    assertThat((Object) created.get("spec", "storage", "accessModes")).isEqualTo(List.of("ReadWriteOnce"));
+    assertThat((Object) created.get("spec", "storage", "accessModes"))
+        .isEqualTo(List.of("ReadWriteOnce"));
     assertThat((Object) created.get("spec", "proxy", "port")).isEqualTo(15000);
     assertThat((Object) created.get("spec", "proxy", "readTimeoutSeconds")).isEqualTo(600);
     assertThat((Object) created.get("spec", "proxy", "maxBodySize")).isEqualTo("0");
@@ -71,7 +71,9 @@ class CrdSchemaIT {
     assertThat((Object) created.get("spec", "ingress")).as("no Ingress unless asked for").isNull();
   }
 
-  /** The Java initializers promise the schema's defaults; a drift would render differently in tests. */
+  /**
+   * The Java initializers promise the schema's defaults; a drift would render differently in tests.
+   */
   @Test
   void schemaDefaultsEqualTheJavaModelDefaults() {
     GenericKubernetesResource created = createRegistry("spec: {}");
@@ -81,7 +83,8 @@ class CrdSchemaIT {
     Map<?, ?> defaultedInJava = json.convertValue(new PrivateRegistrySpec(), Map.class);
 
     assertThat(defaultedByServer).isEqualTo(defaultedInJava);
-    assertThat(json.convertValue(created, PrivateRegistry.class).getSpec().storage.size).isEqualTo("10Gi");
+    assertThat(json.convertValue(created, PrivateRegistry.class).getSpec().storage.size)
+        .isEqualTo("10Gi");
   }
 
   @Test
@@ -125,7 +128,8 @@ class CrdSchemaIT {
   @ParameterizedTest
   @ValueSource(strings = {"alice", "ci-bot@example.com", "Bob.Builder_2", "ünïcødé", "a#b"})
   void acceptableUsernamesAreAccepted(String username) {
-    GenericKubernetesResource created = createUser(Map.of("registryRef", "demo", "username", username));
+    GenericKubernetesResource created =
+        createUser(Map.of("registryRef", "demo", "username", username));
 
     assertThat((Object) created.get("spec", "username")).isEqualTo(username);
   }
@@ -150,7 +154,8 @@ class CrdSchemaIT {
 
   @Test
   void anUnknownServiceTypeIsRejected() {
-    assertRejected(() -> createRegistry("spec: {service: {type: ExternalName}}"), "spec.service.type");
+    assertRejected(
+        () -> createRegistry("spec: {service: {type: ExternalName}}"), "spec.service.type");
   }
 
   @Test
@@ -167,12 +172,14 @@ class CrdSchemaIT {
     assertRejected(() -> createRegistry("spec: {storage: {size: \"-5Gi\"}}"), "spec.storage.size");
     assertRejected(() -> createRegistry("spec: {storage: {size: \"10G\"}}"), "spec.storage.size");
     assertRejected(() -> createRegistry("spec: {storage: {size: \"0Gi\"}}"), "spec.storage.size");
-    assertRejected(() -> createRegistry("spec: {proxy: {maxBodySize: \"-1\"}}"), "spec.proxy.maxBodySize");
+    assertRejected(
+        () -> createRegistry("spec: {proxy: {maxBodySize: \"-1\"}}"), "spec.proxy.maxBodySize");
   }
 
   @Test
   void anIngressWithoutHostIsRejected() {
-    assertRejected(() -> createRegistry("spec: {ingress: {className: nginx}}"), "spec.ingress.host");
+    assertRejected(
+        () -> createRegistry("spec: {ingress: {className: nginx}}"), "spec.ingress.host");
   }
 
   private static GenericKubernetesResource createRegistry(String specYaml) {
@@ -201,7 +208,10 @@ class CrdSchemaIT {
     return namespace.kube().resource(user).create();
   }
 
-  /** 422 Unprocessable Entity naming the offending field: the schema, not some other check, refused it. */
+  /**
+   * 422 Unprocessable Entity naming the offending field: the schema, not some other check, refused
+   * it.
+   */
   private static void assertRejected(ThrowingCallable create, String field) {
     assertThatThrownBy(create)
         .isInstanceOfSatisfying(

@@ -1,14 +1,13 @@
 package dev.registryoperator.it;
 
-import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.it.TestNamespace.Child;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
-import dev.registryoperator.registry.model.TlsMaterial;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.KeyAndCertificate;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -70,7 +69,9 @@ class PrivateRegistryIT {
 
   TestNamespace namespace;
 
-  /** On failure, what the operator wrote into the test's namespace: often the quickest explanation. */
+  /**
+   * On failure, what the operator wrote into the test's namespace: often the quickest explanation.
+   */
   @RegisterExtension
   final TestWatcher operatorWritesOnFailure =
       new TestWatcher() {
@@ -120,7 +121,8 @@ class PrivateRegistryIT {
       HasMetadata object = namespace.awaitPresent(child.type(), child.name());
       assertControlledBy(object, created);
     }
-    PersistentVolumeClaim claim = namespace.awaitPresent(PersistentVolumeClaim.class, names.claim());
+    PersistentVolumeClaim claim =
+        namespace.awaitPresent(PersistentVolumeClaim.class, names.claim());
     assertThat(claim.getMetadata().getOwnerReferences())
         .as("the claim outlives its registry unless deleteClaim is set")
         .isEmpty();
@@ -161,7 +163,8 @@ class PrivateRegistryIT {
   @Test
   void theClaimIsOwnedByTheRegistryOnlyWithDeleteClaim() {
     createRegistry("keep", "spec: {}");
-    GenericKubernetesResource owning = createRegistry("owned", "spec: {storage: {deleteClaim: true}}");
+    GenericKubernetesResource owning =
+        createRegistry("owned", "spec: {storage: {deleteClaim: true}}");
 
     PersistentVolumeClaim kept =
         namespace.awaitPresent(PersistentVolumeClaim.class, RegistryNames.of("keep").claim());
@@ -259,15 +262,14 @@ class PrivateRegistryIT {
     assertOperatorOwnsOnlyStatus(registry);
     assertThat(registry.getSpec().proxy.readTimeoutSeconds).isEqualTo(900);
     assertThat(registry.getSpec().ingress.host).isEqualTo("registry.example.test");
-    assertThat(
-            namespace.get(ConfigMap.class, names.configMap()).getData().get(Keys.NGINX_CONFIG))
+    assertThat(namespace.get(ConfigMap.class, names.configMap()).getData().get(Keys.NGINX_CONFIG))
         .contains("proxy_read_timeout 900s;");
   }
 
   /**
-   * Every optional field set, with the values people write: non-canonical quantities, a node
-   * port, an Ingress with class, TLS and annotations. Nothing the API server normalises may look
-   * like drift to the operator (1.20 stores 1024Mi as 1Gi, drops empty objects from managedFields).
+   * Every optional field set, with the values people write: non-canonical quantities, a node port,
+   * an Ingress with class, TLS and annotations. Nothing the API server normalises may look like
+   * drift to the operator (1.20 stores 1024Mi as 1Gi, drops empty objects from managedFields).
    */
   @Test
   void aRegistryWithEveryOptionalFieldSettlesAndStaysSettled() throws InterruptedException {
@@ -313,7 +315,12 @@ class PrivateRegistryIT {
     RegistryNames names = RegistryNames.of("full");
     settle("full", "DeploymentUnavailable");
 
-    assertThat(namespace.get(PersistentVolumeClaim.class, names.claim()).getSpec().getResources().getRequests())
+    assertThat(
+            namespace
+                .get(PersistentVolumeClaim.class, names.claim())
+                .getSpec()
+                .getResources()
+                .getRequests())
         .containsEntry("storage", new Quantity("20Gi"));
     assertThat(namespace.get(Service.class, names.service()).getSpec().getPorts())
         .singleElement()
@@ -341,7 +348,8 @@ class PrivateRegistryIT {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     int edits = 0;
     while (conflictsSince(mark, names.configMap()) == 0 && System.nanoTime() < deadline) {
-      // A merge patch carries no resourceVersion: the editor always wins, the operator's PUT may not.
+      // A merge patch carries no resourceVersion: the editor always wins, the operator's PUT may
+      // not.
       namespace
           .kube()
           .configMaps()
@@ -385,7 +393,12 @@ class PrivateRegistryIT {
     installConfigMapQuotaOfZero();
     String uid = namespace.get(ConfigMap.class, names.caBundleConfigMap()).getMetadata().getUid();
     int mark = operator.requests().mark();
-    namespace.kube().configMaps().inNamespace(namespace.name()).withName(names.caBundleConfigMap()).delete();
+    namespace
+        .kube()
+        .configMaps()
+        .inNamespace(namespace.name())
+        .withName(names.caBundleConfigMap())
+        .delete();
 
     PrivateRegistry failed =
         namespace.awaitRegistry(
@@ -403,17 +416,25 @@ class PrivateRegistryIT {
         .isNotEmpty()
         .allSatisfy(request -> assertThat(request.code()).isEqualTo(403));
 
-    namespace.kube().resourceQuotas().inNamespace(namespace.name()).withName("no-more-configmaps").delete();
+    namespace
+        .kube()
+        .resourceQuotas()
+        .inNamespace(namespace.name())
+        .withName("no-more-configmaps")
+        .delete();
 
     ConfigMap back = namespace.awaitPresent(ConfigMap.class, names.caBundleConfigMap());
     assertThat(back.getMetadata().getUid()).isNotEqualTo(uid);
     settle("demo", "Available");
-    assertThat(warningEvents("ReconcileFailed")).anySatisfy(message -> assertThat(message).contains("403"));
+    assertThat(warningEvents("ReconcileFailed"))
+        .anySatisfy(message -> assertThat(message).contains("403"));
   }
 
   // Input problems: Ready=False with a reason, one Warning, nothing applied, no retry storm -------
 
-  /** A storage class change would be refused (422) on every retry: it is reported, never PATCHed. */
+  /**
+   * A storage class change would be refused (422) on every retry: it is reported, never PATCHed.
+   */
   @Test
   void aStorageClassChangeIsReportedAndTheClaimLeftAlone() throws InterruptedException {
     createRegistry("demo", "spec: {storage: {storageClassName: standard}}");
@@ -451,7 +472,8 @@ class PrivateRegistryIT {
     playVolumeBinder("demo");
 
     InputProblem problem =
-        editAndAwaitProblem("demo", "{\"storage\":{\"size\":\"20Gi\"}}", "ClaimExpansionNotAllowed");
+        editAndAwaitProblem(
+            "demo", "{\"storage\":{\"size\":\"20Gi\"}}", "ClaimExpansionNotAllowed");
 
     assertThat(problem.message())
         .contains("storage class '" + storageClass + "' does not allow volume expansion");
@@ -501,8 +523,8 @@ class PrivateRegistryIT {
   }
 
   /**
-   * No class in the spec: default class admission writes one into the claim. That is no change,
-   * and the claim can still grow when that class allows expansion.
+   * No class in the spec: default class admission writes one into the claim. That is no change, and
+   * the claim can still grow when that class allows expansion.
    */
   @Test
   void aClaimOfTheDefaultClassIsNoChangeAndCanGrow() {
@@ -543,7 +565,8 @@ class PrivateRegistryIT {
    * servers accept it, 1.20 refuses it - is reported in the server's words, without retrying.
    */
   @Test
-  void aClaimUpdateTheServerRefusesIsReportedInItsWordsWithoutRetrying() throws InterruptedException {
+  void aClaimUpdateTheServerRefusesIsReportedInItsWordsWithoutRetrying()
+      throws InterruptedException {
     createRegistry("demo", "spec: {}");
     settle("demo", "DeploymentUnavailable");
     assertThat(claim("demo").getSpec().getStorageClassName()).as("no default class here").isNull();
@@ -585,7 +608,8 @@ class PrivateRegistryIT {
                     .edit(
                         secret -> {
                           secret.setData(
-                              SecretData.encode(Map.of(Keys.TLS_CERT, "garbage", Keys.TLS_KEY, "garbage")));
+                              SecretData.encode(
+                                  Map.of(Keys.TLS_CERT, "garbage", Keys.TLS_KEY, "garbage")));
                           return secret;
                         }),
             "CaSecretInvalid");
@@ -600,7 +624,8 @@ class PrivateRegistryIT {
     settle("demo", "DeploymentUnavailable");
     String newCa = decoded(namespace.get(Secret.class, names.caSecret()), Keys.TLS_CERT);
     assertThat(newCa).isNotEqualTo(oldCa);
-    assertThat(decoded(namespace.get(Secret.class, names.tlsSecret()), Keys.CA_CERT)).isEqualTo(newCa);
+    assertThat(decoded(namespace.get(Secret.class, names.tlsSecret()), Keys.CA_CERT))
+        .isEqualTo(newCa);
   }
 
   @Test
@@ -610,9 +635,11 @@ class PrivateRegistryIT {
     settle("demo", "DeploymentUnavailable");
     CertificateAuthority theirCa = CertificateAuthority.generate("their CA", Clock.systemUTC());
     KeyAndCertificate theirs =
-        theirCa.issueServerCertificate(List.of("registry.example.test"), Duration.ofDays(30), Clock.systemUTC());
+        theirCa.issueServerCertificate(
+            List.of("registry.example.test"), Duration.ofDays(30), Clock.systemUTC());
     KeyAndCertificate another =
-        theirCa.issueServerCertificate(List.of("registry.example.test"), Duration.ofDays(30), Clock.systemUTC());
+        theirCa.issueServerCertificate(
+            List.of("registry.example.test"), Duration.ofDays(30), Clock.systemUTC());
     namespace
         .kube()
         .resource(
@@ -624,7 +651,11 @@ class PrivateRegistryIT {
                 .withType(Keys.TLS_SECRET_TYPE)
                 .withData(
                     SecretData.encode(
-                        Map.of(Keys.TLS_CERT, theirs.certificatePem(), Keys.TLS_KEY, another.keyPem())))
+                        Map.of(
+                            Keys.TLS_CERT,
+                            theirs.certificatePem(),
+                            Keys.TLS_KEY,
+                            another.keyPem())))
                 .build())
         .create();
 
@@ -635,10 +666,17 @@ class PrivateRegistryIT {
         .contains("'own-cert'", "does not belong to the certificate")
         .doesNotContain("PRIVATE KEY");
     problem.assertHandledAsInput();
-    assertThat(namespace.get(Deployment.class, names.deployment()).getSpec().getTemplate().getSpec().getVolumes())
+    assertThat(
+            namespace
+                .get(Deployment.class, names.deployment())
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getVolumes())
         .filteredOn(volume -> "tls".equals(volume.getName()))
         .singleElement()
-        .satisfies(volume -> assertThat(volume.getSecret().getSecretName()).isEqualTo(names.tlsSecret()));
+        .satisfies(
+            volume -> assertThat(volume.getSecret().getSecretName()).isEqualTo(names.tlsSecret()));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -673,9 +711,9 @@ class PrivateRegistryIT {
 
   /**
    * Makes the operator reconcile the registry {@code rounds} times, two seconds apart (running
-   * {@code eachRound} as well), and asserts it wrote nothing meanwhile. Each round changes an object
-   * the operator watches and maps to the registry; a final change of the Deployment's availability
-   * must reach the status, which proves the operator was reconciling all along.
+   * {@code eachRound} as well), and asserts it wrote nothing meanwhile. Each round changes an
+   * object the operator watches and maps to the registry; a final change of the Deployment's
+   * availability must reach the status, which proves the operator was reconciling all along.
    */
   void assertReconcilesWriteNothing(
       GenericKubernetesResource registry, boolean ingress, int rounds, Runnable eachRound)
@@ -764,7 +802,8 @@ class PrivateRegistryIT {
         .filteredOn(entry -> GITOPS.equals(entry.getManager()))
         .singleElement()
         .satisfies(
-            entry -> assertThat(entry.getFieldsV1().getAdditionalProperties()).containsKey("f:spec"));
+            entry ->
+                assertThat(entry.getFieldsV1().getAdditionalProperties()).containsKey("f:spec"));
     assertThat(entries)
         .filteredOn(entry -> !GITOPS.equals(entry.getManager()))
         .as("managedFields of everyone but " + GITOPS)
@@ -818,7 +857,8 @@ class PrivateRegistryIT {
                     .endSpec()
                     .build())
             .create();
-    int configMaps = namespace.kube().configMaps().inNamespace(namespace.name()).list().getItems().size();
+    int configMaps =
+        namespace.kube().configMaps().inNamespace(namespace.name()).list().getItems().size();
     quota.setStatus(
         new ResourceQuotaStatusBuilder()
             .withHard(Map.of("configmaps", new Quantity("0")))
@@ -830,13 +870,27 @@ class PrivateRegistryIT {
         .until(
             () -> {
               ConfigMap probe =
-                  new ConfigMapBuilder().withNewMetadata().withName("quota-probe").endMetadata().build();
+                  new ConfigMapBuilder()
+                      .withNewMetadata()
+                      .withName("quota-probe")
+                      .endMetadata()
+                      .build();
               try {
-                namespace.kube().configMaps().inNamespace(namespace.name()).resource(probe).create();
+                namespace
+                    .kube()
+                    .configMaps()
+                    .inNamespace(namespace.name())
+                    .resource(probe)
+                    .create();
               } catch (KubernetesClientException refused) {
                 return refused.getCode() == 403;
               }
-              namespace.kube().configMaps().inNamespace(namespace.name()).withName("quota-probe").delete();
+              namespace
+                  .kube()
+                  .configMaps()
+                  .inNamespace(namespace.name())
+                  .withName("quota-probe")
+                  .delete();
               return false;
             });
   }
@@ -848,7 +902,9 @@ class PrivateRegistryIT {
             mark,
             request ->
                 request.code() == 409
-                    && request.path().endsWith("/namespaces/" + namespace.name() + "/configmaps/" + configMap))
+                    && request
+                        .path()
+                        .endsWith("/namespaces/" + namespace.name() + "/configmaps/" + configMap))
         .size();
   }
 
@@ -866,8 +922,8 @@ class PrivateRegistryIT {
   // Input problems ------------------------------------------------------------------------------
 
   /**
-   * How long a registry with an input problem is watched for retries: JOSDK's first retries come
-   * 2 s and 5 s after a failure.
+   * How long a registry with an input problem is watched for retries: JOSDK's first retries come 2
+   * s and 5 s after a failure.
    */
   static final Duration RETRY_WINDOW = Duration.ofSeconds(6);
 
@@ -881,7 +937,12 @@ class PrivateRegistryIT {
     private final Map<String, String> versionsBefore;
     private int quietFrom = -1;
 
-    InputProblem(String registry, String reason, String message, int mark, Map<String, String> versionsBefore) {
+    InputProblem(
+        String registry,
+        String reason,
+        String message,
+        int mark,
+        Map<String, String> versionsBefore) {
       this.registry = registry;
       this.reason = reason;
       this.message = message;
@@ -904,8 +965,8 @@ class PrivateRegistryIT {
     }
 
     /**
-     * Reported, and nothing more: exactly one Warning, one status write, no write of any child
-     * and no retries.
+     * Reported, and nothing more: exactly one Warning, one status write, no write of any child and
+     * no retries.
      */
     void assertHandledAsInput() throws InterruptedException {
       assertNoRetries();
@@ -919,10 +980,16 @@ class PrivateRegistryIT {
     void assertNoRetries() throws InterruptedException {
       quietFrom = operator.requests().mark();
       Thread.sleep(RETRY_WINDOW.toMillis());
-      assertThat(operator.requests().since(quietFrom, request -> request.inNamespace(namespace.name())))
+      assertThat(
+              operator
+                  .requests()
+                  .since(quietFrom, request -> request.inNamespace(namespace.name())))
           .as("the operator's requests into the namespace while the problem stands")
           .isEmpty();
-      assertThat(warningEvents(reason)).as("Warning Events " + reason).singleElement().isEqualTo(message);
+      assertThat(warningEvents(reason))
+          .as("Warning Events " + reason)
+          .singleElement()
+          .isEqualTo(message);
       PrivateRegistry current = namespace.registry(registry);
       assertThat(TestNamespace.ready(current).orElseThrow().getStatus()).isEqualTo("False");
       assertThat(TestNamespace.readyReason(current)).isEqualTo(reason);
@@ -939,7 +1006,8 @@ class PrivateRegistryIT {
     change.run();
     // Taken after the change: a change of a child is the test's own. The operator's writes are
     // judged by the request log from the mark on.
-    Map<String, String> versions = namespace.resourceVersions(childrenAndClaim(RegistryNames.of(registry), false));
+    Map<String, String> versions =
+        namespace.resourceVersions(childrenAndClaim(RegistryNames.of(registry), false));
     PrivateRegistry reported = namespace.awaitReady(registry, reason);
     String message = TestNamespace.ready(reported).orElseThrow().getMessage();
     System.out.printf("[it] %s: %s%n", reason, message);
@@ -961,11 +1029,16 @@ class PrivateRegistryIT {
   }
 
   String claimPath(String registry) {
-    return "/api/v1/namespaces/" + namespace.name() + "/persistentvolumeclaims/" + RegistryNames.of(registry).claim();
+    return "/api/v1/namespaces/"
+        + namespace.name()
+        + "/persistentvolumeclaims/"
+        + RegistryNames.of(registry).claim();
   }
 
   List<String> claimPatchesSince(int mark, String registry) {
-    return operator.requests().since(mark, r -> r.method().equals("PATCH") && r.path().equals(claimPath(registry)))
+    return operator
+        .requests()
+        .since(mark, r -> r.method().equals("PATCH") && r.path().equals(claimPath(registry)))
         .stream()
         .map(ApiRequestLog.Request::toString)
         .toList();
@@ -980,7 +1053,9 @@ class PrivateRegistryIT {
   long storageClassReadsSince(int mark, String storageClass) {
     return operator
         .requests()
-        .since(mark, r -> r.method().equals("GET") && r.path().endsWith("/storageclasses/" + storageClass))
+        .since(
+            mark,
+            r -> r.method().equals("GET") && r.path().endsWith("/storageclasses/" + storageClass))
         .size();
   }
 
@@ -1016,7 +1091,9 @@ class PrivateRegistryIT {
               edited
                   .getMetadata()
                   .setAnnotations(
-                      Map.of("storageclass.kubernetes.io/is-default-class", Boolean.toString(isDefault)));
+                      Map.of(
+                          "storageclass.kubernetes.io/is-default-class",
+                          Boolean.toString(isDefault)));
               return edited;
             });
   }
@@ -1049,7 +1126,10 @@ class PrivateRegistryIT {
               "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"" + size + "\"}}}}");
       return 200;
     } catch (KubernetesClientException refused) {
-      System.out.printf("[it] growing a %s claim: %d %s%n", claim.getStatus().getPhase(), refused.getCode(),
+      System.out.printf(
+          "[it] growing a %s claim: %d %s%n",
+          claim.getStatus().getPhase(),
+          refused.getCode(),
           refused.getStatus() == null ? "" : refused.getStatus().getMessage());
       return refused.getCode();
     }

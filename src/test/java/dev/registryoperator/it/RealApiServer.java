@@ -42,7 +42,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * controller, and namespaces never finish deleting. Tests play those controllers where they need
  * them and isolate themselves by namespace.
  */
-public final class RealApiServer implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
+public final class RealApiServer
+    implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
 
   public static final String KUBERNETES_VERSION = "1.20.2";
 
@@ -68,8 +69,8 @@ public final class RealApiServer implements ExecutionCondition, BeforeAllCallbac
   }
 
   /**
-   * Another client of the same server, e.g. one whose HTTP traffic a test observes. Closed with
-   * the server.
+   * Another client of the same server, e.g. one whose HTTP traffic a test observes. Closed with the
+   * server.
    */
   public KubernetesClient newClient(Consumer<HttpClient.Builder> httpClient) {
     KubernetesClient extra =
@@ -111,7 +112,8 @@ public final class RealApiServer implements ExecutionCondition, BeforeAllCallbac
       return ConditionEvaluationResult.enabled("kube-apiserver " + KUBERNETES_VERSION + " found");
     }
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      throw new IllegalStateException("CI=true and the integration tier cannot run. " + missing.get());
+      throw new IllegalStateException(
+          "CI=true and the integration tier cannot run. " + missing.get());
     }
     // Failsafe shows a skip reason only in its XML report; say it where people look.
     System.out.printf("[it] %s skipped: %s%n", context.getDisplayName(), missing.get());
@@ -163,8 +165,7 @@ public final class RealApiServer implements ExecutionCondition, BeforeAllCallbac
     }
     System.out.printf(
         "[it] %s: %d ms on the real API server (start to stop)%n",
-        context.getRequiredTestClass().getSimpleName(),
-        elapsedMillis(startedNanos));
+        context.getRequiredTestClass().getSimpleName(), elapsedMillis(startedNanos));
   }
 
   private Config config() {
@@ -208,13 +209,18 @@ public final class RealApiServer implements ExecutionCondition, BeforeAllCallbac
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
-  /** The directory kube-api-test works in: KUBE_API_TEST_DIR, or what the provision script names. */
+  /**
+   * The directory kube-api-test works in: KUBE_API_TEST_DIR, or what the provision script names.
+   */
   private static String testDir() {
     String configured = System.getenv(KubeAPIServerConfigBuilder.KUBE_API_TEST_DIR);
     return configured != null && !configured.isBlank() ? configured : dirFromProvisionScript();
   }
 
-  /** Why the control plane cannot start here, or empty when etcd, kube-apiserver and kubectl are in place. */
+  /**
+   * Why the control plane cannot start here, or empty when etcd, kube-apiserver and kubectl are in
+   * place.
+   */
   private static Optional<String> missingControlPlane() {
     String dir = testDir();
     List<String> missing = new ArrayList<>();
@@ -254,7 +260,8 @@ public final class RealApiServer implements ExecutionCondition, BeforeAllCallbac
           new ProcessBuilder("bash", script.toString(), "--print-dir")
               .redirectError(ProcessBuilder.Redirect.DISCARD)
               .start();
-      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      String out =
+          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0 || out.isEmpty()) {
         return null;
       }

@@ -1,19 +1,18 @@
 package dev.registryoperator.it;
 
-import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.it.TestNamespace.Child;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.naming.UserSecretNames;
-import dev.registryoperator.status.Conditions;
 import dev.registryoperator.roster.EntrySecret;
 import dev.registryoperator.roster.Htpasswd;
-import dev.registryoperator.user.model.PullSecret;
+import dev.registryoperator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Secret;
-import dev.registryoperator.it.TestNamespace.Child;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,10 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mindrot.jbcrypt.BCrypt;
 
 /**
- * RegistryUsers on a real kube-apiserver with the operator as in production (server-side apply
- * on): the htpasswd file holds both users, their Secrets are owned by them, deleted ones come
- * back (an entry with a new hash of the same password), and a restart changes no password, hash or
- * child.
+ * RegistryUsers on a real kube-apiserver with the operator as in production (server-side apply on):
+ * the htpasswd file holds both users, their Secrets are owned by them, deleted ones come back (an
+ * entry with a new hash of the same password), and a restart changes no password, hash or child.
  */
 class RegistryUserIT {
 
@@ -72,7 +70,8 @@ class RegistryUserIT {
     assertThat(BCrypt.checkpw(generatedPassword(), lines.get("ci-pull"))).isTrue();
     for (String user : List.of("alice", "ci-pull")) {
       RegistryUser ready = awaitUserReady(user);
-      assertThat(ready.getStatus().observedGeneration).isEqualTo(ready.getMetadata().getGeneration());
+      assertThat(ready.getStatus().observedGeneration)
+          .isEqualTo(ready.getMetadata().getGeneration());
       for (Child child : userChildren(ready)) {
         TestNamespace.assertControlledBy(
             namespace.awaitPresent(child.type(), child.name()), ready, API_VERSION, "RegistryUser");
@@ -85,7 +84,11 @@ class RegistryUserIT {
     TestNamespace.await("status.users of the registry")
         .until(() -> Integer.valueOf(2).equals(namespace.registry("demo").getStatus().users));
     // The user's own password Secret is never taken over.
-    assertThat(namespace.get(Secret.class, "alice-registry-password").getMetadata().getOwnerReferences())
+    assertThat(
+            namespace
+                .get(Secret.class, "alice-registry-password")
+                .getMetadata()
+                .getOwnerReferences())
         .isEmpty();
   }
 
@@ -225,7 +228,8 @@ class RegistryUserIT {
   }
 
   private Map<String, String> awaitHtpasswd(int users) {
-    TestNamespace.await("an htpasswd file with " + users + " users").until(() -> htpasswd().size() == users);
+    TestNamespace.await("an htpasswd file with " + users + " users")
+        .until(() -> htpasswd().size() == users);
     return htpasswd();
   }
 

@@ -159,7 +159,9 @@ final class TestNamespace {
                               .withType("Available")
                               .withStatus(available ? "True" : "False")
                               .withReason(
-                                  available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable")
+                                  available
+                                      ? "MinimumReplicasAvailable"
+                                      : "MinimumReplicasUnavailable")
                               .withMessage("written by the integration test")
                               .withLastUpdateTime(now)
                               .withLastTransitionTime(now)
@@ -177,7 +179,8 @@ final class TestNamespace {
     for (Child child : children) {
       HasMetadata current = get(child.type(), child.name());
       versions.put(
-          child.toString(), current == null ? "absent" : current.getMetadata().getResourceVersion());
+          child.toString(),
+          current == null ? "absent" : current.getMetadata().getResourceVersion());
     }
     return versions;
   }

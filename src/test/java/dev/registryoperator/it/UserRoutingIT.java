@@ -23,8 +23,8 @@ import org.mindrot.jbcrypt.BCrypt;
 /**
  * Users are woken by data, not by status, on a real kube-apiserver: a user that moves to another
  * registry leaves the first one's file and enters the second's, a rename replaces the line, and a
- * user waiting for a username takes it over when its holder goes. An unchanged user reads no
- * Secret when its registry changes.
+ * user waiting for a username takes it over when its holder goes. An unchanged user reads no Secret
+ * when its registry changes.
  */
 class UserRoutingIT {
 
@@ -152,7 +152,8 @@ class UserRoutingIT {
     TestNamespace.await("the pull Secret names the Ingress host")
         .until(
             () ->
-                SecretData.decode(namespace.get(Secret.class, "alice-pull-secret"), Keys.DOCKER_CONFIG)
+                SecretData.decode(
+                        namespace.get(Secret.class, "alice-pull-secret"), Keys.DOCKER_CONFIG)
                     .orElse("")
                     .contains("registry.example.com"));
     operator.awaitQuiet(namespace, Duration.ofSeconds(2));

@@ -33,7 +33,8 @@ class ClaimChangesTest {
     PrivateRegistry registry = Fixtures.registry();
 
     assertThat(ClaimChanges.check(registry, null, noStorageClasses())).isEmpty();
-    assertThat(ClaimChanges.check(registry, claimOf(registry, "Bound"), noStorageClasses())).isEmpty();
+    assertThat(ClaimChanges.check(registry, claimOf(registry, "Bound"), noStorageClasses()))
+        .isEmpty();
     assertThat(storageClassLookups).as("a StorageClass is read only for a growth").isEmpty();
   }
 
@@ -174,7 +175,8 @@ class ClaimChangesTest {
   @Test
   void growthIsNotAllowedWithoutAClassOrWithOneThatDoesNotExist() {
     Problem noClass =
-        check(spec -> spec.storage.size = "20Gi", claimOf(Fixtures.registry(), "Bound")).orElseThrow();
+        check(spec -> spec.storage.size = "20Gi", claimOf(Fixtures.registry(), "Bound"))
+            .orElseThrow();
     assertThat(noClass.reason()).isEqualTo("ClaimExpansionNotAllowed");
     assertThat(noClass.message()).contains("the claim has no storage class");
 
@@ -195,11 +197,14 @@ class ClaimChangesTest {
   @Test
   void theBetaAnnotationNamesTheClassForExpansionAsItDoesForTheApiServer() {
     PersistentVolumeClaim existing = claimOf(Fixtures.registry(), "Bound");
-    existing.getMetadata().setAnnotations(Map.of("volume.beta.kubernetes.io/storage-class", "fixed"));
+    existing
+        .getMetadata()
+        .setAnnotations(Map.of("volume.beta.kubernetes.io/storage-class", "fixed"));
 
     assertThat(check(spec -> spec.storage.size = "20Gi", existing))
         .hasValueSatisfying(
-            problem -> assertThat(problem.message()).contains("storage class 'fixed' does not allow"));
+            problem ->
+                assertThat(problem.message()).contains("storage class 'fixed' does not allow"));
   }
 
   @Test
@@ -266,7 +271,8 @@ class ClaimChangesTest {
         .doesNotContain("\n");
   }
 
-  private Optional<Problem> check(Consumer<PrivateRegistrySpec> change, PersistentVolumeClaim existing) {
+  private Optional<Problem> check(
+      Consumer<PrivateRegistrySpec> change, PersistentVolumeClaim existing) {
     return ClaimChanges.check(Fixtures.registry(change), existing, storageClasses());
   }
 

@@ -1,7 +1,5 @@
 package dev.registryoperator.registry;
 
-import dev.registryoperator.testing.MockServerOperators;
-import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,20 +7,19 @@ import dev.registryoperator.RegistryOperator;
 import dev.registryoperator.api.v1alpha1.IngressSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
-import dev.registryoperator.naming.RegistryNames;
-import dev.registryoperator.registry.model.RegistryDeployment;
-import dev.registryoperator.status.Conditions;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
+import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.status.Conditions;
+import dev.registryoperator.testing.MockServerOperators;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.KeyAndCertificate;
 import dev.registryoperator.tls.Pem;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import java.time.Clock;
-import java.util.List;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
@@ -31,7 +28,9 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -77,7 +76,9 @@ class PrivateRegistryLoopTest {
     awaitPresent(Service.class, names.service());
     awaitPresent(PersistentVolumeClaim.class, names.claim());
     for (String secret :
-        new String[] {names.caSecret(), names.tlsSecret(), names.htpasswdSecret(), names.httpSecret()}) {
+        new String[] {
+          names.caSecret(), names.tlsSecret(), names.htpasswdSecret(), names.httpSecret()
+        }) {
       awaitPresent(Secret.class, secret);
     }
     awaitPresent(ConfigMap.class, names.configMap());
@@ -87,13 +88,15 @@ class PrivateRegistryLoopTest {
         awaitStatus("demo", r -> r.getStatus().observedGeneration != null);
     assertThat(notYetAvailable.getStatus().observedGeneration)
         .isEqualTo(notYetAvailable.getMetadata().getGeneration());
-    assertThat(notYetAvailable.getStatus().url).isEqualTo("https://demo." + NAMESPACE + ".svc:15000");
+    assertThat(notYetAvailable.getStatus().url)
+        .isEqualTo("https://demo." + NAMESPACE + ".svc:15000");
     assertThat(notYetAvailable.getStatus().caBundleConfigMap).isEqualTo(names.caBundleConfigMap());
     assertThat(notYetAvailable.getStatus().certificateExpiry).isNotBlank();
     assertThat(readyReason(notYetAvailable)).isEqualTo("DeploymentUnavailable");
 
     markAvailable(names.deployment());
-    PrivateRegistry ready = awaitStatus("demo", r -> Conditions.isTrue(r.getStatus().conditions, "Ready"));
+    PrivateRegistry ready =
+        awaitStatus("demo", r -> Conditions.isTrue(r.getStatus().conditions, "Ready"));
     assertThat(readyReason(ready)).isEqualTo("Available");
     assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
         .extracting(e -> e.getReason())
@@ -132,17 +135,18 @@ class PrivateRegistryLoopTest {
             () ->
                 !hashBefore.equals(
                     podAnnotation(
-                        get(Deployment.class, names.deployment()),
-                        Keys.CONFIG_HASH_ANNOTATION)));
-    PrivateRegistry updated =
-        awaitStatus("demo", r -> r.getStatus().externalUrl != null);
+                        get(Deployment.class, names.deployment()), Keys.CONFIG_HASH_ANNOTATION)));
+    PrivateRegistry updated = awaitStatus("demo", r -> r.getStatus().externalUrl != null);
     assertThat(updated.getStatus().externalUrl).isEqualTo("https://registry.example.test");
-    assertThat(updated.getStatus().observedGeneration).isEqualTo(updated.getMetadata().getGeneration());
+    assertThat(updated.getStatus().observedGeneration)
+        .isEqualTo(updated.getMetadata().getGeneration());
 
-    edit("demo", r -> {
-      r.getSpec().ingress = null;
-      return r;
-    });
+    edit(
+        "demo",
+        r -> {
+          r.getSpec().ingress = null;
+          return r;
+        });
     await().atMost(TIMEOUT).until(() -> get(Ingress.class, names.ingress()) == null);
   }
 
@@ -175,16 +179,19 @@ class PrivateRegistryLoopTest {
     Map<String, String> ca = awaitPresent(Secret.class, names.caSecret()).getData();
     Map<String, String> serving = get(Secret.class, names.tlsSecret()).getData();
     Map<String, String> http = get(Secret.class, names.httpSecret()).getData();
-    String deploymentVersion = get(Deployment.class, names.deployment()).getMetadata().getResourceVersion();
+    String deploymentVersion =
+        get(Deployment.class, names.deployment()).getMetadata().getResourceVersion();
 
     operator.stop();
     operator = startedOperator();
     // A change only the new operator can bring, to a child the pod does not depend on: the
     // Deployment must come out of that reconcile unwritten.
-    edit("demo", r -> {
-      r.getSpec().service.type = ServiceType.NodePort;
-      return r;
-    });
+    edit(
+        "demo",
+        r -> {
+          r.getSpec().service.type = ServiceType.NodePort;
+          return r;
+        });
     await()
         .atMost(TIMEOUT)
         .until(() -> "NodePort".equals(get(Service.class, names.service()).getSpec().getType()));
@@ -207,8 +214,7 @@ class PrivateRegistryLoopTest {
     registry.getSpec().service.nodePort = 30500;
     create(registry);
 
-    PrivateRegistry failed =
-        awaitStatus("demo", r -> "InvalidSpec".equals(readyReason(r)));
+    PrivateRegistry failed = awaitStatus("demo", r -> "InvalidSpec".equals(readyReason(r)));
     assertThat(Conditions.find(failed.getStatus().conditions, "Ready").orElseThrow().getMessage())
         .contains("spec.service.nodePort");
     assertThat(get(Deployment.class, "demo")).isNull();
@@ -217,7 +223,8 @@ class PrivateRegistryLoopTest {
         .until(
             () ->
                 client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
-                    .anyMatch(e -> "InvalidSpec".equals(e.getReason()) && "Warning".equals(e.getType())));
+                    .anyMatch(
+                        e -> "InvalidSpec".equals(e.getReason()) && "Warning".equals(e.getType())));
   }
 
   @Test
@@ -241,14 +248,18 @@ class PrivateRegistryLoopTest {
     registry.getSpec().tls.secretName = "own-cert";
     create(registry);
 
-    PrivateRegistry waiting = awaitStatus("own-tls", r -> "TlsSecretNotFound".equals(readyReason(r)));
+    PrivateRegistry waiting =
+        awaitStatus("own-tls", r -> "TlsSecretNotFound".equals(readyReason(r)));
     assertThat(Conditions.find(waiting.getStatus().conditions, "Ready").orElseThrow().getMessage())
         .contains("own-cert");
-    assertThat(get(Deployment.class, "own-tls")).as("nothing applied while the Secret is missing").isNull();
+    assertThat(get(Deployment.class, "own-tls"))
+        .as("nothing applied while the Secret is missing")
+        .isNull();
 
     CertificateAuthority theirCa = CertificateAuthority.generate("their CA", Clock.systemUTC());
     KeyAndCertificate theirs =
-        theirCa.issueServerCertificate(List.of("registry.example.test"), Duration.ofDays(30), Clock.systemUTC());
+        theirCa.issueServerCertificate(
+            List.of("registry.example.test"), Duration.ofDays(30), Clock.systemUTC());
     String theirCaPem = Pem.encode(theirCa.certificate());
     client
         .resource(
@@ -260,14 +271,22 @@ class PrivateRegistryLoopTest {
                 .withType("kubernetes.io/tls")
                 .withData(
                     SecretData.encode(
-                        Map.of("tls.crt", theirs.certificatePem(), "tls.key", theirs.keyPem(), "ca.crt", theirCaPem)))
+                        Map.of(
+                            "tls.crt",
+                            theirs.certificatePem(),
+                            "tls.key",
+                            theirs.keyPem(),
+                            "ca.crt",
+                            theirCaPem)))
                 .build())
         .create();
     // Edit the registry so the operator looks again now rather than at its periodic recheck.
-    edit("own-tls", r -> {
-      r.getSpec().proxy.readTimeoutSeconds = 601;
-      return r;
-    });
+    edit(
+        "own-tls",
+        r -> {
+          r.getSpec().proxy.readTimeoutSeconds = 601;
+          return r;
+        });
 
     Deployment deployment = awaitPresent(Deployment.class, "own-tls");
     assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
@@ -278,7 +297,8 @@ class PrivateRegistryLoopTest {
         .atMost(TIMEOUT)
         .until(
             () -> {
-              ConfigMap bundle = get(ConfigMap.class, RegistryNames.of("own-tls").caBundleConfigMap());
+              ConfigMap bundle =
+                  get(ConfigMap.class, RegistryNames.of("own-tls").caBundleConfigMap());
               return bundle != null && theirCaPem.equals(bundle.getData().get("ca.crt"));
             });
     PrivateRegistry served =
@@ -300,15 +320,15 @@ class PrivateRegistryLoopTest {
         .filteredOn(volume -> "data".equals(volume.getName()))
         .singleElement()
         .satisfies(
-            volume -> assertThat(volume.getPersistentVolumeClaim().getClaimName()).isEqualTo("team-data"));
+            volume ->
+                assertThat(volume.getPersistentVolumeClaim().getClaimName())
+                    .isEqualTo("team-data"));
     awaitStatus("adopter", r -> r.getStatus().observedGeneration != null);
     assertThat(get(PersistentVolumeClaim.class, RegistryNames.of("adopter").claim())).isNull();
   }
 
   private Operator startedOperator() {
-    Operator started =
-        RegistryOperator.create(
-            client, MockServerOperators.settings());
+    Operator started = RegistryOperator.create(client, MockServerOperators.settings());
     started.start();
     return started;
   }
@@ -331,7 +351,11 @@ class PrivateRegistryLoopTest {
         .ignoreExceptions()
         .until(
             () -> {
-              client.resources(PrivateRegistry.class).inNamespace(NAMESPACE).withName(name).edit(change);
+              client
+                  .resources(PrivateRegistry.class)
+                  .inNamespace(NAMESPACE)
+                  .withName(name)
+                  .edit(change);
               return true;
             });
   }
@@ -370,7 +394,9 @@ class PrivateRegistryLoopTest {
   }
 
   private static String readyReason(PrivateRegistry registry) {
-    return Conditions.find(registry.getStatus().conditions, "Ready").map(c -> c.getReason()).orElse(null);
+    return Conditions.find(registry.getStatus().conditions, "Ready")
+        .map(c -> c.getReason())
+        .orElse(null);
   }
 
   private static String podAnnotation(Deployment deployment, String key) {

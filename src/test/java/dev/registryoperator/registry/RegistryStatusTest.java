@@ -107,9 +107,7 @@ class RegistryStatusTest {
         .isEqualTo(ready(becameReady).getLastTransitionTime());
     UpdateControl<PrivateRegistry> resync =
         StatusPatches.patchIfChanged(registry, stillReady, PrivateRegistry::new);
-    assertThat(resync.isNoUpdate())
-        .as("a resync of a ready registry writes nothing")
-        .isTrue();
+    assertThat(resync.isNoUpdate()).as("a resync of a ready registry writes nothing").isTrue();
   }
 
   @Test
@@ -152,9 +150,7 @@ class RegistryStatusTest {
   void certificateExpiryIsTheServedCertificatesNotAfter() {
     PrivateRegistryStatus served =
         RegistryStatus.of(
-            Fixtures.registry(),
-            withoutDeployment(Optional.of(servedCertificate), true, 0),
-            CLOCK);
+            Fixtures.registry(), withoutDeployment(Optional.of(servedCertificate), true, 0), CLOCK);
 
     assertThat(served.certificateExpiry).isEqualTo("2025-03-31T12:00:00Z");
   }

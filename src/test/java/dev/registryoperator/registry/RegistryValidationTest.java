@@ -43,7 +43,8 @@ class RegistryValidationTest {
 
   @Test
   void aNodePortNeedsANodePortOrLoadBalancerService() {
-    assertThat(RegistryValidation.validate(Fixtures.registry(spec -> spec.service.nodePort = 30500)))
+    assertThat(
+            RegistryValidation.validate(Fixtures.registry(spec -> spec.service.nodePort = 30500)))
         .hasValueSatisfying(
             problem -> {
               assertThat(problem.reason()).isEqualTo("InvalidSpec");

@@ -48,7 +48,8 @@ class TlsSecretChecksTest {
 
   @Test
   void aMatchingPairIsServed() {
-    assertThat(UserTlsSecrets.check("own-cert", tlsSecret(server.certificatePem(), server.keyPem())))
+    assertThat(
+            UserTlsSecrets.check("own-cert", tlsSecret(server.certificatePem(), server.keyPem())))
         .isEmpty();
   }
 
@@ -58,13 +59,18 @@ class TlsSecretChecksTest {
     // cert-manager issues RSA keys by default: the match check must not assume ECDSA.
     KeyPair keys = KeyPairGenerator.getInstance(algorithm).generateKeyPair();
     KeyPair otherKeys = KeyPairGenerator.getInstance(algorithm).generateKeyPair();
-    String certificate = Pem.encode(selfSigned(keys, algorithm.equals("RSA") ? "SHA256withRSA" : "Ed25519"));
+    String certificate =
+        Pem.encode(selfSigned(keys, algorithm.equals("RSA") ? "SHA256withRSA" : "Ed25519"));
 
-    assertThat(UserTlsSecrets.check("own-cert", tlsSecret(certificate, Pem.encode(keys.getPrivate()))))
+    assertThat(
+            UserTlsSecrets.check("own-cert", tlsSecret(certificate, Pem.encode(keys.getPrivate()))))
         .isEmpty();
-    assertThat(UserTlsSecrets.check("own-cert", tlsSecret(certificate, Pem.encode(otherKeys.getPrivate()))))
+    assertThat(
+            UserTlsSecrets.check(
+                "own-cert", tlsSecret(certificate, Pem.encode(otherKeys.getPrivate()))))
         .hasValueSatisfying(
-            problem -> assertThat(problem.message()).contains("does not belong to the certificate"));
+            problem ->
+                assertThat(problem.message()).contains("does not belong to the certificate"));
   }
 
   @Test
@@ -93,7 +99,8 @@ class TlsSecretChecksTest {
   @Test
   void eachDefectIsNamed() {
     assertThat(userDefect(Map.of())).contains("tls.crt and tls.key are missing");
-    assertThat(userDefect(Map.of("tls.crt", server.certificatePem()))).contains("tls.key is missing");
+    assertThat(userDefect(Map.of("tls.crt", server.certificatePem())))
+        .contains("tls.key is missing");
     assertThat(userDefect(Map.of("tls.key", server.keyPem()))).contains("tls.crt is missing");
     assertThat(userDefect(Map.of("tls.crt", "garbage", "tls.key", server.keyPem())))
         .contains("tls.crt holds no readable PEM certificate");
@@ -101,7 +108,8 @@ class TlsSecretChecksTest {
         .contains("tls.key holds no readable PEM private key");
     // A certificate where the key should be: still no key.
     assertThat(
-            userDefect(Map.of("tls.crt", server.certificatePem(), "tls.key", server.certificatePem())))
+            userDefect(
+                Map.of("tls.crt", server.certificatePem(), "tls.key", server.certificatePem())))
         .contains("tls.key holds no readable PEM private key");
     assertThat(
             userDefect(
@@ -117,7 +125,8 @@ class TlsSecretChecksTest {
     // Half a key: unreadable, and still a secret.
     String halfAKey = server.keyPem().substring(0, server.keyPem().length() / 2);
     Problem problem =
-        UserTlsSecrets.check("own-cert", tlsSecret(server.certificatePem(), halfAKey)).orElseThrow();
+        UserTlsSecrets.check("own-cert", tlsSecret(server.certificatePem(), halfAKey))
+            .orElseThrow();
 
     assertNoKeyMaterial(problem, halfAKey);
   }
@@ -125,7 +134,9 @@ class TlsSecretChecksTest {
   @Test
   void anIntactCaSecretOrNoneYetIsFine() {
     assertThat(CaSecrets.check("demo-ca", null, "demo-ca-bundle")).isEmpty();
-    assertThat(CaSecrets.check("demo-ca", tlsSecret(ca.certificatePem(), ca.keyPem()), "demo-ca-bundle"))
+    assertThat(
+            CaSecrets.check(
+                "demo-ca", tlsSecret(ca.certificatePem(), ca.keyPem()), "demo-ca-bundle"))
         .isEmpty();
   }
 
@@ -134,8 +145,10 @@ class TlsSecretChecksTest {
     Map<String, Secret> damaged = new LinkedHashMap<>();
     damaged.put("tls.key is missing", secret(Map.of("tls.crt", ca.certificatePem())));
     damaged.put("tls.crt holds no readable PEM certificate", tlsSecret("garbage", ca.keyPem()));
-    damaged.put("tls.key holds no readable PEM private key", tlsSecret(ca.certificatePem(), "garbage"));
-    damaged.put("does not belong to the certificate", tlsSecret(ca.certificatePem(), server.keyPem()));
+    damaged.put(
+        "tls.key holds no readable PEM private key", tlsSecret(ca.certificatePem(), "garbage"));
+    damaged.put(
+        "does not belong to the certificate", tlsSecret(ca.certificatePem(), server.keyPem()));
 
     damaged.forEach(
         (defect, secret) -> {
@@ -160,7 +173,8 @@ class TlsSecretChecksTest {
   }
 
   private static void assertNoKeyMaterial(Problem problem, String keyPem) {
-    String body = keyPem.lines().filter(line -> !line.startsWith("-----")).findFirst().orElseThrow();
+    String body =
+        keyPem.lines().filter(line -> !line.startsWith("-----")).findFirst().orElseThrow();
     assertThat(problem.message()).doesNotContain(body).doesNotContain("PRIVATE KEY-----");
   }
 
@@ -178,7 +192,8 @@ class TlsSecretChecksTest {
         .build();
   }
 
-  private static X509Certificate selfSigned(KeyPair keys, String signatureAlgorithm) throws Exception {
+  private static X509Certificate selfSigned(KeyPair keys, String signatureAlgorithm)
+      throws Exception {
     X500Principal subject = new X500Principal("CN=registry.example.test");
     return new JcaX509CertificateConverter()
         .getCertificate(

@@ -29,7 +29,12 @@ class EntrySecretTest {
   void hashesOnceWhenTheSecretVersionKeyOrCostChanged() {
     Secret stored = EntrySecret.render(user(), "alice", "$2a$10$stored", SOURCE);
     for (String changed :
-        new String[] {"uid-1/42/password/10", "uid-2/41/password/10", "uid-1/41/other/10", "uid-1/41/password/12"}) {
+        new String[] {
+          "uid-1/42/password/10",
+          "uid-2/41/password/10",
+          "uid-1/41/other/10",
+          "uid-1/41/password/12"
+        }) {
       AtomicInteger hashed = new AtomicInteger();
       assertThat(EntrySecret.reuseOrHash(stored, changed, () -> "new" + hashed.incrementAndGet()))
           .isEqualTo("new1");

@@ -14,9 +14,11 @@ class HtpasswdTest {
   @Test
   void linesAreSortedByUsernameWhateverTheInputOrder() {
     String forward =
-        Htpasswd.render(List.of(new Htpasswd.Entry("alice", HASH_A), new Htpasswd.Entry("bob", HASH_B)));
+        Htpasswd.render(
+            List.of(new Htpasswd.Entry("alice", HASH_A), new Htpasswd.Entry("bob", HASH_B)));
     String backward =
-        Htpasswd.render(List.of(new Htpasswd.Entry("bob", HASH_B), new Htpasswd.Entry("alice", HASH_A)));
+        Htpasswd.render(
+            List.of(new Htpasswd.Entry("bob", HASH_B), new Htpasswd.Entry("alice", HASH_A)));
 
     assertThat(forward).isEqualTo(backward).isEqualTo("alice:" + HASH_A + "\nbob:" + HASH_B + "\n");
   }
@@ -43,7 +45,8 @@ class HtpasswdTest {
   @Test
   void parseReadsWhatRenderWrote() {
     List<Htpasswd.Entry> entries =
-        List.of(new Htpasswd.Entry("alice", HASH_A), new Htpasswd.Entry("user@example.com", HASH_B));
+        List.of(
+            new Htpasswd.Entry("alice", HASH_A), new Htpasswd.Entry("user@example.com", HASH_B));
 
     assertThat(Htpasswd.parse(Htpasswd.render(entries)))
         .containsEntry("alice", HASH_A)

@@ -19,8 +19,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * How Ready and Warning Events are reported, with a fixed clock and the Events kept in memory:
- * one Warning per problem and generation, one per run of failed reconciles.
+ * How Ready and Warning Events are reported, with a fixed clock and the Events kept in memory: one
+ * Warning per problem and generation, one per run of failed reconciles.
  */
 class ReadyReporterTest {
 
@@ -172,7 +172,9 @@ class ReadyReporterTest {
     IllegalArgumentException parsing =
         new IllegalArgumentException("cannot parse -----BEGIN PRIVATE KEY----- MIIEvQIBADANBg");
     parsing.setStackTrace(
-        new StackTraceElement[] {new StackTraceElement("org.bouncycastle.X", "parse", "X.java", 1)});
+        new StackTraceElement[] {
+          new StackTraceElement("org.bouncycastle.X", "parse", "X.java", 1)
+        });
 
     PrivateRegistry patch =
         reporter

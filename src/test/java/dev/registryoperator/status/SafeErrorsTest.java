@@ -44,20 +44,26 @@ class SafeErrorsTest {
 
   @Test
   void aLibrarysMessageIsNotShown() {
-    IllegalArgumentException foreign = new IllegalArgumentException("bad key -----BEGIN PRIVATE KEY-----");
+    IllegalArgumentException foreign =
+        new IllegalArgumentException("bad key -----BEGIN PRIVATE KEY-----");
     foreign.setStackTrace(
-        new StackTraceElement[] {new StackTraceElement("org.bouncycastle.X", "parse", "X.java", 1)});
+        new StackTraceElement[] {
+          new StackTraceElement("org.bouncycastle.X", "parse", "X.java", 1)
+        });
 
     assertThat(SafeErrors.describe(foreign)).isEqualTo("IllegalArgumentException");
   }
 
   @Test
   void aLibrarysMessageIsNotShownWhenTheOperatorWrapsItWithoutAMessageOfItsOwn() {
-    IllegalArgumentException foreign = new IllegalArgumentException("bad key -----BEGIN PRIVATE KEY-----");
+    IllegalArgumentException foreign =
+        new IllegalArgumentException("bad key -----BEGIN PRIVATE KEY-----");
     java.io.UncheckedIOException wrapped =
         new java.io.UncheckedIOException(new java.io.IOException(foreign.getMessage()));
     wrapped.setStackTrace(
-        new StackTraceElement[] {new StackTraceElement("dev.registryoperator.tls.Pem", "read", "Pem.java", 1)});
+        new StackTraceElement[] {
+          new StackTraceElement("dev.registryoperator.tls.Pem", "read", "Pem.java", 1)
+        });
 
     assertThat(SafeErrors.describe(wrapped)).isEqualTo("UncheckedIOException");
   }
@@ -65,7 +71,8 @@ class SafeErrorsTest {
   @Test
   void aggregatedErrorsListEachCauseOnce() {
     KubernetesClientException conflict =
-        new KubernetesClientException(new StatusBuilder().withCode(409).withReason("Conflict").build());
+        new KubernetesClientException(
+            new StatusBuilder().withCode(409).withReason("Conflict").build());
     AggregatedOperatorException aggregated =
         new AggregatedOperatorException("workflow failed", Map.of("a", conflict, "b", conflict));
 

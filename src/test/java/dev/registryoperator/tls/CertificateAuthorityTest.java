@@ -67,7 +67,8 @@ class CertificateAuthorityTest {
     certificate.verify(certificate.getPublicKey());
     assertThat(certificate.getSubjectX500Principal().getName())
         .isEqualTo("CN=demo.team-a registry CA,O=registry-operator");
-    assertThat(certificate.getIssuerX500Principal()).isEqualTo(certificate.getSubjectX500Principal());
+    assertThat(certificate.getIssuerX500Principal())
+        .isEqualTo(certificate.getSubjectX500Principal());
   }
 
   @Test
@@ -82,7 +83,12 @@ class CertificateAuthorityTest {
   @Test
   void keysAreEcdsaP256() {
     assertThat(ca.certificate().getPublicKey()).isInstanceOf(ECPublicKey.class);
-    assertThat(((ECPublicKey) server.certificate().getPublicKey()).getParams().getCurve().getField().getFieldSize())
+    assertThat(
+            ((ECPublicKey) server.certificate().getPublicKey())
+                .getParams()
+                .getCurve()
+                .getField()
+                .getFieldSize())
         .isEqualTo(256);
     assertThat(ca.certificate().getSigAlgName()).isEqualTo("SHA256withECDSA");
   }
@@ -91,9 +97,11 @@ class CertificateAuthorityTest {
   void serverCertificateCarriesExactlyTheRequestedDnsNamesAndTheFirstAsCommonName() {
     X509Certificate certificate = server.certificate();
 
-    assertThat(ServingCertificatePolicy.dnsNames(certificate)).containsExactlyInAnyOrderElementsOf(NAMES);
+    assertThat(ServingCertificatePolicy.dnsNames(certificate))
+        .containsExactlyInAnyOrderElementsOf(NAMES);
     assertThat(certificate.getSubjectX500Principal().getName()).isEqualTo("CN=demo");
-    assertThat(certificate.getIssuerX500Principal()).isEqualTo(ca.certificate().getSubjectX500Principal());
+    assertThat(certificate.getIssuerX500Principal())
+        .isEqualTo(ca.certificate().getSubjectX500Principal());
   }
 
   @Test
@@ -118,9 +126,13 @@ class CertificateAuthorityTest {
   void everyIssuedCertificateHasItsOwnKeyAndSerial() {
     KeyAndCertificate other = ca.issueServerCertificate(NAMES, VALIDITY, CLOCK);
 
-    assertThat(other.certificate().getSerialNumber()).isNotEqualTo(server.certificate().getSerialNumber());
-    assertThat(other.certificate().getPublicKey()).isNotEqualTo(server.certificate().getPublicKey());
-    assertThat(other.certificate().getSerialNumber().signum()).as("RFC 5280: positive serial").isPositive();
+    assertThat(other.certificate().getSerialNumber())
+        .isNotEqualTo(server.certificate().getSerialNumber());
+    assertThat(other.certificate().getPublicKey())
+        .isNotEqualTo(server.certificate().getPublicKey());
+    assertThat(other.certificate().getSerialNumber().signum())
+        .as("RFC 5280: positive serial")
+        .isPositive();
   }
 
   @Test
@@ -160,7 +172,8 @@ class CertificateAuthorityTest {
     // Same subject, so only the signature check can tell them apart (a regenerated CA).
     CertificateAuthority twin = CertificateAuthority.generate("demo.team-a registry CA", CLOCK);
 
-    assertThat(twin.certificate().getSubjectX500Principal()).isEqualTo(ca.certificate().getSubjectX500Principal());
+    assertThat(twin.certificate().getSubjectX500Principal())
+        .isEqualTo(ca.certificate().getSubjectX500Principal());
     assertThat(twin.signed(server.certificate())).isFalse();
   }
 
@@ -192,11 +205,15 @@ class CertificateAuthorityTest {
         openssl.run(
             dir,
             "verify",
-            "-CAfile", "ca.pem",
-            "-purpose", "sslserver",
+            "-CAfile",
+            "ca.pem",
+            "-purpose",
+            "sslserver",
             "-x509_strict",
-            "-attime", Long.toString(NOW.getEpochSecond()),
-            "-verify_hostname", "demo.team-a.svc",
+            "-attime",
+            Long.toString(NOW.getEpochSecond()),
+            "-verify_hostname",
+            "demo.team-a.svc",
             "server.pem");
 
     assertThat(result.exitCode()).as(result.output()).isZero();
@@ -214,9 +231,12 @@ class CertificateAuthorityTest {
         openssl.run(
             dir,
             "verify",
-            "-CAfile", "ca.pem",
-            "-attime", Long.toString(NOW.getEpochSecond()),
-            "-verify_hostname", "evil.example.com",
+            "-CAfile",
+            "ca.pem",
+            "-attime",
+            Long.toString(NOW.getEpochSecond()),
+            "-verify_hostname",
+            "evil.example.com",
             "server.pem");
 
     assertThat(result.exitCode()).as(result.output()).isNotZero();
@@ -231,7 +251,13 @@ class CertificateAuthorityTest {
 
     ExternalTool.Result result =
         openssl.run(
-            dir, "verify", "-CAfile", "ca.pem", "-attime", Long.toString(NOW.getEpochSecond()), "server.pem");
+            dir,
+            "verify",
+            "-CAfile",
+            "ca.pem",
+            "-attime",
+            Long.toString(NOW.getEpochSecond()),
+            "server.pem");
 
     assertThat(result.exitCode()).as(result.output()).isNotZero();
   }
@@ -243,15 +269,16 @@ class CertificateAuthorityTest {
     Files.writeString(dir.resolve("tls.crt"), server.certificatePem());
 
     ExternalTool.Result fromKey = openssl.run(dir, "pkey", "-in", "tls.key", "-pubout");
-    ExternalTool.Result fromCertificate = openssl.run(dir, "x509", "-in", "tls.crt", "-noout", "-pubkey");
+    ExternalTool.Result fromCertificate =
+        openssl.run(dir, "x509", "-in", "tls.crt", "-noout", "-pubkey");
 
     assertThat(fromKey.exitCode()).as(fromKey.output()).isZero();
     assertThat(fromCertificate.exitCode()).as(fromCertificate.output()).isZero();
     assertThat(fromKey.output()).contains("BEGIN PUBLIC KEY").isEqualTo(fromCertificate.output());
   }
 
-  private static void pkixValidate(X509Certificate certificate, X509Certificate trustAnchor, Instant at)
-      throws Exception {
+  private static void pkixValidate(
+      X509Certificate certificate, X509Certificate trustAnchor, Instant at) throws Exception {
     var path = CertificateFactory.getInstance("X.509").generateCertPath(List.of(certificate));
     PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(trustAnchor, null)));
     // Our CA publishes no CRL or OCSP responder; revocation is not part of this trust model.

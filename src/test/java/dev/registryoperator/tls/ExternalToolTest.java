@@ -13,7 +13,8 @@ class ExternalToolTest {
 
   @Test
   void aMissingToolSkipsLocallyAndFailsOnCi() {
-    Throwable thrown = catchThrowable(() -> ExternalTool.require("/nonexistent/tool", "apt-get install tool"));
+    Throwable thrown =
+        catchThrowable(() -> ExternalTool.require("/nonexistent/tool", "apt-get install tool"));
 
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
       assertThat(thrown).isInstanceOf(AssertionError.class);

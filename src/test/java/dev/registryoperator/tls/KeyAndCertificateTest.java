@@ -42,7 +42,8 @@ class KeyAndCertificateTest {
 
   @Test
   void pemRoundTripKeepsCertificateAndKey() {
-    KeyAndCertificate readBack = KeyAndCertificate.fromPem(server.certificatePem(), server.keyPem());
+    KeyAndCertificate readBack =
+        KeyAndCertificate.fromPem(server.certificatePem(), server.keyPem());
 
     assertThat(readBack.certificate()).isEqualTo(server.certificate());
     assertThat(readBack.key().getEncoded()).isEqualTo(server.key().getEncoded());
@@ -67,12 +68,14 @@ class KeyAndCertificateTest {
 
   @Test
   void toStringOfTheCaDoesNotShowItsKeyEither() {
-    String encodedKey = Base64.getEncoder().encodeToString(ca.keyAndCertificate().key().getEncoded());
+    String encodedKey =
+        Base64.getEncoder().encodeToString(ca.keyAndCertificate().key().getEncoded());
 
     assertThat(ca.toString()).doesNotContain("PRIVATE KEY");
     assertThat(ca.keyAndCertificate().toString())
         .doesNotContain("PRIVATE KEY")
-        .doesNotContain(encodedKey.substring(encodedKey.length() / 2, encodedKey.length() / 2 + 16));
+        .doesNotContain(
+            encodedKey.substring(encodedKey.length() / 2, encodedKey.length() / 2 + 16));
   }
 
   @Test
@@ -85,7 +88,8 @@ class KeyAndCertificateTest {
     for (String json : List.of(jacksonOrEmpty(server), fabric8OrEmpty(server))) {
       assertThat(json)
           .doesNotContain("PRIVATE KEY")
-          .doesNotContain(encodedKey.substring(encodedKey.length() / 2, encodedKey.length() / 2 + 16))
+          .doesNotContain(
+              encodedKey.substring(encodedKey.length() / 2, encodedKey.length() / 2 + 16))
           .doesNotContain(key.getS().toString());
     }
   }

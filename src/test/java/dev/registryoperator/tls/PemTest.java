@@ -53,18 +53,21 @@ class PemTest {
 
   @Test
   void readsTraditionalEcKeysAsOpensslWritesThem(@TempDir Path dir) throws Exception {
-    // Users bring their own Secrets; "EC PRIVATE KEY" (SEC1) is what `openssl ecparam -genkey` gives.
+    // Users bring their own Secrets; "EC PRIVATE KEY" (SEC1) is what `openssl ecparam -genkey`
+    // gives.
     ExternalTool openssl = ExternalTool.openssl();
     Files.writeString(dir.resolve("pkcs8.pem"), server.keyPem());
     ExternalTool.Result sec1 = openssl.run(dir, "ec", "-in", "pkcs8.pem", "-outform", "PEM");
     assertThat(sec1.exitCode()).as(sec1.output()).isZero();
-    String sec1Pem = sec1.output().substring(sec1.output().indexOf("-----BEGIN EC PRIVATE KEY-----"));
+    String sec1Pem =
+        sec1.output().substring(sec1.output().indexOf("-----BEGIN EC PRIVATE KEY-----"));
 
     PrivateKey readBack = Pem.privateKey(sec1Pem);
 
     // The encodings differ (SEC1 carries the public key too); the private scalar must not.
     assertThat(((ECPrivateKey) readBack).getS()).isEqualTo(((ECPrivateKey) server.key()).getS());
-    assertThat(new KeyAndCertificate(server.certificate(), readBack).keyMatchesCertificate()).isTrue();
+    assertThat(new KeyAndCertificate(server.certificate(), readBack).keyMatchesCertificate())
+        .isTrue();
   }
 
   @Test

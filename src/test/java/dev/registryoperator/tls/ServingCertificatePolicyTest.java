@@ -16,6 +16,7 @@ class ServingCertificatePolicyTest {
   private static final List<String> NAMES = List.of("demo", "demo.team-a", "demo.team-a.svc");
   private static final Duration VALIDITY = Duration.ofDays(365);
   private static final Duration RENEW_BEFORE = Duration.ofDays(30);
+
   /** The first instant at which renewal is due: 30 days before notAfter. */
   private static final Instant RENEWAL_DUE = NOW.plus(VALIDITY).minus(RENEW_BEFORE);
 
@@ -36,7 +37,8 @@ class ServingCertificatePolicyTest {
   @Test
   void theOrderOfTheNamesDoesNotMatter() {
     // SANs have no meaningful order; reordering the spec must not roll the pod.
-    assertThat(reason(current, ca, List.of("demo.team-a.svc", "demo", "demo.team-a"), NOW)).isEmpty();
+    assertThat(reason(current, ca, List.of("demo.team-a.svc", "demo", "demo.team-a"), NOW))
+        .isEmpty();
   }
 
   @Test
@@ -69,7 +71,8 @@ class ServingCertificatePolicyTest {
 
   @Test
   void aRemovedNameIsAReason() {
-    assertThat(reason(current, ca, List.of("demo", "demo.team-a"), NOW)).contains("DNS names changed");
+    assertThat(reason(current, ca, List.of("demo", "demo.team-a"), NOW))
+        .contains("DNS names changed");
   }
 
   @Test
@@ -92,8 +95,10 @@ class ServingCertificatePolicyTest {
   void aLongerRenewalWindowMakesRenewalDueEarlier() {
     Instant day300 = NOW.plus(Duration.ofDays(300));
 
-    assertThat(ServingCertificatePolicy.reissueReason(current, ca, NAMES, RENEW_BEFORE, day300)).isEmpty();
-    assertThat(ServingCertificatePolicy.reissueReason(current, ca, NAMES, Duration.ofDays(90), day300))
+    assertThat(ServingCertificatePolicy.reissueReason(current, ca, NAMES, RENEW_BEFORE, day300))
+        .isEmpty();
+    assertThat(
+            ServingCertificatePolicy.reissueReason(current, ca, NAMES, Duration.ofDays(90), day300))
         .contains("renewal due before expiry");
   }
 

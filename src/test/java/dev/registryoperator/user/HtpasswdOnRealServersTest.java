@@ -1,7 +1,5 @@
 package dev.registryoperator.user;
 
-import dev.registryoperator.testing.MockServerOperators;
-import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,10 +8,11 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.NginxConfig;
 import dev.registryoperator.registry.model.PodPaths;
-import dev.registryoperator.registry.model.TlsMaterial;
+import dev.registryoperator.testing.MockServerOperators;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.ExternalTool;
 import dev.registryoperator.tls.KeyAndCertificate;
@@ -36,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The htpasswd file the operator writes, served by the real programs: Debian's docker-registry
  * (distribution 2.8) with htpasswd auth on 127.0.0.1:5000, and Debian's nginx with the operator's
- * rendered proxy configuration in front of it. Both run in a private network namespace, so
- * nothing on this machine's ports matters. Every valid user gets 200 from both; a wrong password
- * or unknown user gets 401 from both.
+ * rendered proxy configuration in front of it. Both run in a private network namespace, so nothing
+ * on this machine's ports matters. Every valid user gets 200 from both; a wrong password or unknown
+ * user gets 401 from both.
  */
 @EnableKubernetesMockClient(crud = true)
 class HtpasswdOnRealServersTest {
@@ -132,7 +131,11 @@ class HtpasswdOnRealServersTest {
 
   private static java.util.Optional<String> htpasswdSecret() {
     Secret secret =
-        client.secrets().inNamespace(NAMESPACE).withName(RegistryNames.of("reg").htpasswdSecret()).get();
+        client
+            .secrets()
+            .inNamespace(NAMESPACE)
+            .withName(RegistryNames.of("reg").htpasswdSecret())
+            .get();
     return SecretData.decode(secret, Keys.HTPASSWD);
   }
 
@@ -185,8 +188,8 @@ class HtpasswdOnRealServersTest {
 
   /**
    * Inside the private network namespace: bring up loopback, start both servers, wait for them,
-   * then try each user:password directly against the registry and through nginx on 15000.
-   * Passwords travel in a file read by curl, not on command lines.
+   * then try each user:password directly against the registry and through nginx on 15000. Passwords
+   * travel in a file read by curl, not on command lines.
    */
   private String podScript(
       ExternalTool registryBinary,

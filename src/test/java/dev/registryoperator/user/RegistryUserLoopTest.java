@@ -1,7 +1,5 @@
 package dev.registryoperator.user;
 
-import dev.registryoperator.testing.MockServerOperators;
-import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,10 +8,11 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
-import dev.registryoperator.status.Conditions;
 import dev.registryoperator.roster.Htpasswd;
-import dev.registryoperator.user.model.PullSecret;
+import dev.registryoperator.status.Conditions;
+import dev.registryoperator.testing.MockServerOperators;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -69,19 +68,28 @@ class RegistryUserLoopTest {
     assertThat(generated).hasSizeGreaterThanOrEqualTo(32);
     assertThat(BCrypt.checkpw(generated, lines.get("bob"))).isTrue();
 
-    RegistryUser alice = awaitUser("alice", u -> Conditions.isTrue(u.getStatus().conditions, "Ready"));
+    RegistryUser alice =
+        awaitUser("alice", u -> Conditions.isTrue(u.getStatus().conditions, "Ready"));
     assertThat(alice.getStatus().pullSecret).isEqualTo("alice-pull-secret");
     assertThat(alice.getStatus().credentialsSecret).isNull();
-    assertThat(awaitUser("bob", u -> Conditions.isTrue(u.getStatus().conditions, "Ready"))
-            .getStatus().credentialsSecret)
+    assertThat(
+            awaitUser("bob", u -> Conditions.isTrue(u.getStatus().conditions, "Ready"))
+                .getStatus()
+                .credentialsSecret)
         .isEqualTo("bob-password");
     Secret pull = awaitPresent(Secret.class, "alice-pull-secret");
     assertThat(pull.getType()).isEqualTo(Keys.DOCKER_CONFIG_TYPE);
     assertThat(SecretData.decode(pull, Keys.DOCKER_CONFIG).orElseThrow())
         .contains("reg." + namespace + ".svc:15000")
         .contains("\"username\":\"alice\"");
-    await().atMost(TIMEOUT).until(() -> SecretData.decode(get(Secret.class, "alice-pull-secret"), "ca.crt").isPresent());
-    await().atMost(TIMEOUT).until(() -> Integer.valueOf(2).equals(get(PrivateRegistry.class, "reg").getStatus().users));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> SecretData.decode(get(Secret.class, "alice-pull-secret"), "ca.crt").isPresent());
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> Integer.valueOf(2).equals(get(PrivateRegistry.class, "reg").getStatus().users));
   }
 
   @Test
@@ -140,10 +148,11 @@ class RegistryUserLoopTest {
     client.resources(RegistryUser.class).inNamespace(namespace).withName("zoe").delete();
     await()
         .atMost(TIMEOUT)
-        .until(() -> {
-          String hash = htpasswd("reg").get("shared");
-          return hash != null && BCrypt.checkpw("adam-secret-1", hash);
-        });
+        .until(
+            () -> {
+              String hash = htpasswd("reg").get("shared");
+              return hash != null && BCrypt.checkpw("adam-secret-1", hash);
+            });
   }
 
   @Test
@@ -220,11 +229,13 @@ class RegistryUserLoopTest {
     client.resource(user(name, registry, passwordSecret, null)).create();
   }
 
-  private static void createUser(String name, String registry, String passwordSecret, String username) {
+  private static void createUser(
+      String name, String registry, String passwordSecret, String username) {
     client.resource(user(name, registry, passwordSecret, username)).create();
   }
 
-  private static RegistryUser user(String name, String registry, String passwordSecret, String username) {
+  private static RegistryUser user(
+      String name, String registry, String passwordSecret, String username) {
     RegistryUser user = new RegistryUser();
     user.getMetadata().setName(name);
     user.getMetadata().setNamespace(namespace);
@@ -253,7 +264,8 @@ class RegistryUserLoopTest {
         : Htpasswd.parse(SecretData.decode(secret, Keys.HTPASSWD).orElse(""));
   }
 
-  private static Map<String, String> awaitHtpasswd(String registry, Predicate<Map<String, String>> condition) {
+  private static Map<String, String> awaitHtpasswd(
+      String registry, Predicate<Map<String, String>> condition) {
     await().atMost(TIMEOUT).until(() -> condition.test(htpasswd(registry)));
     return htpasswd(registry);
   }
@@ -270,7 +282,9 @@ class RegistryUserLoopTest {
   }
 
   private static String readyReason(RegistryUser user) {
-    return Conditions.find(user.getStatus().conditions, "Ready").map(c -> c.getReason()).orElse(null);
+    return Conditions.find(user.getStatus().conditions, "Ready")
+        .map(c -> c.getReason())
+        .orElse(null);
   }
 
   private static String password(Secret secret, String key) {

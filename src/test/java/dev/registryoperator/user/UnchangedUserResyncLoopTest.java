@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Duration;
@@ -27,7 +28,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -67,7 +67,8 @@ class UnchangedUserResyncLoopTest {
                       HasMetadata resource, Map<String, Object> metadata) {
                     if (resource instanceof RegistryUser) {
                       reconciles
-                          .computeIfAbsent(resource.getMetadata().getName(), n -> new AtomicInteger())
+                          .computeIfAbsent(
+                              resource.getMetadata().getName(), n -> new AtomicInteger())
                           .incrementAndGet();
                     }
                   }

@@ -1,7 +1,5 @@
 package dev.registryoperator.user;
 
-import dev.registryoperator.testing.MockServerOperators;
-import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +8,7 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.testing.CountingHasher;
@@ -32,11 +31,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Benchmark, not a test: run with {@code mvn test -Dtest=UserBenchmark} (optionally
  * -Dbenchmark.users=1000 -Dbenchmark.cost=10). One registry, N users each with its own password
- * Secret, the real Operator on the fabric8 mock server. Prints bcrypt operations, user reconciles and
- * wall time for
- * (a) the first full reconcile, (b) a resync with nothing changed, (c) one password changed, (d) an
- * operator restart. The assertions only guard the counts the design promises: (b) and (d) hash
- * nothing, (c) exactly once.
+ * Secret, the real Operator on the fabric8 mock server. Prints bcrypt operations, user reconciles
+ * and wall time for (a) the first full reconcile, (b) a resync with nothing changed, (c) one
+ * password changed, (d) an operator restart. The assertions only guard the counts the design
+ * promises: (b) and (d) hash nothing, (c) exactly once.
  */
 @EnableKubernetesMockClient(crud = true)
 class UserBenchmark {
@@ -79,11 +77,15 @@ class UserBenchmark {
     started = System.nanoTime();
     bcryptBefore = hasher.operations();
     long reconcilesBefore = userReconciles.get();
-    client.configMaps().inNamespace(NAMESPACE).withName(RegistryNames.of("reg").caBundleConfigMap())
-        .edit(c -> {
-          c.getMetadata().getAnnotations().put("benchmark/resync", "1");
-          return c;
-        });
+    client
+        .configMaps()
+        .inNamespace(NAMESPACE)
+        .withName(RegistryNames.of("reg").caBundleConfigMap())
+        .edit(
+            c -> {
+              c.getMetadata().getAnnotations().put("benchmark/resync", "1");
+              return c;
+            });
     long target = reconcilesBefore + USERS;
     awaitUntil(() -> userReconciles.get() >= target);
     record("(b) resync, nothing changed", bcryptBefore, started);
@@ -112,7 +114,8 @@ class UserBenchmark {
     long restartBcrypt = hasher.operations() - bcryptBefore;
     operator.stop();
 
-    System.out.printf("%nUser benchmark: %d users, bcrypt cost %d, one registry, mock API server%n", USERS, COST);
+    System.out.printf(
+        "%nUser benchmark: %d users, bcrypt cost %d, one registry, mock API server%n", USERS, COST);
     System.out.printf("%-32s %8s %12s%n", "phase", "bcrypt", "wall time");
     report.forEach(System.out::println);
 
@@ -128,20 +131,22 @@ class UserBenchmark {
             MockServerOperators.settings(
                 hasher,
                 new Metrics() {
-                      @Override
-                      public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
-                        if (resource instanceof RegistryUser) {
-                          userReconciles.incrementAndGet();
-                        }
-                      }
-                    }));
+                  @Override
+                  public void finishedReconciliation(
+                      HasMetadata resource, Map<String, Object> metadata) {
+                    if (resource instanceof RegistryUser) {
+                      userReconciles.incrementAndGet();
+                    }
+                  }
+                }));
     operator.start();
     return operator;
   }
 
   private void record(String phase, long bcryptBefore, long startedNanos) {
     long millis = (System.nanoTime() - startedNanos) / 1_000_000;
-    report.add(String.format("%-32s %8d %10d ms", phase, hasher.operations() - bcryptBefore, millis));
+    report.add(
+        String.format("%-32s %8d %10d ms", phase, hasher.operations() - bcryptBefore, millis));
   }
 
   /** Waits until no user has been reconciled for two seconds. */
@@ -159,12 +164,19 @@ class UserBenchmark {
   }
 
   private static void awaitUntil(BooleanSupplier condition) {
-    await().atMost(PHASE_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(condition::getAsBoolean);
+    await()
+        .atMost(PHASE_TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(condition::getAsBoolean);
   }
 
   private static Map<String, String> htpasswd() {
     Secret secret =
-        client.secrets().inNamespace(NAMESPACE).withName(RegistryNames.of("reg").htpasswdSecret()).get();
+        client
+            .secrets()
+            .inNamespace(NAMESPACE)
+            .withName(RegistryNames.of("reg").htpasswdSecret())
+            .get();
     return secret == null
         ? Map.of()
         : Htpasswd.parse(SecretData.decode(secret, Keys.HTPASSWD).orElse(""));

@@ -28,7 +28,11 @@ class UserValidationTest {
   @Test
   void anUnchangedOrNotYetGeneratedPasswordIsNotJudgedAgain() {
     RegistryUser alice = user("alice", "2025-01-01T00:00:00Z");
-    assertThat(validate(alice, List.of(alice), new Unchanged("uid/1/password/10", "$2a$10$x", Optional.empty())))
+    assertThat(
+            validate(
+                alice,
+                List.of(alice),
+                new Unchanged("uid/1/password/10", "$2a$10$x", Optional.empty())))
         .isEmpty();
     assertThat(validate(alice, List.of(alice), new NotYetGenerated())).isEmpty();
   }
@@ -37,14 +41,16 @@ class UserValidationTest {
   void theUsernameIsJudgedFirst() {
     RegistryUser user = user("bad", "2025-01-01T00:00:00Z");
     user.getSpec().username = "has:colon";
-    assertThat(reason(validate(user, List.of(user), new SecretNotFound("x")))).isEqualTo("InvalidUsername");
+    assertThat(reason(validate(user, List.of(user), new SecretNotFound("x"))))
+        .isEqualTo("InvalidUsername");
   }
 
   @Test
   void aMissingRegistryComesBeforeAnythingThatNeedsIt() {
     RegistryUser alice = user("alice", "2025-01-01T00:00:00Z");
     Optional<Problem> problem =
-        UserValidation.validate(alice, new UserObservation(Optional.empty(), List.of(alice), Optional.empty()));
+        UserValidation.validate(
+            alice, new UserObservation(Optional.empty(), List.of(alice), Optional.empty()));
     assertThat(reason(problem)).isEqualTo("RegistryNotFound");
     assertThat(problem.orElseThrow().message()).contains("'reg'");
   }
@@ -83,7 +89,10 @@ class UserValidationTest {
     RegistryUser bob = user("bob", "2025-01-01T00:00:00Z");
     bob.getSpec().passwordSecretRef = null;
     Optional<Problem> problem =
-        validate(bob, List.of(bob), new Read("bob-password", "password", "uid/1/password/10", Optional.empty()));
+        validate(
+            bob,
+            List.of(bob),
+            new Read("bob-password", "password", "uid/1/password/10", Optional.empty()));
     assertThat(reason(problem)).isEqualTo("PasswordKeyNotFound");
     assertThat(problem.orElseThrow().message()).contains("Delete the Secret");
   }

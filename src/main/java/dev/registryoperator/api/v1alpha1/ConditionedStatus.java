@@ -4,8 +4,8 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
 /**
- * What every status of ours has: the generation it describes and conditions with a top-level
- * Ready. Plain accessor names, not bean getters, so they add nothing to the serialised form.
+ * What every status of ours has: the generation it describes and conditions with a top-level Ready.
+ * Plain accessor names, not bean getters, so they add nothing to the serialised form.
  */
 public interface ConditionedStatus {
 

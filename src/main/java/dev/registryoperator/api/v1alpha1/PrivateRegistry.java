@@ -1,8 +1,8 @@
 package dev.registryoperator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
-import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -13,7 +13,9 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
 
-/** A private container registry: the CNCF Distribution registry behind an authenticating TLS proxy. */
+/**
+ * A private container registry: the CNCF Distribution registry behind an authenticating TLS proxy.
+ */
 @Group(PrivateRegistry.GROUP)
 @Version(PrivateRegistry.VERSION)
 @Kind("PrivateRegistry")

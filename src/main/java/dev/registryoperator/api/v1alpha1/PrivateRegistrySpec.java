@@ -5,9 +5,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 
 /**
- * Desired state of a {@link PrivateRegistry}. Defaults live in the CRD schema; the Java initializers
- * carry the same values so that objects that never passed the API server (tests, the mock server)
- * render the same way.
+ * Desired state of a {@link PrivateRegistry}. Defaults live in the CRD schema; the Java
+ * initializers carry the same values so that objects that never passed the API server (tests, the
+ * mock server) render the same way.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PrivateRegistrySpec {

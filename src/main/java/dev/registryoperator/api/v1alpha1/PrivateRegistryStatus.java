@@ -16,7 +16,8 @@ public class PrivateRegistryStatus implements ConditionedStatus {
       "Conditions. Ready is True when the registry's Deployment is available and serving.")
   public List<Condition> conditions = new ArrayList<>();
 
-  @JsonPropertyDescription("In-cluster URL of the registry: https://<service>.<namespace>.svc:<port>.")
+  @JsonPropertyDescription(
+      "In-cluster URL of the registry: https://<service>.<namespace>.svc:<port>.")
   public String url;
 
   @JsonPropertyDescription("URL through the Ingress, when one is configured.")

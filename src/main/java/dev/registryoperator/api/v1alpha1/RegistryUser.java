@@ -1,8 +1,8 @@
 package dev.registryoperator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
-import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -13,7 +13,9 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
 
-/** One user of a {@link PrivateRegistry}: an htpasswd entry and, optionally, an image pull Secret. */
+/**
+ * One user of a {@link PrivateRegistry}: an htpasswd entry and, optionally, an image pull Secret.
+ */
 @Group(PrivateRegistry.GROUP)
 @Version(PrivateRegistry.VERSION)
 @Kind("RegistryUser")

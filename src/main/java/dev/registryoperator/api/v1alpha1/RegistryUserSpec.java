@@ -14,9 +14,11 @@ public class RegistryUserSpec {
    * What htpasswd and HTTP basic auth can carry: no colon, whitespace or control character anywhere
    * and no leading '#' (a comment line in htpasswd).
    */
-  public static final String USERNAME_PATTERN = "^[^#:\\s\\x00-\\x1f\\x7f][^:\\s\\x00-\\x1f\\x7f]*$";
+  public static final String USERNAME_PATTERN =
+      "^[^#:\\s\\x00-\\x1f\\x7f][^:\\s\\x00-\\x1f\\x7f]*$";
 
-  @JsonPropertyDescription("Name of the PrivateRegistry, in the same namespace, this user belongs to.")
+  @JsonPropertyDescription(
+      "Name of the PrivateRegistry, in the same namespace, this user belongs to.")
   @Required
   @Pattern("^[a-z]([-a-z0-9]*[a-z0-9])?$")
   public String registryRef;

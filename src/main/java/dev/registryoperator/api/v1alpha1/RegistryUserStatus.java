@@ -24,7 +24,8 @@ public class RegistryUserStatus implements ConditionedStatus {
   @JsonPropertyDescription("The login name in effect.")
   public String username;
 
-  @JsonPropertyDescription("Secret holding the generated password, when the operator generated one.")
+  @JsonPropertyDescription(
+      "Secret holding the generated password, when the operator generated one.")
   public String credentialsSecret;
 
   @JsonPropertyDescription("The kubernetes.io/dockerconfigjson Secret for this user.")

@@ -17,7 +17,9 @@ public class TlsSpec {
   @JsonPropertyDescription(
       "Extra DNS names for the serving certificate, besides the Service's names and the Ingress"
           + " host.")
-  public List<@Pattern("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$") String>
+  public List<
+          @Pattern("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+          String>
       dnsNames;
 
   @JsonPropertyDescription("Validity of the serving certificate the operator issues, in days.")

@@ -1,8 +1,8 @@
 package dev.registryoperator.registry.dependent;
 
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.TlsMaterial;
 import io.fabric8.kubernetes.api.model.ConfigMap;

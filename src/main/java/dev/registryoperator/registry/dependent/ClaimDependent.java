@@ -26,7 +26,8 @@ import java.util.Set;
  * set deleteClaim. The claim is found again by our registry label, not by an owner reference.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
-public class ClaimDependent extends KubernetesDependentResource<PersistentVolumeClaim, PrivateRegistry>
+public class ClaimDependent
+    extends KubernetesDependentResource<PersistentVolumeClaim, PrivateRegistry>
     implements Creator<PersistentVolumeClaim, PrivateRegistry>,
         Updater<PersistentVolumeClaim, PrivateRegistry>,
         SecondaryToPrimaryMapper<PersistentVolumeClaim> {
@@ -72,7 +73,8 @@ public class ClaimDependent extends KubernetesDependentResource<PersistentVolume
 
   /** No framework annotations or owner references: the rendering decides ownership. */
   @Override
-  protected void addReferenceHandlingMetadata(PersistentVolumeClaim desired, PrivateRegistry primary) {}
+  protected void addReferenceHandlingMetadata(
+      PersistentVolumeClaim desired, PrivateRegistry primary) {}
 
   @Override
   public Set<ResourceID> toPrimaryResourceIDs(PersistentVolumeClaim claim) {

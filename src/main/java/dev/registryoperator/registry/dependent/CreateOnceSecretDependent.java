@@ -14,7 +14,8 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
  * A Secret of generated material (a CA, the http secret): created when missing and never updated,
  * so neither a restart nor a resync can regenerate it. Not an Updater on purpose.
  */
-abstract class CreateOnceSecretDependent extends KubernetesDependentResource<Secret, PrivateRegistry>
+abstract class CreateOnceSecretDependent
+    extends KubernetesDependentResource<Secret, PrivateRegistry>
     implements Creator<Secret, PrivateRegistry>, GarbageCollected<PrivateRegistry> {
 
   CreateOnceSecretDependent() {

@@ -1,9 +1,9 @@
 package dev.registryoperator.registry.dependent;
 
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.Hashes;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.RegistryDeployment;

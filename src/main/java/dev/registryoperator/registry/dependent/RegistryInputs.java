@@ -13,10 +13,10 @@ import java.util.Optional;
 /**
  * The one place the registry's dependents read from: what the reconciler observed before the
  * workflow (a user-supplied TLS Secret, the htpasswd file it assembled, the clock), and the
- * registry's own children as they are now - including one an earlier step of this same workflow
- * has just created, which is why children are read from the cache on demand, not captured upfront.
- * The dependents are created by the framework and cannot take constructor arguments, so this
- * travels in the workflow context.
+ * registry's own children as they are now - including one an earlier step of this same workflow has
+ * just created, which is why children are read from the cache on demand, not captured upfront. The
+ * dependents are created by the framework and cannot take constructor arguments, so this travels in
+ * the workflow context.
  */
 public final class RegistryInputs {
 

@@ -1,10 +1,10 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Components;
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -19,12 +19,15 @@ public final class AuthSecrets {
 
   private AuthSecrets() {}
 
-  /** @param htpasswd the file's content, one bcrypt line per user (empty when there are none) */
+  /**
+   * @param htpasswd the file's content, one bcrypt line per user (empty when there are none)
+   */
   public static Secret htpasswd(PrivateRegistry registry, String htpasswd) {
     RegistryNames names = RegistryNames.of(registry);
     return new SecretBuilder()
         .withMetadata(
-            OwnedMetadata.owned(registry, names.registry(), names.htpasswdSecret(), Components.AUTH))
+            OwnedMetadata.owned(
+                registry, names.registry(), names.htpasswdSecret(), Components.AUTH))
         .withType(Keys.OPAQUE_TYPE)
         .withData(SecretData.encode(Map.of(Keys.HTPASSWD, htpasswd)))
         .build();
@@ -38,7 +41,8 @@ public final class AuthSecrets {
     RegistryNames names = RegistryNames.of(registry);
     return new SecretBuilder()
         .withMetadata(
-            OwnedMetadata.owned(registry, names.registry(), names.httpSecret(), Components.REGISTRY))
+            OwnedMetadata.owned(
+                registry, names.registry(), names.httpSecret(), Components.REGISTRY))
         .withType(Keys.OPAQUE_TYPE)
         .withData(SecretData.encode(Map.of(Keys.HTTP_SECRET, value)))
         .build();

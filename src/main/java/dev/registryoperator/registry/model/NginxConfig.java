@@ -1,8 +1,7 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
-import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.naming.Keys;
 
 /**
  * The proxy's nginx.conf: TLS termination and basic auth in front of the registry, after the
@@ -134,7 +133,9 @@ public final class NginxConfig {
             LIVENESS_PATH);
   }
 
-  /** The schema already forbids these; this keeps a bypassed schema from breaking out of the string. */
+  /**
+   * The schema already forbids these; this keeps a bypassed schema from breaking out of the string.
+   */
   private static String quotable(String realm) {
     return realm.replaceAll("[\"\\\\\\p{Cntrl}]", "");
   }

@@ -1,9 +1,9 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Components;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.StorageSpec;
 import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -12,9 +12,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.Map;
 
 /**
- * The registry's data claim. It is owned by the registry (and so deleted with it) only when the user
- * asked for that with deleteClaim; otherwise it outlives the registry, and a registry of the same
- * name picks it up again.
+ * The registry's data claim. It is owned by the registry (and so deleted with it) only when the
+ * user asked for that with deleteClaim; otherwise it outlives the registry, and a registry of the
+ * same name picks it up again.
  */
 public final class RegistryClaim {
 

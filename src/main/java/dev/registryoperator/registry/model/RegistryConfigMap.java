@@ -1,11 +1,11 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Components;
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.kube.Hashes;
 import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;

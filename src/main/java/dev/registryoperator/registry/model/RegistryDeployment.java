@@ -1,12 +1,12 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Components;
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.ContainerResources;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.api.v1alpha1.StorageSpec.AccessMode;
 import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.Capabilities;
@@ -75,10 +75,12 @@ public final class RegistryDeployment {
 
     return new DeploymentBuilder()
         .withMetadata(
-            OwnedMetadata.owned(registry, names.registry(), names.deployment(), Components.REGISTRY))
+            OwnedMetadata.owned(
+                registry, names.registry(), names.deployment(), Components.REGISTRY))
         .withNewSpec()
         .withReplicas(1)
-        // One writer of a ReadWriteOnce volume at a time: the old pod goes before the new one starts.
+        // One writer of a ReadWriteOnce volume at a time: the old pod goes before the new one
+        // starts.
         .withNewStrategy()
         .withType(singleWriter(spec) ? "Recreate" : "RollingUpdate")
         .endStrategy()
@@ -120,10 +122,7 @@ public final class RegistryDeployment {
     return new ContainerBuilder()
         .withName(REGISTRY_CONTAINER)
         .withImage(spec.image)
-        .withCommand(
-            "registry",
-            "serve",
-            paths.registryConfigDir() + "/" + Keys.REGISTRY_CONFIG)
+        .withCommand("registry", "serve", paths.registryConfigDir() + "/" + Keys.REGISTRY_CONFIG)
         .addNewEnv()
         .withName(RegistryConfig.HTTP_SECRET_ENV)
         .withNewValueFrom()
@@ -166,8 +165,7 @@ public final class RegistryDeployment {
     return new ContainerBuilder()
         .withName(PROXY_CONTAINER)
         .withImage(spec.proxy.image)
-        .withCommand(
-            "nginx", "-c", paths.nginxConfigDir() + "/" + Keys.NGINX_CONFIG)
+        .withCommand("nginx", "-c", paths.nginxConfigDir() + "/" + Keys.NGINX_CONFIG)
         .addNewPort()
         .withName(Ports.PROXY_PORT_NAME)
         .withContainerPort(spec.proxy.port)
@@ -257,7 +255,8 @@ public final class RegistryDeployment {
             .withNewSecret()
             .withSecretName(tlsSecret)
             .withItems(
-                new KeyToPath(Keys.TLS_CERT, null, Keys.TLS_CERT), new KeyToPath(Keys.TLS_KEY, null, Keys.TLS_KEY))
+                new KeyToPath(Keys.TLS_CERT, null, Keys.TLS_CERT),
+                new KeyToPath(Keys.TLS_KEY, null, Keys.TLS_KEY))
             .withDefaultMode(SECRET_FILE_MODE)
             .endSecret()
             .build(),

@@ -1,9 +1,9 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Components;
 import dev.registryoperator.api.v1alpha1.IngressSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -65,7 +65,8 @@ public final class RegistryIngress {
     String timeout = Integer.toString(registry.getSpec().proxy.readTimeoutSeconds);
     Map<String, String> annotations = new TreeMap<>();
     // Layers are large and slow: no body limit, no buffering, long timeouts.
-    annotations.put("nginx.ingress.kubernetes.io/proxy-body-size", registry.getSpec().proxy.maxBodySize);
+    annotations.put(
+        "nginx.ingress.kubernetes.io/proxy-body-size", registry.getSpec().proxy.maxBodySize);
     annotations.put("nginx.ingress.kubernetes.io/proxy-request-buffering", "off");
     annotations.put("nginx.ingress.kubernetes.io/proxy-read-timeout", timeout);
     annotations.put("nginx.ingress.kubernetes.io/proxy-send-timeout", timeout);

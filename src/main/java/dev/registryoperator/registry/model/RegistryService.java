@@ -1,10 +1,10 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Components;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
 import dev.registryoperator.kube.OwnedMetadata;
+import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -12,7 +12,9 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 
-/** The Service in front of the proxy. Only the TLS port: the registry's own ports stay in the pod. */
+/**
+ * The Service in front of the proxy. Only the TLS port: the registry's own ports stay in the pod.
+ */
 public final class RegistryService {
 
   private RegistryService() {}

@@ -1,12 +1,12 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Components;
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.TlsSpec;
 import dev.registryoperator.kube.Hashes;
 import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.KeyAndCertificate;
@@ -69,13 +69,14 @@ public final class TlsMaterial {
 
   /**
    * The serving certificate the registry should have: the existing one, byte for byte, while it is
-   * valid for the current CA, names and renewal window; otherwise a newly issued one. The only place
-   * the reissue decision is made.
+   * valid for the current CA, names and renewal window; otherwise a newly issued one. The only
+   * place the reissue decision is made.
    */
   public static ServingCertificate servingCertificate(
       PrivateRegistry registry, Secret existing, Secret caSecret, Clock clock) {
     CertificateAuthority ca =
-        readCa(caSecret).orElseThrow(() -> new IllegalStateException("the CA Secret is unreadable"));
+        readCa(caSecret)
+            .orElseThrow(() -> new IllegalStateException("the CA Secret is unreadable"));
     String caPem = SecretData.decode(caSecret, Keys.TLS_CERT).orElseThrow();
     Optional<String> reason = reissueReason(registry, existing, ca, clock);
     Map<String, String> data = new TreeMap<>();
@@ -105,7 +106,9 @@ public final class TlsMaterial {
         clock.instant());
   }
 
-  /** The Service's names first (the first is the certificate's CN), then Ingress host and extras. */
+  /**
+   * The Service's names first (the first is the certificate's CN), then Ingress host and extras.
+   */
   public static List<String> dnsNames(PrivateRegistry registry) {
     RegistryNames names = RegistryNames.of(registry);
     Set<String> dnsNames =
@@ -120,7 +123,9 @@ public final class TlsMaterial {
     return new ArrayList<>(dnsNames);
   }
 
-  /** What the pod template carries so that pods roll exactly when the served certificate changes. */
+  /**
+   * What the pod template carries so that pods roll exactly when the served certificate changes.
+   */
   public static String hash(Secret servingSecret) {
     return Hashes.shortSha256(
         SecretData.decode(servingSecret, Keys.TLS_CERT).orElse(""),
@@ -131,7 +136,8 @@ public final class TlsMaterial {
     RegistryNames names = RegistryNames.of(registry);
     return new ConfigMapBuilder()
         .withMetadata(
-            OwnedMetadata.owned(registry, names.registry(), names.caBundleConfigMap(), Components.TLS))
+            OwnedMetadata.owned(
+                registry, names.registry(), names.caBundleConfigMap(), Components.TLS))
         .withData(Map.of(Keys.CA_CERT, caPem))
         .build();
   }
@@ -139,7 +145,8 @@ public final class TlsMaterial {
   private static Secret tlsSecret(PrivateRegistry registry, String name, Map<String, String> data) {
     return new SecretBuilder()
         .withMetadata(
-            OwnedMetadata.owned(registry, RegistryNames.of(registry).registry(), name, Components.TLS))
+            OwnedMetadata.owned(
+                registry, RegistryNames.of(registry).registry(), name, Components.TLS))
         .withType(Keys.TLS_SECRET_TYPE)
         .withData(SecretData.encode(data))
         .build();

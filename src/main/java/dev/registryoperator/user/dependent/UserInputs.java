@@ -16,7 +16,8 @@ import java.util.function.Function;
  * The one place a user's dependents read from: what the reconciler established before the workflow,
  * and the user's own Secrets as they are now - including a generated password the workflow has just
  * created, which is why those are read on demand. Travels in the workflow context because the
- * framework creates the dependents. Holds a password for this reconcile only; toString leaves it out.
+ * framework creates the dependents. Holds a password for this reconcile only; toString leaves it
+ * out.
  */
 public final class UserInputs {
 
@@ -116,7 +117,8 @@ public final class UserInputs {
     }
     Secret generated =
         ownSecret(UserSecretNames.of(user).credentialsSecret())
-            .orElseThrow(() -> new IllegalStateException("generated password not yet in the cache"));
+            .orElseThrow(
+                () -> new IllegalStateException("generated password not yet in the cache"));
     return new Password(
         EntrySecret.passwordSource(generated, Keys.PASSWORD, bcryptCost),
         SecretData.decode(generated, Keys.PASSWORD),

@@ -9,6 +9,7 @@ import java.util.Optional;
 public final class Passwords {
 
   static final int MIN_CHARACTERS = 8;
+
   /** bcrypt reads at most 72 bytes; longer passwords would be silently truncated. */
   static final int MAX_BYTES = 72;
 
@@ -24,7 +25,8 @@ public final class Passwords {
     if (password.codePointCount(0, password.length()) < MIN_CHARACTERS) {
       return Optional.of(
           new Problem(
-              "PasswordTooShort", "The password has fewer than " + MIN_CHARACTERS + " characters."));
+              "PasswordTooShort",
+              "The password has fewer than " + MIN_CHARACTERS + " characters."));
     }
     if (password.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
       return Optional.of(

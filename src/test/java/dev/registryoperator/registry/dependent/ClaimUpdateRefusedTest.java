@@ -42,8 +42,10 @@ class ClaimUpdateRefusedTest {
             ClaimUpdateRefused.soleFailureIn(
                 workflowFailure(
                     Map.of(
-                        "claim", new ClaimUpdateRefused("demo-data", invalid()),
-                        "deployment", conflict))))
+                        "claim",
+                        new ClaimUpdateRefused("demo-data", invalid()),
+                        "deployment",
+                        conflict))))
         .isEmpty();
     assertThat(ClaimUpdateRefused.soleFailureIn(workflowFailure(Map.of("deployment", conflict))))
         .isEmpty();
@@ -54,7 +56,11 @@ class ClaimUpdateRefusedTest {
     return new KubernetesClientException(
         "Failure executing: PATCH ...",
         422,
-        new StatusBuilder().withCode(422).withReason("Invalid").withMessage(SERVER_MESSAGE).build());
+        new StatusBuilder()
+            .withCode(422)
+            .withReason("Invalid")
+            .withMessage(SERVER_MESSAGE)
+            .build());
   }
 
   private static AggregatedOperatorException workflowFailure(Map<String, Exception> failures) {

@@ -62,10 +62,12 @@ class NginxConfigTest {
   void apiVersionHeaderIsAddedOnlyWhenTheRegistryDidNotSendIt() {
     // A static add_header would duplicate the header the registry already sends.
     assertThat(DEFAULT)
-        .containsOnlyOnce("map $upstream_http_docker_distribution_api_version $docker_distribution_api_version {")
+        .containsOnlyOnce(
+            "map $upstream_http_docker_distribution_api_version $docker_distribution_api_version {")
         .containsOnlyOnce("'' 'registry/2.0';")
         .containsOnlyOnce("add_header Docker-Distribution-Api-Version")
-        .contains("add_header Docker-Distribution-Api-Version $docker_distribution_api_version always;");
+        .contains(
+            "add_header Docker-Distribution-Api-Version $docker_distribution_api_version always;");
   }
 
   @Test
@@ -83,7 +85,8 @@ class NginxConfigTest {
   @Test
   void registryApiNeedsBasicAuthWithTheRealmFromTheSpec() {
     assertThat(DEFAULT).contains("auth_basic \"Registry\";");
-    assertThat(render(spec -> spec.auth.realm = "Team A registry")).contains("auth_basic \"Team A registry\";");
+    assertThat(render(spec -> spec.auth.realm = "Team A registry"))
+        .contains("auth_basic \"Team A registry\";");
   }
 
   @Test
@@ -108,8 +111,13 @@ class NginxConfigTest {
     String healthz = location(DEFAULT, "= /healthz");
     String livez = location(DEFAULT, "= /livez");
 
-    assertThat(healthz).doesNotContain("auth_basic").contains("proxy_pass http://127.0.0.1:5001/debug/health;");
-    assertThat(livez).doesNotContain("auth_basic").doesNotContain("proxy_pass").contains("return 200");
+    assertThat(healthz)
+        .doesNotContain("auth_basic")
+        .contains("proxy_pass http://127.0.0.1:5001/debug/health;");
+    assertThat(livez)
+        .doesNotContain("auth_basic")
+        .doesNotContain("proxy_pass")
+        .contains("return 200");
     assertThat(location(DEFAULT, "/v2/")).contains("auth_basic \"Registry\";");
   }
 
@@ -126,7 +134,10 @@ class NginxConfigTest {
   @Test
   void listensWithTlsOnTheProxyPortOnlyWithModernProtocols() {
     assertThat(DEFAULT).containsOnlyOnce("listen ").contains("listen 15000 ssl;");
-    assertThat(DEFAULT).contains("ssl_protocols TLSv1.2 TLSv1.3;").doesNotContain("TLSv1.1").doesNotContain("SSLv3");
+    assertThat(DEFAULT)
+        .contains("ssl_protocols TLSv1.2 TLSv1.3;")
+        .doesNotContain("TLSv1.1")
+        .doesNotContain("SSLv3");
     assertThat(render(spec -> spec.proxy.port = 8443)).contains("listen 8443 ssl;");
   }
 
@@ -143,7 +154,13 @@ class NginxConfigTest {
 
     assertThat(config).contains("pid /sandbox/tmp/nginx.pid;");
     for (String directive :
-        new String[] {"client_body_temp_path", "proxy_temp_path", "fastcgi_temp_path", "uwsgi_temp_path", "scgi_temp_path"}) {
+        new String[] {
+          "client_body_temp_path",
+          "proxy_temp_path",
+          "fastcgi_temp_path",
+          "uwsgi_temp_path",
+          "scgi_temp_path"
+        }) {
       assertThat(config).as(directive).contains(directive + " /sandbox/tmp/");
     }
     // Logs go to the container's streams, never to a file.
@@ -169,7 +186,8 @@ class NginxConfigTest {
         NginxSandbox.prepare(
             root, registry, CertificateAuthority.generate("demo CA", Fixtures.CLOCK), "");
 
-    ExternalTool.Result result = nginx.run(root, NginxSandbox.arguments(root, config, "-t").toArray(String[]::new));
+    ExternalTool.Result result =
+        nginx.run(root, NginxSandbox.arguments(root, config, "-t").toArray(String[]::new));
 
     assertThat(result.exitCode()).as(result.output()).isZero();
     assertThat(result.output()).contains("syntax is ok").contains("test is successful");
@@ -190,7 +208,8 @@ class NginxConfigTest {
         NginxSandbox.prepare(
             root, registry, CertificateAuthority.generate("demo CA", Fixtures.CLOCK), "");
 
-    ExternalTool.Result result = nginx.run(root, NginxSandbox.arguments(root, config, "-t").toArray(String[]::new));
+    ExternalTool.Result result =
+        nginx.run(root, NginxSandbox.arguments(root, config, "-t").toArray(String[]::new));
 
     assertThat(result.exitCode()).as(result.output()).isZero();
     assertThat(result.output()).contains("syntax is ok");
@@ -202,10 +221,14 @@ class NginxConfigTest {
     ExternalTool nginx = NginxSandbox.nginx();
     Path config =
         NginxSandbox.prepare(
-            root, Fixtures.registry(), CertificateAuthority.generate("demo CA", Fixtures.CLOCK), "");
+            root,
+            Fixtures.registry(),
+            CertificateAuthority.generate("demo CA", Fixtures.CLOCK),
+            "");
     java.nio.file.Files.delete(Path.of(new PodPaths(root.toString()).tlsDir(), "tls.crt"));
 
-    ExternalTool.Result result = nginx.run(root, NginxSandbox.arguments(root, config, "-t").toArray(String[]::new));
+    ExternalTool.Result result =
+        nginx.run(root, NginxSandbox.arguments(root, config, "-t").toArray(String[]::new));
 
     assertThat(result.exitCode()).as(result.output()).isNotZero();
     assertThat(result.output()).contains("tls.crt");
@@ -217,7 +240,9 @@ class NginxConfigTest {
     return NginxConfig.render(spec, PodPaths.IN_POD);
   }
 
-  /** The body of {@code location <match> { ... }}; locations here contain at most one nested block. */
+  /**
+   * The body of {@code location <match> { ... }}; locations here contain at most one nested block.
+   */
   private static String location(String config, String match) {
     Matcher matcher =
         Pattern.compile("location " + Pattern.quote(match) + " \\{((?:[^{}]|\\{[^{}]*\\})*)\\}")

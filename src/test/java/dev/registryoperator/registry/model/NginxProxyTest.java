@@ -71,7 +71,8 @@ class NginxProxyTest {
               spec.proxy.port = port;
               spec.tls.dnsNames = List.of("localhost");
             });
-    // The certificate must be valid now, not at the fixture's fixed instant: a real client checks it.
+    // The certificate must be valid now, not at the fixture's fixed instant: a real client checks
+    // it.
     CertificateAuthority ca = CertificateAuthority.generate("demo CA", Clock.systemUTC());
     // Cost 5 keeps the test fast; nginx verifies a full bcrypt on every request.
     String htpasswd = USER + ":" + BCrypt.hashpw(PASSWORD, BCrypt.gensalt(5)) + "\n";
@@ -80,7 +81,8 @@ class NginxProxyTest {
     List<String> command = new ArrayList<>(List.of(tool.binary().toString()));
     command.addAll(NginxSandbox.arguments(root, config));
     log = root.resolve("nginx.log");
-    nginx = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    nginx =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     client =
         HttpClient.newBuilder()
             .sslContext(trusting(ca.certificate()))
@@ -109,7 +111,8 @@ class NginxProxyTest {
   void servesTheCertificateIssuedForTheRegistry() throws Exception {
     HttpResponse<String> response = send(get("/livez"));
 
-    X509Certificate served = (X509Certificate) response.sslSession().orElseThrow().getPeerCertificates()[0];
+    X509Certificate served =
+        (X509Certificate) response.sslSession().orElseThrow().getPeerCertificates()[0];
     assertThat(ServingCertificatePolicy.dnsNames(served))
         .contains("demo", "demo.team-a.svc", "demo.team-a.svc.cluster.local", "localhost");
   }
@@ -127,14 +130,17 @@ class NginxProxyTest {
     HttpResponse<String> response = send(get("/v2/"));
 
     assertThat(response.statusCode()).isEqualTo(401);
-    assertThat(response.headers().allValues("WWW-Authenticate")).containsExactly("Basic realm=\"Registry\"");
+    assertThat(response.headers().allValues("WWW-Authenticate"))
+        .containsExactly("Basic realm=\"Registry\"");
     // Docker clients look for this header on the 401 to recognise a v2 registry.
-    assertThat(response.headers().allValues("Docker-Distribution-Api-Version")).containsExactly("registry/2.0");
+    assertThat(response.headers().allValues("Docker-Distribution-Api-Version"))
+        .containsExactly("registry/2.0");
   }
 
   @Test
   void wrongPasswordIsRefused() throws Exception {
-    assertThat(send(get("/v2/").header("Authorization", basic(USER, "wrong password"))).statusCode())
+    assertThat(
+            send(get("/v2/").header("Authorization", basic(USER, "wrong password"))).statusCode())
         .isEqualTo(401);
   }
 
@@ -147,7 +153,10 @@ class NginxProxyTest {
   @Test
   void oldDockerClientsGetNotFound() throws Exception {
     HttpResponse<String> response =
-        send(get("/v2/").header("Authorization", basic(USER, PASSWORD)).header("User-Agent", "docker/1.5.0 go/go1.4"));
+        send(
+            get("/v2/")
+                .header("Authorization", basic(USER, PASSWORD))
+                .header("User-Agent", "docker/1.5.0 go/go1.4"));
 
     assertThat(response.statusCode()).isEqualTo(404);
   }
@@ -155,7 +164,8 @@ class NginxProxyTest {
   @Test
   void pathsOutsideTheRegistryApiAreNotFound() throws Exception {
     assertThat(send(get("/debug/health")).statusCode()).isEqualTo(404);
-    assertThat(send(get("/metrics").header("Authorization", basic(USER, PASSWORD))).statusCode()).isEqualTo(404);
+    assertThat(send(get("/metrics").header("Authorization", basic(USER, PASSWORD))).statusCode())
+        .isEqualTo(404);
   }
 
   @Test
@@ -172,7 +182,8 @@ class NginxProxyTest {
           respond(exchange, 200, "{}");
         });
 
-    HttpResponse<String> response = send(get("/v2/").header("Authorization", basic(USER, PASSWORD)));
+    HttpResponse<String> response =
+        send(get("/v2/").header("Authorization", basic(USER, PASSWORD)));
 
     assertThat(response.statusCode()).as(nginxLog()).isEqualTo(200);
     assertThat(seen)
@@ -182,7 +193,8 @@ class NginxProxyTest {
         .containsEntry("proto", "https")
         .containsEntry("for", "127.0.0.1");
     // The registry sent the header; nginx must not add a second one.
-    assertThat(response.headers().allValues("Docker-Distribution-Api-Version")).containsExactly("registry/2.0");
+    assertThat(response.headers().allValues("Docker-Distribution-Api-Version"))
+        .containsExactly("registry/2.0");
   }
 
   @Test
@@ -203,7 +215,10 @@ class NginxProxyTest {
         send(
             HttpRequest.newBuilder(uri("/v2/demo/blobs/uploads/some-upload"))
                 .header("Authorization", basic(USER, PASSWORD))
-                .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(layer))));
+                .method(
+                    "PATCH",
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(layer))));
 
     assertThat(response.statusCode()).as(nginxLog()).isEqualTo(202);
     assertThat(received).containsEntry("bytes", (long) layer.length);
@@ -239,7 +254,10 @@ class NginxProxyTest {
     fake(
         Ports.REGISTRY_DEBUG,
         exchange ->
-            respond(exchange, 503, "{\"storagedriver_filesystem\":\"open /var/lib/registry/secret-path: permission denied\"}"));
+            respond(
+                exchange,
+                503,
+                "{\"storagedriver_filesystem\":\"open /var/lib/registry/secret-path: permission denied\"}"));
 
     HttpResponse<String> response = send(get("/healthz"));
 
@@ -251,7 +269,9 @@ class NginxProxyTest {
     void handle(HttpExchange exchange) throws IOException;
   }
 
-  /** A stand-in for the registry on one of its loopback ports; skips the test if the port is taken. */
+  /**
+   * A stand-in for the registry on one of its loopback ports; skips the test if the port is taken.
+   */
   private void fake(int fakePort, Handler handler) throws IOException {
     HttpServer server;
     try {
@@ -301,7 +321,8 @@ class NginxProxyTest {
 
   private static String basic(String user, String password) {
     return "Basic "
-        + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   private static String nginxLog() {
@@ -338,7 +359,8 @@ class NginxProxyTest {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("registry-ca", ca);
-    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory factory =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     factory.init(trust);
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, factory.getTrustManagers(), null);

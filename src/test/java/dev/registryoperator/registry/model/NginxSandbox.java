@@ -1,9 +1,8 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Keys;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.SecretData;
-import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.ExternalTool;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -38,24 +37,33 @@ final class NginxSandbox {
       throws IOException {
     PodPaths paths = new PodPaths(root.toString());
     Clock now = Clock.systemUTC();
-    Secret serving = TlsMaterial.servingCertificate(registry, null, TlsMaterial.caSecret(registry, ca), now).secret();
+    Secret serving =
+        TlsMaterial.servingCertificate(registry, null, TlsMaterial.caSecret(registry, ca), now)
+            .secret();
 
     // Only the keys the Deployment's TLS volume projects end up in the pod, under their item paths.
     Volume tlsVolume =
-        RegistryDeployment.render(registry, null, null).getSpec().getTemplate().getSpec().getVolumes().stream()
+        RegistryDeployment.render(registry, null, null)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getVolumes()
+            .stream()
             .filter(volume -> volume.getName().equals(RegistryDeployment.TLS_VOLUME))
             .findFirst()
             .orElseThrow();
     Path tlsDir = Files.createDirectories(Path.of(paths.tlsDir()));
     for (var item : tlsVolume.getSecret().getItems()) {
-      Files.writeString(tlsDir.resolve(item.getPath()), SecretData.decode(serving, item.getKey()).orElseThrow());
+      Files.writeString(
+          tlsDir.resolve(item.getPath()), SecretData.decode(serving, item.getKey()).orElseThrow());
     }
 
     // The htpasswd Secret is mounted whole: every key becomes a file of its name.
     Secret htpasswdSecret = AuthSecrets.htpasswd(registry, htpasswd);
     Path htpasswdDir = Files.createDirectories(Path.of(paths.htpasswdDir()));
     for (String key : htpasswdSecret.getData().keySet()) {
-      Files.writeString(htpasswdDir.resolve(key), SecretData.decode(htpasswdSecret, key).orElseThrow());
+      Files.writeString(
+          htpasswdDir.resolve(key), SecretData.decode(htpasswdSecret, key).orElseThrow());
     }
 
     Files.createDirectories(Path.of(paths.proxyScratchDir()));
@@ -67,7 +75,8 @@ final class NginxSandbox {
 
   /** Command-line arguments that keep nginx inside the sandbox. */
   static List<String> arguments(Path root, Path config, String... more) {
-    List<String> arguments = new ArrayList<>(List.of("-e", "stderr", "-p", root + "/", "-c", config.toString()));
+    List<String> arguments =
+        new ArrayList<>(List.of("-e", "stderr", "-p", root + "/", "-c", config.toString()));
     // As root, nginx would run its workers as "nobody", which cannot enter the private temporary
     // directory. In the pod master and workers share one unprivileged user; do the same here.
     if ("root".equals(System.getProperty("user.name"))) {

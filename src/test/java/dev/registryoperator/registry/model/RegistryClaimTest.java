@@ -32,7 +32,8 @@ class RegistryClaimTest {
 
   @Test
   void isControlledByTheRegistryWhenTheUserOptedIntoDeletion() {
-    PersistentVolumeClaim claim = RegistryClaim.render(Fixtures.registry(spec -> spec.storage.deleteClaim = true));
+    PersistentVolumeClaim claim =
+        RegistryClaim.render(Fixtures.registry(spec -> spec.storage.deleteClaim = true));
 
     assertThat(claim.getMetadata().getOwnerReferences())
         .singleElement()
@@ -56,7 +57,12 @@ class RegistryClaimTest {
 
   @Test
   void requestsTenGibibytesByDefault() {
-    assertThat(RegistryClaim.render(Fixtures.registry()).getSpec().getResources().getRequests().get("storage"))
+    assertThat(
+            RegistryClaim.render(Fixtures.registry())
+                .getSpec()
+                .getResources()
+                .getRequests()
+                .get("storage"))
         .hasToString("10Gi");
   }
 
@@ -75,27 +81,33 @@ class RegistryClaimTest {
   })
   void sizeIsWrittenInTheCanonicalFormTheApiServerStores(String requested, String written) {
     // A non-canonical size would differ from what the API server stores: endless updates.
-    PersistentVolumeClaim claim = RegistryClaim.render(Fixtures.registry(spec -> spec.storage.size = requested));
+    PersistentVolumeClaim claim =
+        RegistryClaim.render(Fixtures.registry(spec -> spec.storage.size = requested));
     var storage = claim.getSpec().getResources().getRequests().get("storage");
 
     assertThat(storage.getAmount() + storage.getFormat()).isEqualTo(written);
     assertThat(storage.getNumericalAmount())
-        .isEqualByComparingTo(new io.fabric8.kubernetes.api.model.Quantity(requested).getNumericalAmount());
+        .isEqualByComparingTo(
+            new io.fabric8.kubernetes.api.model.Quantity(requested).getNumericalAmount());
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"10G", "10", "0Gi", "1.5Gi", "10gi", "1Pi", ""})
   void sizesOutsideTheSchemaAreRejectedRatherThanGuessed(String size) {
-    assertThatThrownBy(() -> Quantities.canonicalBinary(size)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Quantities.canonicalBinary(size))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void accessModesComeFromTheSpec() {
-    assertThat(RegistryClaim.render(Fixtures.registry()).getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+    assertThat(RegistryClaim.render(Fixtures.registry()).getSpec().getAccessModes())
+        .containsExactly("ReadWriteOnce");
     assertThat(
             RegistryClaim.render(
                     Fixtures.registry(
-                        spec -> spec.storage.accessModes = List.of(AccessMode.ReadWriteMany, AccessMode.ReadWriteOnce)))
+                        spec ->
+                            spec.storage.accessModes =
+                                List.of(AccessMode.ReadWriteMany, AccessMode.ReadWriteOnce)))
                 .getSpec()
                 .getAccessModes())
         .containsExactly("ReadWriteMany", "ReadWriteOnce");
@@ -106,7 +118,8 @@ class RegistryClaimTest {
     // Left out (not empty): "" would mean "no class" and disable dynamic provisioning.
     assertThat(RegistryClaim.render(Fixtures.registry()).getSpec().getStorageClassName()).isNull();
     assertThat(
-            RegistryClaim.render(Fixtures.registry(spec -> spec.storage.storageClassName = "fast-ssd"))
+            RegistryClaim.render(
+                    Fixtures.registry(spec -> spec.storage.storageClassName = "fast-ssd"))
                 .getSpec()
                 .getStorageClassName())
         .isEqualTo("fast-ssd");
@@ -115,7 +128,9 @@ class RegistryClaimTest {
   @Test
   void claimNameIsOursOrTheAdoptedOne() {
     assertThat(RegistryClaim.claimName(Fixtures.registry())).isEqualTo("demo-data");
-    assertThat(RegistryClaim.claimName(Fixtures.registry(spec -> spec.storage.existingClaim = "old-data")))
+    assertThat(
+            RegistryClaim.claimName(
+                Fixtures.registry(spec -> spec.storage.existingClaim = "old-data")))
         .isEqualTo("old-data");
   }
 

@@ -36,18 +36,28 @@ class RegistryConfigTest {
 
   @Test
   void portsAreTheOnesTheProxyForwardsTo() throws Exception {
-    String nginx = NginxConfig.render(new dev.registryoperator.api.v1alpha1.PrivateRegistrySpec(), PodPaths.IN_POD);
+    String nginx =
+        NginxConfig.render(
+            new dev.registryoperator.api.v1alpha1.PrivateRegistrySpec(), PodPaths.IN_POD);
 
     assertThat(nginx).contains("server " + config().path("http").path("addr").asText() + ";");
-    assertThat(nginx).contains("http://" + config().path("http").path("debug").path("addr").asText() + "/debug/health");
+    assertThat(nginx)
+        .contains(
+            "http://"
+                + config().path("http").path("debug").path("addr").asText()
+                + "/debug/health");
   }
 
   @Test
   void blobsAreStoredOnTheDataVolume() throws Exception {
     assertThat(config().path("storage").path("filesystem").path("rootdirectory").asText())
         .isEqualTo("/var/lib/registry");
-    assertThat(YAML.readTree(RegistryConfig.render(new PodPaths("/sandbox")))
-            .path("storage").path("filesystem").path("rootdirectory").asText())
+    assertThat(
+            YAML.readTree(RegistryConfig.render(new PodPaths("/sandbox")))
+                .path("storage")
+                .path("filesystem")
+                .path("rootdirectory")
+                .asText())
         .isEqualTo("/sandbox/var/lib/registry");
   }
 
@@ -76,7 +86,13 @@ class RegistryConfigTest {
 
   @Test
   void isNotInMaintenanceReadOnlyMode() throws Exception {
-    assertThat(config().path("storage").path("maintenance").path("readonly").path("enabled").asBoolean())
+    assertThat(
+            config()
+                .path("storage")
+                .path("maintenance")
+                .path("readonly")
+                .path("enabled")
+                .asBoolean())
         .isFalse();
   }
 }

@@ -1,6 +1,5 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.v1alpha1.ContainerResources;
@@ -10,13 +9,13 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
 import dev.registryoperator.api.v1alpha1.StorageSpec.AccessMode;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.Labels;
-import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -24,7 +23,6 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.PodSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -64,9 +62,12 @@ class RegistryDeploymentTest {
   void runsOneRegistryContainerAndOneProxyContainer() {
     PodSpec pod = pod(render(Fixtures.registry()));
 
-    assertThat(pod.getContainers()).extracting(Container::getName).containsExactly("registry", "proxy");
+    assertThat(pod.getContainers())
+        .extracting(Container::getName)
+        .containsExactly("registry", "proxy");
     assertThat(container(pod, "registry").getImage()).isEqualTo(PrivateRegistrySpec.DEFAULT_IMAGE);
-    assertThat(container(pod, "proxy").getImage()).isEqualTo("nginxinc/nginx-unprivileged:1.27.5-alpine");
+    assertThat(container(pod, "proxy").getImage())
+        .isEqualTo("nginxinc/nginx-unprivileged:1.27.5-alpine");
   }
 
   @Test
@@ -125,7 +126,8 @@ class RegistryDeploymentTest {
             env -> {
               assertThat(env.getName()).isEqualTo("REGISTRY_HTTP_SECRET");
               assertThat(env.getValue()).isNull();
-              assertThat(env.getValueFrom().getSecretKeyRef().getName()).isEqualTo("demo-http-secret");
+              assertThat(env.getValueFrom().getSecretKeyRef().getName())
+                  .isEqualTo("demo-http-secret");
               assertThat(env.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("http-secret");
             });
   }
@@ -136,8 +138,10 @@ class RegistryDeploymentTest {
     EnvVar env = container(pod(render(registry)), "registry").getEnv().get(0);
     var secret = AuthSecrets.httpSecret(registry, "s3cret");
 
-    assertThat(env.getValueFrom().getSecretKeyRef().getName()).isEqualTo(secret.getMetadata().getName());
-    assertThat(SecretData.decode(secret, env.getValueFrom().getSecretKeyRef().getKey())).contains("s3cret");
+    assertThat(env.getValueFrom().getSecretKeyRef().getName())
+        .isEqualTo(secret.getMetadata().getName());
+    assertThat(SecretData.decode(secret, env.getValueFrom().getSecretKeyRef().getKey()))
+        .contains("s3cret");
   }
 
   @Test
@@ -153,7 +157,8 @@ class RegistryDeploymentTest {
 
   @Test
   void proxyPortFollowsTheSpec() {
-    Container proxy = container(pod(render(Fixtures.registry(spec -> spec.proxy.port = 8443))), "proxy");
+    Container proxy =
+        container(pod(render(Fixtures.registry(spec -> spec.proxy.port = 8443))), "proxy");
 
     assertThat(proxy.getPorts()).extracting(ContainerPort::getContainerPort).containsExactly(8443);
   }
@@ -188,16 +193,21 @@ class RegistryDeploymentTest {
 
     assertThat(liveness.getHttpGet()).isNull();
     assertThat(liveness.getTcpSocket()).isNull();
-    assertThat(liveness.getExec().getCommand()).last().isEqualTo("http://127.0.0.1:5001/debug/health");
+    assertThat(liveness.getExec().getCommand())
+        .last()
+        .isEqualTo("http://127.0.0.1:5001/debug/health");
   }
 
   @Test
   void probesUseThePortNameSoTheyFollowAPortChange() {
-    Container proxy = container(pod(render(Fixtures.registry(spec -> spec.proxy.port = 8443))), "proxy");
+    Container proxy =
+        container(pod(render(Fixtures.registry(spec -> spec.proxy.port = 8443))), "proxy");
 
-    assertThat(proxy.getPorts()).extracting(ContainerPort::getName).contains(
-        proxy.getReadinessProbe().getHttpGet().getPort().getStrVal(),
-        proxy.getLivenessProbe().getHttpGet().getPort().getStrVal());
+    assertThat(proxy.getPorts())
+        .extracting(ContainerPort::getName)
+        .contains(
+            proxy.getReadinessProbe().getHttpGet().getPort().getStrVal(),
+            proxy.getLivenessProbe().getHttpGet().getPort().getStrVal());
   }
 
   @Test
@@ -212,9 +222,15 @@ class RegistryDeploymentTest {
               assertThat(security.getRunAsUser()).as(container.getName()).isPositive();
               assertThat(security.getReadOnlyRootFilesystem()).as(container.getName()).isTrue();
               assertThat(security.getAllowPrivilegeEscalation()).as(container.getName()).isFalse();
-              assertThat(security.getPrivileged()).as(container.getName()).isNotEqualTo(Boolean.TRUE);
-              assertThat(security.getCapabilities().getDrop()).as(container.getName()).containsExactly("ALL");
-              assertThat(security.getCapabilities().getAdd()).as(container.getName()).isNullOrEmpty();
+              assertThat(security.getPrivileged())
+                  .as(container.getName())
+                  .isNotEqualTo(Boolean.TRUE);
+              assertThat(security.getCapabilities().getDrop())
+                  .as(container.getName())
+                  .containsExactly("ALL");
+              assertThat(security.getCapabilities().getAdd())
+                  .as(container.getName())
+                  .isNullOrEmpty();
             });
   }
 
@@ -224,7 +240,9 @@ class RegistryDeploymentTest {
 
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
-    assertThat(pod.getAutomountServiceAccountToken()).as("the pod never talks to the API").isFalse();
+    assertThat(pod.getAutomountServiceAccountToken())
+        .as("the pod never talks to the API")
+        .isFalse();
     assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
   }
 
@@ -232,15 +250,19 @@ class RegistryDeploymentTest {
   void dataVolumeIsTheRegistrysClaim() {
     PodSpec pod = pod(render(Fixtures.registry()));
 
-    assertThat(volume(pod, "data").getPersistentVolumeClaim().getClaimName()).isEqualTo("demo-data");
-    assertThat(mount(container(pod, "registry"), "data").getMountPath()).isEqualTo("/var/lib/registry");
+    assertThat(volume(pod, "data").getPersistentVolumeClaim().getClaimName())
+        .isEqualTo("demo-data");
+    assertThat(mount(container(pod, "registry"), "data").getMountPath())
+        .isEqualTo("/var/lib/registry");
   }
 
   @Test
   void dataVolumeIsTheAdoptedClaimWhenOneIsNamed() {
-    PodSpec pod = pod(render(Fixtures.registry(spec -> spec.storage.existingClaim = "legacy-registry")));
+    PodSpec pod =
+        pod(render(Fixtures.registry(spec -> spec.storage.existingClaim = "legacy-registry")));
 
-    assertThat(volume(pod, "data").getPersistentVolumeClaim().getClaimName()).isEqualTo("legacy-registry");
+    assertThat(volume(pod, "data").getPersistentVolumeClaim().getClaimName())
+        .isEqualTo("legacy-registry");
   }
 
   @Test
@@ -282,7 +304,8 @@ class RegistryDeploymentTest {
     String mountPath = mount(container(pod, "proxy"), "htpasswd").getMountPath();
     var secret = AuthSecrets.htpasswd(registry, "alice:$2a$10$x\n");
 
-    assertThat(volume(pod, "htpasswd").getSecret().getSecretName()).isEqualTo(secret.getMetadata().getName());
+    assertThat(volume(pod, "htpasswd").getSecret().getSecretName())
+        .isEqualTo(secret.getMetadata().getName());
     assertThat(secret.getData()).containsOnlyKeys("htpasswd");
     assertThat(NginxConfig.render(registry.getSpec(), PodPaths.IN_POD))
         .contains("auth_basic_user_file " + mountPath + "/htpasswd;");
@@ -297,7 +320,8 @@ class RegistryDeploymentTest {
     assertThat(tls.getSecret().getItems())
         .extracting(item -> item.getKey() + "->" + item.getPath())
         .containsExactlyInAnyOrder("tls.crt->tls.crt", "tls.key->tls.key");
-    assertThat(mount(container(pod, "proxy"), "tls").getMountPath()).isEqualTo("/etc/registry-operator/tls");
+    assertThat(mount(container(pod, "proxy"), "tls").getMountPath())
+        .isEqualTo("/etc/registry-operator/tls");
   }
 
   @Test
@@ -324,7 +348,8 @@ class RegistryDeploymentTest {
     assertThat(scratch.getEmptyDir().getSizeLimit()).isNotNull();
     assertThat(scratch.getEmptyDir().getSizeLimit().getNumericalAmount()).isPositive();
     assertThat(mount(container(pod, "proxy"), "proxy-scratch").getMountPath()).isEqualTo("/tmp");
-    assertThat(mount(container(pod, "proxy"), "proxy-scratch").getReadOnly()).isNotEqualTo(Boolean.TRUE);
+    assertThat(mount(container(pod, "proxy"), "proxy-scratch").getReadOnly())
+        .isNotEqualTo(Boolean.TRUE);
   }
 
   @Test
@@ -364,7 +389,9 @@ class RegistryDeploymentTest {
   @Test
   void readWriteOncePodStorageRollsOutWithRecreate() {
     Deployment deployment =
-        render(Fixtures.registry(spec -> spec.storage.accessModes = List.of(AccessMode.ReadWriteOncePod)));
+        render(
+            Fixtures.registry(
+                spec -> spec.storage.accessModes = List.of(AccessMode.ReadWriteOncePod)));
 
     assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
   }
@@ -372,7 +399,9 @@ class RegistryDeploymentTest {
   @Test
   void readWriteManyStorageRollsOutWithRollingUpdate() {
     Deployment deployment =
-        render(Fixtures.registry(spec -> spec.storage.accessModes = List.of(AccessMode.ReadWriteMany)));
+        render(
+            Fixtures.registry(
+                spec -> spec.storage.accessModes = List.of(AccessMode.ReadWriteMany)));
 
     assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
@@ -395,7 +424,8 @@ class RegistryDeploymentTest {
   void selectorIsTheStableRegistrySelectorAndMatchesThePod() {
     Deployment deployment = render(Fixtures.registry());
 
-    assertThat(deployment.getSpec().getSelector().getMatchLabels()).isEqualTo(Labels.selector("demo"));
+    assertThat(deployment.getSpec().getSelector().getMatchLabels())
+        .isEqualTo(Labels.selector("demo"));
     assertThat(deployment.getSpec().getSelector().getMatchExpressions()).isNullOrEmpty();
     assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
         .containsAllEntriesOf(Labels.selector("demo"));
@@ -434,20 +464,26 @@ class RegistryDeploymentTest {
   void usersLabelsAndAnnotationsOnTheRegistryNeverReachTheDeploymentOrItsPods() {
     // What Argo CD and kubectl put on a CR: copying them to children causes prune loops.
     PrivateRegistry registry = Fixtures.registry();
-    registry.getMetadata().setLabels(
-        Map.of(
-            "app.kubernetes.io/instance", "my-argo-app",
-            "argocd.argoproj.io/instance", "my-argo-app",
-            "team", "a"));
-    registry.getMetadata().setAnnotations(
-        Map.of(
-            "argocd.argoproj.io/tracking-id", "my-argo-app:registryoperator.dev/PrivateRegistry:team-a/demo",
-            "argocd.argoproj.io/sync-options", "Prune=false",
-            "kubectl.kubernetes.io/last-applied-configuration", "{}"));
+    registry
+        .getMetadata()
+        .setLabels(
+            Map.of(
+                "app.kubernetes.io/instance", "my-argo-app",
+                "argocd.argoproj.io/instance", "my-argo-app",
+                "team", "a"));
+    registry
+        .getMetadata()
+        .setAnnotations(
+            Map.of(
+                "argocd.argoproj.io/tracking-id",
+                    "my-argo-app:registryoperator.dev/PrivateRegistry:team-a/demo",
+                "argocd.argoproj.io/sync-options", "Prune=false",
+                "kubectl.kubernetes.io/last-applied-configuration", "{}"));
 
     Deployment deployment = render(registry);
 
-    assertThat(deployment.getMetadata().getLabels()).isEqualTo(render(Fixtures.registry()).getMetadata().getLabels());
+    assertThat(deployment.getMetadata().getLabels())
+        .isEqualTo(render(Fixtures.registry()).getMetadata().getLabels());
     assertThat(deployment.getMetadata().getAnnotations()).isNullOrEmpty();
     assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
         .doesNotContainKeys("app.kubernetes.io/instance", "argocd.argoproj.io/instance", "team");
@@ -481,13 +517,19 @@ class RegistryDeploymentTest {
     Deployment after = RegistryDeployment.render(Fixtures.registry(), "bbbbbbbbbbbbbbbb", null);
 
     assertThat(configHash(after)).isEqualTo(configHash(before));
-    after.getSpec().getTemplate().getMetadata().getAnnotations().put(Keys.TLS_HASH_ANNOTATION, "aaaaaaaaaaaaaaaa");
+    after
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
+        .put(Keys.TLS_HASH_ANNOTATION, "aaaaaaaaaaaaaaaa");
     assertThat(after).as("nothing else differs").isEqualTo(before);
   }
 
   @Test
   void aNewHttpSecretChangesOnlyTheHttpSecretHash() {
-    Deployment before = RegistryDeployment.render(Fixtures.registry(), TLS_HASH, "1111111111111111");
+    Deployment before =
+        RegistryDeployment.render(Fixtures.registry(), TLS_HASH, "1111111111111111");
     Deployment after = RegistryDeployment.render(Fixtures.registry(), TLS_HASH, "2222222222222222");
 
     assertThat(after.getSpec().getTemplate().getMetadata().getAnnotations())
@@ -504,7 +546,8 @@ class RegistryDeploymentTest {
   @Test
   void configHashChangesWhenTheProxyReadTimeoutChanges() {
     String before = configHash(render(Fixtures.registry()));
-    String after = configHash(render(Fixtures.registry(spec -> spec.proxy.readTimeoutSeconds = 900)));
+    String after =
+        configHash(render(Fixtures.registry(spec -> spec.proxy.readTimeoutSeconds = 900)));
 
     assertThat(after).isNotEqualTo(before);
   }
@@ -513,16 +556,20 @@ class RegistryDeploymentTest {
   void configHashChangesWithEverythingThatGoesIntoNginxConf() {
     String plain = configHash(render(Fixtures.registry()));
 
-    assertThat(configHash(render(Fixtures.registry(spec -> spec.proxy.maxBodySize = "2g")))).isNotEqualTo(plain);
-    assertThat(configHash(render(Fixtures.registry(spec -> spec.auth.realm = "Team A")))).isNotEqualTo(plain);
-    assertThat(configHash(render(Fixtures.registry(spec -> spec.proxy.port = 8443)))).isNotEqualTo(plain);
+    assertThat(configHash(render(Fixtures.registry(spec -> spec.proxy.maxBodySize = "2g"))))
+        .isNotEqualTo(plain);
+    assertThat(configHash(render(Fixtures.registry(spec -> spec.auth.realm = "Team A"))))
+        .isNotEqualTo(plain);
+    assertThat(configHash(render(Fixtures.registry(spec -> spec.proxy.port = 8443))))
+        .isNotEqualTo(plain);
   }
 
   @Test
   void configHashIgnoresSpecChangesThatLeaveBothConfigFilesAlone() {
     String plain = configHash(render(Fixtures.registry()));
 
-    // None of these is in nginx.conf or config.yml: restarting the pod for them would be a needless outage.
+    // None of these is in nginx.conf or config.yml: restarting the pod for them would be a needless
+    // outage.
     List<Consumer<PrivateRegistrySpec>> unrelated =
         List.of(
             spec -> spec.image = "registry:2.8.2",
@@ -540,14 +587,16 @@ class RegistryDeploymentTest {
             });
 
     assertThat(unrelated)
-        .allSatisfy(change -> assertThat(configHash(render(Fixtures.registry(change)))).isEqualTo(plain));
+        .allSatisfy(
+            change -> assertThat(configHash(render(Fixtures.registry(change)))).isEqualTo(plain));
   }
 
   @Test
   void configHashIsTheConfigMapsContentHash() {
     PrivateRegistry registry = Fixtures.registry(spec -> spec.proxy.readTimeoutSeconds = 120);
 
-    assertThat(configHash(render(registry))).isEqualTo(RegistryConfigMap.contentHash(registry.getSpec()));
+    assertThat(configHash(render(registry)))
+        .isEqualTo(RegistryConfigMap.contentHash(registry.getSpec()));
   }
 
   @Test

@@ -36,25 +36,41 @@ class RegistryIngressTest {
     PrivateRegistry registry = withIngress(spec -> {}, spec -> spec.proxy.port = 8443);
     Ingress ingress = RegistryIngress.render(registry);
 
-    assertThat(ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getPort().getNumber())
+    assertThat(
+            ingress
+                .getSpec()
+                .getRules()
+                .get(0)
+                .getHttp()
+                .getPaths()
+                .get(0)
+                .getBackend()
+                .getService()
+                .getPort()
+                .getNumber())
         .isEqualTo(RegistryService.render(registry).getSpec().getPorts().get(0).getPort())
         .isEqualTo(8443);
   }
 
   @Test
   void ingressClassComesFromTheSpec() {
-    assertThat(RegistryIngress.render(withIngress(spec -> spec.className = "nginx")).getSpec().getIngressClassName())
+    assertThat(
+            RegistryIngress.render(withIngress(spec -> spec.className = "nginx"))
+                .getSpec()
+                .getIngressClassName())
         .isEqualTo("nginx");
   }
 
   @Test
   void withoutAClassTheClustersDefaultClassIsUsed() {
-    assertThat(RegistryIngress.render(withIngress(spec -> {})).getSpec().getIngressClassName()).isNull();
+    assertThat(RegistryIngress.render(withIngress(spec -> {})).getSpec().getIngressClassName())
+        .isNull();
   }
 
   @Test
   void tlsUsesTheNamedSecretForTheHost() {
-    Ingress ingress = RegistryIngress.render(withIngress(spec -> spec.tlsSecretName = "registry-example-tls"));
+    Ingress ingress =
+        RegistryIngress.render(withIngress(spec -> spec.tlsSecretName = "registry-example-tls"));
 
     assertThat(ingress.getSpec().getTls())
         .singleElement()
@@ -72,7 +88,8 @@ class RegistryIngressTest {
 
   @Test
   void defaultAnnotationsSuitLargeSlowUploadsToAnHttpsBackend() {
-    Map<String, String> annotations = RegistryIngress.render(withIngress(spec -> {})).getMetadata().getAnnotations();
+    Map<String, String> annotations =
+        RegistryIngress.render(withIngress(spec -> {})).getMetadata().getAnnotations();
 
     assertThat(annotations)
         .containsExactlyInAnyOrderEntriesOf(
@@ -119,13 +136,15 @@ class RegistryIngressTest {
 
   @Test
   void annotationsOfTheRegistryItselfAreNotCopied() {
-    // Only spec.ingress.annotations are meant for the Ingress; the CR's own are Argo CD's and kubectl's.
+    // Only spec.ingress.annotations are meant for the Ingress; the CR's own are Argo CD's and
+    // kubectl's.
     PrivateRegistry registry = withIngress(spec -> {});
     registry.getMetadata().setAnnotations(Map.of("argocd.argoproj.io/sync-wave", "1"));
     registry.getMetadata().setLabels(Map.of("app.kubernetes.io/instance", "my-app"));
     Ingress ingress = RegistryIngress.render(registry);
 
-    assertThat(ingress.getMetadata().getAnnotations()).doesNotContainKey("argocd.argoproj.io/sync-wave");
+    assertThat(ingress.getMetadata().getAnnotations())
+        .doesNotContainKey("argocd.argoproj.io/sync-wave");
     assertThat(ingress.getMetadata().getLabels()).doesNotContainKey("app.kubernetes.io/instance");
   }
 
@@ -142,7 +161,8 @@ class RegistryIngressTest {
 
   @Test
   void externalUrlIsTheHostOverHttps() {
-    assertThat(RegistryIngress.externalUrl(withIngress(spec -> {}))).isEqualTo("https://registry.example.com");
+    assertThat(RegistryIngress.externalUrl(withIngress(spec -> {})))
+        .isEqualTo("https://registry.example.com");
   }
 
   private static PrivateRegistry withIngress(Consumer<IngressSpec> customize) {

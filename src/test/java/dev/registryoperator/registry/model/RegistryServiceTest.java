@@ -36,7 +36,8 @@ class RegistryServiceTest {
 
   @Test
   void protocolIsAlwaysSetBecauseServerSideApplyNeedsIt() {
-    assertThat(RegistryService.render(Fixtures.registry()).getSpec().getPorts().get(0).getProtocol())
+    assertThat(
+            RegistryService.render(Fixtures.registry()).getSpec().getPorts().get(0).getProtocol())
         .isEqualTo("TCP");
   }
 
@@ -45,7 +46,12 @@ class RegistryServiceTest {
     PrivateRegistry registry = Fixtures.registry(spec -> spec.proxy.port = 8443);
     ServicePort port = RegistryService.render(registry).getSpec().getPorts().get(0);
     var proxy =
-        RegistryDeployment.render(registry, null, null).getSpec().getTemplate().getSpec().getContainers().stream()
+        RegistryDeployment.render(registry, null, null)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .stream()
             .filter(container -> container.getName().equals(RegistryDeployment.PROXY_CONTAINER))
             .findFirst()
             .orElseThrow();
@@ -65,7 +71,12 @@ class RegistryServiceTest {
     Service service = RegistryService.render(registry);
 
     assertThat(service.getSpec().getSelector()).isEqualTo(Labels.selector("demo"));
-    assertThat(RegistryDeployment.render(registry, null, null).getSpec().getTemplate().getMetadata().getLabels())
+    assertThat(
+            RegistryDeployment.render(registry, null, null)
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getLabels())
         .containsAllEntriesOf(service.getSpec().getSelector());
   }
 
@@ -107,8 +118,10 @@ class RegistryServiceTest {
 
   @Test
   void nodePortIsNeverSetOnAClusterIpService() {
-    // The API server rejects a ClusterIP Service with a nodePort; validation reports it to the user.
-    Service service = RegistryService.render(Fixtures.registry(spec -> spec.service.nodePort = 30500));
+    // The API server rejects a ClusterIP Service with a nodePort; validation reports it to the
+    // user.
+    Service service =
+        RegistryService.render(Fixtures.registry(spec -> spec.service.nodePort = 30500));
 
     assertThat(service.getSpec().getType()).isEqualTo("ClusterIP");
     assertThat(service.getSpec().getPorts().get(0).getNodePort()).isNull();

@@ -1,13 +1,12 @@
 package dev.registryoperator.registry.model;
 
-import dev.registryoperator.naming.Keys;
 import static dev.registryoperator.testing.Fixtures.CLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.v1alpha1.IngressSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.Labels;
-import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.testing.Fixtures;
 import dev.registryoperator.tls.CertificateAuthority;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -27,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /** Properties every object the operator renders for a registry must have. */
 class RenderedChildrenTest {
 
-  private static final String HTPASSWD = "alice:$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy\n";
+  private static final String HTPASSWD =
+      "alice:$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy\n";
   private static final String HTTP_SECRET = "Zm9vYmFyYmF6cXV4";
 
   private static CertificateAuthority ca;
@@ -38,7 +38,8 @@ class RenderedChildrenTest {
   static void createCa() {
     ca = CertificateAuthority.generate("demo.team-a", CLOCK);
     caSecret = TlsMaterial.caSecret(registryAsArgoCdDeploysIt(), ca);
-    existingServingSecret = TlsMaterial.servingCertificate(registryAsArgoCdDeploysIt(), null, caSecret, CLOCK).secret();
+    existingServingSecret =
+        TlsMaterial.servingCertificate(registryAsArgoCdDeploysIt(), null, caSecret, CLOCK).secret();
   }
 
   /**
@@ -54,27 +55,34 @@ class RenderedChildrenTest {
               spec.ingress.annotations = Map.of("cert-manager.io/cluster-issuer", "letsencrypt");
               spec.storage.deleteClaim = true;
             });
-    registry.getMetadata().setLabels(
-        Map.of(
-            "app.kubernetes.io/instance", "argo-app-x",
-            "argocd.argoproj.io/instance", "argo-app-x",
-            "app.kubernetes.io/part-of", "platform-x",
-            "team", "team-x"));
-    registry.getMetadata().setAnnotations(
-        Map.of(
-            "argocd.argoproj.io/tracking-id", "argo-app-x:registryoperator.dev/PrivateRegistry:team-a/demo",
-            "argocd.argoproj.io/sync-wave", "5",
-            "argocd.argoproj.io/compare-options", "IgnoreExtraneous",
-            "kubectl.kubernetes.io/last-applied-configuration", "{\"marker\":\"kubectl-x\"}"));
+    registry
+        .getMetadata()
+        .setLabels(
+            Map.of(
+                "app.kubernetes.io/instance", "argo-app-x",
+                "argocd.argoproj.io/instance", "argo-app-x",
+                "app.kubernetes.io/part-of", "platform-x",
+                "team", "team-x"));
+    registry
+        .getMetadata()
+        .setAnnotations(
+            Map.of(
+                "argocd.argoproj.io/tracking-id",
+                    "argo-app-x:registryoperator.dev/PrivateRegistry:team-a/demo",
+                "argocd.argoproj.io/sync-wave", "5",
+                "argocd.argoproj.io/compare-options", "IgnoreExtraneous",
+                "kubectl.kubernetes.io/last-applied-configuration", "{\"marker\":\"kubectl-x\"}"));
     return registry;
   }
 
   /** Everything the operator renders for one registry, from the same inputs. */
   private static List<HasMetadata> renderAll(PrivateRegistry registry) {
-    Secret serving = TlsMaterial.servingCertificate(registry, existingServingSecret, caSecret, CLOCK).secret();
+    Secret serving =
+        TlsMaterial.servingCertificate(registry, existingServingSecret, caSecret, CLOCK).secret();
     List<HasMetadata> children = new ArrayList<>();
     children.add(RegistryConfigMap.render(registry));
-    children.add(RegistryDeployment.render(registry, TlsMaterial.hash(serving), "0123456789abcdef"));
+    children.add(
+        RegistryDeployment.render(registry, TlsMaterial.hash(serving), "0123456789abcdef"));
     children.add(RegistryService.render(registry));
     children.add(RegistryIngress.render(registry));
     children.add(RegistryClaim.render(registry));
@@ -90,11 +98,16 @@ class RenderedChildrenTest {
   void everyChildHasADistinctNameInTheRegistrysNamespace() {
     List<HasMetadata> children = renderAll(registryAsArgoCdDeploysIt());
 
-    assertThat(children).allSatisfy(child -> assertThat(child.getMetadata().getNamespace()).isEqualTo("team-a"));
+    assertThat(children)
+        .allSatisfy(child -> assertThat(child.getMetadata().getNamespace()).isEqualTo("team-a"));
     assertThat(children)
         .extracting(child -> child.getKind() + "/" + child.getMetadata().getName())
         .doesNotHaveDuplicates()
-        .contains("ConfigMap/demo-config", "Secret/demo-ca", "Secret/demo-tls", "ConfigMap/demo-ca-bundle");
+        .contains(
+            "ConfigMap/demo-config",
+            "Secret/demo-ca",
+            "Secret/demo-tls",
+            "ConfigMap/demo-ca-bundle");
   }
 
   @Test
@@ -154,7 +167,11 @@ class RenderedChildrenTest {
     // The pod template's hash annotations are not on the Deployment's own metadata.
     assertThat(renderAll(registryAsArgoCdDeploysIt()))
         .filteredOn(child -> !(child instanceof Ingress))
-        .allSatisfy(child -> assertThat(child.getMetadata().getAnnotations()).as(child.getKind()).isNullOrEmpty());
+        .allSatisfy(
+            child ->
+                assertThat(child.getMetadata().getAnnotations())
+                    .as(child.getKind())
+                    .isNullOrEmpty());
   }
 
   @Test
@@ -168,8 +185,10 @@ class RenderedChildrenTest {
   @Test
   void renderingTwiceFromTheSameInputGivesByteIdenticalJson() {
     // What the API server sees: map order and number formats count, not just equals().
-    List<String> first = renderAll(registryAsArgoCdDeploysIt()).stream().map(Serialization::asJson).toList();
-    List<String> second = renderAll(registryAsArgoCdDeploysIt()).stream().map(Serialization::asJson).toList();
+    List<String> first =
+        renderAll(registryAsArgoCdDeploysIt()).stream().map(Serialization::asJson).toList();
+    List<String> second =
+        renderAll(registryAsArgoCdDeploysIt()).stream().map(Serialization::asJson).toList();
 
     assertThat(second).isEqualTo(first);
   }
@@ -187,7 +206,8 @@ class RenderedChildrenTest {
   @Test
   void onlyTheCaSecretHoldsTheCaKey() {
     String keyPem = ca.keyAndCertificate().keyPem();
-    String keyPemBase64 = Base64.getEncoder().encodeToString(keyPem.getBytes(StandardCharsets.UTF_8));
+    String keyPemBase64 =
+        Base64.getEncoder().encodeToString(keyPem.getBytes(StandardCharsets.UTF_8));
     String keyLine = keyPem.lines().skip(1).findFirst().orElseThrow();
 
     assertThat(renderAll(registryAsArgoCdDeploysIt()))

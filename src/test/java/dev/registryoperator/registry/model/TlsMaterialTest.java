@@ -44,14 +44,16 @@ class TlsMaterialTest {
     assertThat(caSecret.getMetadata().getName()).isEqualTo("demo-ca");
     assertThat(caSecret.getType()).isEqualTo("kubernetes.io/tls");
     assertThat(caSecret.getData()).containsOnlyKeys("tls.crt", "tls.key");
-    assertThat(SecretData.decode(caSecret, "tls.crt")).contains(ca.keyAndCertificate().certificatePem());
+    assertThat(SecretData.decode(caSecret, "tls.crt"))
+        .contains(ca.keyAndCertificate().certificatePem());
     assertThat(SecretData.decode(caSecret, "tls.key")).contains(ca.keyAndCertificate().keyPem());
   }
 
   @Test
   void secretsAreWrittenAsDataNotStringData() {
     // stringData changes the resourceVersion on every server-side apply.
-    Secret serving = TlsMaterial.servingCertificate(Fixtures.registry(), null, caSecret, CLOCK).secret();
+    Secret serving =
+        TlsMaterial.servingCertificate(Fixtures.registry(), null, caSecret, CLOCK).secret();
 
     assertThat(caSecret.getStringData()).isNullOrEmpty();
     assertThat(serving.getStringData()).isNullOrEmpty();
@@ -62,13 +64,20 @@ class TlsMaterialTest {
     CertificateAuthority readBack = TlsMaterial.readCa(caSecret).orElseThrow();
 
     assertThat(readBack.certificate()).isEqualTo(ca.certificate());
-    assertThat(readBack.keyAndCertificate().key().getEncoded()).isEqualTo(ca.keyAndCertificate().key().getEncoded());
+    assertThat(readBack.keyAndCertificate().key().getEncoded())
+        .isEqualTo(ca.keyAndCertificate().key().getEncoded());
   }
 
   @Test
   void missingOrDamagedSecretsReadAsEmpty() {
-    Secret noKey = new SecretBuilder(caSecret).withData(Map.of("tls.crt", caSecret.getData().get("tls.crt"))).build();
-    Secret garbage = new SecretBuilder(caSecret).withData(SecretData.encode(Map.of("tls.crt", "junk", "tls.key", "junk"))).build();
+    Secret noKey =
+        new SecretBuilder(caSecret)
+            .withData(Map.of("tls.crt", caSecret.getData().get("tls.crt")))
+            .build();
+    Secret garbage =
+        new SecretBuilder(caSecret)
+            .withData(SecretData.encode(Map.of("tls.crt", "junk", "tls.key", "junk")))
+            .build();
 
     assertThat(TlsMaterial.readKeyAndCertificate(null)).isEmpty();
     assertThat(TlsMaterial.readKeyAndCertificate(new Secret())).isEmpty();
@@ -118,7 +127,8 @@ class TlsMaterialTest {
 
   @Test
   void firstServingSecretHoldsANewCertificateFromTheCaForAllNames() throws Exception {
-    PrivateRegistry registry = Fixtures.registry(spec -> spec.tls.dnsNames = List.of("registry.internal"));
+    PrivateRegistry registry =
+        Fixtures.registry(spec -> spec.tls.dnsNames = List.of("registry.internal"));
 
     Secret serving = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
 
@@ -130,25 +140,33 @@ class TlsMaterialTest {
     assertThat(pair.keyMatchesCertificate()).isTrue();
     assertThat(ServingCertificatePolicy.dnsNames(pair.certificate()))
         .containsExactlyInAnyOrderElementsOf(TlsMaterial.dnsNames(registry));
-    assertThat(SecretData.decode(serving, "ca.crt")).contains(ca.keyAndCertificate().certificatePem());
+    assertThat(SecretData.decode(serving, "ca.crt"))
+        .contains(ca.keyAndCertificate().certificatePem());
   }
 
   @Test
   void servingCertificateLastsTheConfiguredValidity() {
-    Secret serving = TlsMaterial.servingCertificate(Fixtures.registry(spec -> spec.tls.validityDays = 90), null, caSecret, CLOCK).secret();
-    X509Certificate certificate = TlsMaterial.readKeyAndCertificate(serving).orElseThrow().certificate();
+    Secret serving =
+        TlsMaterial.servingCertificate(
+                Fixtures.registry(spec -> spec.tls.validityDays = 90), null, caSecret, CLOCK)
+            .secret();
+    X509Certificate certificate =
+        TlsMaterial.readKeyAndCertificate(serving).orElseThrow().certificate();
 
-    assertThat(certificate.getNotAfter().toInstant()).isEqualTo(Fixtures.NOW.plus(Duration.ofDays(90)));
+    assertThat(certificate.getNotAfter().toInstant())
+        .isEqualTo(Fixtures.NOW.plus(Duration.ofDays(90)));
   }
 
   @Test
   void servingSecretDoesNotContainTheCaKey() {
     // Pods mount the serving Secret; with the CA key they could mint certificates for any name.
-    Secret serving = TlsMaterial.servingCertificate(Fixtures.registry(), null, caSecret, CLOCK).secret();
+    Secret serving =
+        TlsMaterial.servingCertificate(Fixtures.registry(), null, caSecret, CLOCK).secret();
     String caKey = ca.keyAndCertificate().keyPem();
 
     assertThat(serving.getData().keySet())
-        .allSatisfy(key -> assertThat(SecretData.decode(serving, key).orElseThrow()).isNotEqualTo(caKey));
+        .allSatisfy(
+            key -> assertThat(SecretData.decode(serving, key).orElseThrow()).isNotEqualTo(caKey));
   }
 
   @Test
@@ -169,7 +187,8 @@ class TlsMaterialTest {
     Secret first = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
 
     // Valid 365 days, renewed 30 days before expiry: day 334 still keeps it.
-    Secret later = TlsMaterial.servingCertificate(registry, first, caSecret, Fixtures.daysLater(334)).secret();
+    Secret later =
+        TlsMaterial.servingCertificate(registry, first, caSecret, Fixtures.daysLater(334)).secret();
 
     assertThat(later.getData()).isEqualTo(first.getData());
   }
@@ -180,11 +199,13 @@ class TlsMaterialTest {
     Secret caBefore = new SecretBuilder(caSecret).build();
     Secret first = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
 
-    Secret renewed = TlsMaterial.servingCertificate(registry, first, caSecret, Fixtures.daysLater(336)).secret();
+    Secret renewed =
+        TlsMaterial.servingCertificate(registry, first, caSecret, Fixtures.daysLater(336)).secret();
 
     KeyAndCertificate oldPair = TlsMaterial.readKeyAndCertificate(first).orElseThrow();
     KeyAndCertificate newPair = TlsMaterial.readKeyAndCertificate(renewed).orElseThrow();
-    assertThat(newPair.certificate().getSerialNumber()).isNotEqualTo(oldPair.certificate().getSerialNumber());
+    assertThat(newPair.certificate().getSerialNumber())
+        .isNotEqualTo(oldPair.certificate().getSerialNumber());
     assertThat(newPair.key().getEncoded()).isNotEqualTo(oldPair.key().getEncoded());
     assertThat(newPair.certificate().getNotAfter()).isAfter(oldPair.certificate().getNotAfter());
     assertThat(ca.signed(newPair.certificate())).isTrue();
@@ -196,7 +217,8 @@ class TlsMaterialTest {
 
   @Test
   void addingAnIngressHostReissuesWithTheNewName() {
-    Secret first = TlsMaterial.servingCertificate(Fixtures.registry(), null, caSecret, CLOCK).secret();
+    Secret first =
+        TlsMaterial.servingCertificate(Fixtures.registry(), null, caSecret, CLOCK).secret();
     PrivateRegistry withIngress =
         Fixtures.registry(
             spec -> {
@@ -207,7 +229,9 @@ class TlsMaterialTest {
     Secret reissued = TlsMaterial.servingCertificate(withIngress, first, caSecret, CLOCK).secret();
 
     assertThat(reissued.getData().get("tls.crt")).isNotEqualTo(first.getData().get("tls.crt"));
-    assertThat(ServingCertificatePolicy.dnsNames(TlsMaterial.readKeyAndCertificate(reissued).orElseThrow().certificate()))
+    assertThat(
+            ServingCertificatePolicy.dnsNames(
+                TlsMaterial.readKeyAndCertificate(reissued).orElseThrow().certificate()))
         .contains("registry.example.com");
   }
 
@@ -220,8 +244,11 @@ class TlsMaterialTest {
 
     Secret reissued = TlsMaterial.servingCertificate(registry, first, newCaSecret, CLOCK).secret();
 
-    assertThat(newCa.signed(TlsMaterial.readKeyAndCertificate(reissued).orElseThrow().certificate())).isTrue();
-    assertThat(SecretData.decode(reissued, "ca.crt")).contains(newCa.keyAndCertificate().certificatePem());
+    assertThat(
+            newCa.signed(TlsMaterial.readKeyAndCertificate(reissued).orElseThrow().certificate()))
+        .isTrue();
+    assertThat(SecretData.decode(reissued, "ca.crt"))
+        .contains(newCa.keyAndCertificate().certificatePem());
   }
 
   @Test
@@ -234,7 +261,8 @@ class TlsMaterialTest {
 
     Secret repaired = TlsMaterial.servingCertificate(registry, damaged, caSecret, CLOCK).secret();
 
-    assertThat(TlsMaterial.readKeyAndCertificate(repaired).orElseThrow().keyMatchesCertificate()).isTrue();
+    assertThat(TlsMaterial.readKeyAndCertificate(repaired).orElseThrow().keyMatchesCertificate())
+        .isTrue();
   }
 
   @Test
@@ -242,7 +270,10 @@ class TlsMaterialTest {
     // Silently generating a new CA would break every client that trusts the old one.
     Secret unreadable = new SecretBuilder(caSecret).withData(Map.of()).build();
 
-    assertThatThrownBy(() -> TlsMaterial.servingCertificate(Fixtures.registry(), null, unreadable, CLOCK).secret())
+    assertThatThrownBy(
+            () ->
+                TlsMaterial.servingCertificate(Fixtures.registry(), null, unreadable, CLOCK)
+                    .secret())
         .isInstanceOf(IllegalStateException.class);
   }
 
@@ -251,7 +282,9 @@ class TlsMaterialTest {
     PrivateRegistry registry = Fixtures.registry();
     Secret serving = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
     Secret otherCaBundle =
-        new SecretBuilder(serving).addToData("ca.crt", SecretData.encode(Map.of("k", "other")).get("k")).build();
+        new SecretBuilder(serving)
+            .addToData("ca.crt", SecretData.encode(Map.of("k", "other")).get("k"))
+            .build();
 
     assertThat(TlsMaterial.hash(serving)).hasSize(16).matches("[0-9a-f]+");
     assertThat(TlsMaterial.hash(otherCaBundle)).isEqualTo(TlsMaterial.hash(serving));
@@ -259,15 +292,19 @@ class TlsMaterialTest {
 
   @Test
   void caBundleHoldsOnlyThePublicCaCertificate() {
-    ConfigMap bundle = TlsMaterial.caBundle(Fixtures.registry(), ca.keyAndCertificate().certificatePem());
+    ConfigMap bundle =
+        TlsMaterial.caBundle(Fixtures.registry(), ca.keyAndCertificate().certificatePem());
 
     assertThat(bundle.getMetadata().getName()).isEqualTo("demo-ca-bundle");
     assertThat(bundle.getData()).containsOnlyKeys("ca.crt");
-    assertThat(bundle.getData().get("ca.crt")).startsWith("-----BEGIN CERTIFICATE-----").doesNotContain("PRIVATE KEY");
+    assertThat(bundle.getData().get("ca.crt"))
+        .startsWith("-----BEGIN CERTIFICATE-----")
+        .doesNotContain("PRIVATE KEY");
   }
 
   @Test
-  void opensslVerifiesTheServingSecretAgainstTheCaBundleForEveryName(@TempDir Path dir) throws Exception {
+  void opensslVerifiesTheServingSecretAgainstTheCaBundleForEveryName(@TempDir Path dir)
+      throws Exception {
     // What a client does with the published bundle: trust ca.crt, connect by one of the names.
     ExternalTool openssl = ExternalTool.openssl();
     PrivateRegistry registry =
@@ -278,17 +315,22 @@ class TlsMaterialTest {
             });
     Secret serving = TlsMaterial.servingCertificate(registry, null, caSecret, CLOCK).secret();
     Files.writeString(dir.resolve("ca.pem"), SecretData.decode(serving, "ca.crt").orElseThrow());
-    Files.writeString(dir.resolve("server.pem"), SecretData.decode(serving, "tls.crt").orElseThrow());
+    Files.writeString(
+        dir.resolve("server.pem"), SecretData.decode(serving, "tls.crt").orElseThrow());
 
     for (String name : TlsMaterial.dnsNames(registry)) {
       ExternalTool.Result result =
           openssl.run(
               dir,
               "verify",
-              "-CAfile", "ca.pem",
-              "-purpose", "sslserver",
-              "-attime", Long.toString(Fixtures.NOW.getEpochSecond()),
-              "-verify_hostname", name,
+              "-CAfile",
+              "ca.pem",
+              "-purpose",
+              "sslserver",
+              "-attime",
+              Long.toString(Fixtures.NOW.getEpochSecond()),
+              "-verify_hostname",
+              name,
               "server.pem");
       assertThat(result.exitCode()).as(name + ": " + result.output()).isZero();
     }

@@ -17,7 +17,12 @@ class PullSecretTest {
   void notesThePasswordSourceAndGivesThePasswordBack() {
     Secret pull =
         PullSecret.render(
-            user(), "alice", "p@ss:wörd\"1", "uid/3/password/10", List.of("reg.ns.svc:15000"), "CA");
+            user(),
+            "alice",
+            "p@ss:wörd\"1",
+            "uid/3/password/10",
+            List.of("reg.ns.svc:15000"),
+            "CA");
     assertThat(pull.getType()).isEqualTo(Keys.DOCKER_CONFIG_TYPE);
     assertThat(PullSecret.passwordSource(pull)).contains("uid/3/password/10");
     assertThat(PullSecret.password(pull)).contains("p@ss:wörd\"1");

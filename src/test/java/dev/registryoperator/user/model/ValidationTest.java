@@ -3,10 +3,9 @@ package dev.registryoperator.user.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.roster.Usernames;
-
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** What can go into an htpasswd line and what bcrypt can take. */
 class ValidationTest {
@@ -18,7 +17,17 @@ class ValidationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"a:b", "has space", "tab\there", "new\nline", "#comment", "nul\u0000", "del\u007f", ""})
+  @ValueSource(
+      strings = {
+        "a:b",
+        "has space",
+        "tab\there",
+        "new\nline",
+        "#comment",
+        "nul\u0000",
+        "del\u007f",
+        ""
+      })
   void rejectsUsernamesThatWouldBreakTheFileOrBasicAuth(String username) {
     assertThat(Usernames.validate(username))
         .hasValueSatisfying(problem -> assertThat(problem.reason()).isEqualTo("InvalidUsername"));
