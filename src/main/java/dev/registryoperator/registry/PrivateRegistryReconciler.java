@@ -4,7 +4,6 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.EventRecorder;
-import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.dependent.CaBundleDependent;
 import dev.registryoperator.registry.dependent.CaSecretDependent;
 import dev.registryoperator.registry.dependent.ClaimDependent;
@@ -22,9 +21,7 @@ import dev.registryoperator.roster.Roster;
 import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.ReadyReporter;
 import dev.registryoperator.status.StatusPatches;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -132,8 +129,8 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     if (invalid.isPresent()) {
       return notReady(registry, invalid.get(), null);
     }
-    Secret userTlsSecret = userTlsSecret(registry, context);
-    Optional<Problem> inputProblem = inputProblem(registry, userTlsSecret, context);
+    RegistryObservation seen = RegistryObservation.of(registry, context);
+    Optional<Problem> inputProblem = RegistryValidation.validate(registry, seen);
     if (inputProblem.isPresent()) {
       // Some inputs are not watched (a user's TLS Secret, StorageClasses): look again in a while.
       return notReady(registry, inputProblem.get(), INPUT_RECHECK);
@@ -141,7 +138,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
 
     List<Htpasswd.Entry> roster = roster(registry, context);
     RegistryInputs inputs =
-        new RegistryInputs(registry, context, clock, userTlsSecret, Htpasswd.render(roster));
+        new RegistryInputs(registry, context, clock, seen.userTlsSecret(), Htpasswd.render(roster));
     inputs.attachTo(context);
     context
         .managedWorkflowAndDependentResourceContext()
@@ -174,21 +171,6 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     return ready.failed(registry, error);
   }
 
-  /**
-   * What the state of the registry's inputs beyond its spec rules out: a user's TLS Secret, the CA
-   * Secret, a change of the data claim the API server cannot make.
-   */
-  private static Optional<Problem> inputProblem(
-      PrivateRegistry registry, Secret userTlsSecret, Context<PrivateRegistry> context) {
-    RegistryNames names = RegistryNames.of(registry);
-    Secret caSecret = RegistryInputs.child(context, Secret.class, names.caSecret()).orElse(null);
-    PersistentVolumeClaim claim =
-        RegistryInputs.child(context, PersistentVolumeClaim.class, names.claim()).orElse(null);
-    return UserTlsSecrets.check(registry.getSpec().tls.secretName, userTlsSecret)
-        .or(() -> CaSecrets.check(names.caSecret(), caSecret, names.caBundleConfigMap()))
-        .or(() -> ClaimChanges.check(registry, claim, name -> storageClass(name, context)));
-  }
-
   private UpdateControl<PrivateRegistry> notReady(
       PrivateRegistry registry, Problem problem, Duration recheck) {
     ready.warnOnce(registry, problem);
@@ -202,29 +184,6 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     status.observedGeneration = registry.getMetadata().getGeneration();
     ready.setReady(registry, status, false, problem.reason(), problem.message());
     return status;
-  }
-
-  /** Read with a GET only when a claim is to grow: StorageClasses are not watched. */
-  private static Optional<StorageClass> storageClass(
-      String name, Context<PrivateRegistry> context) {
-    return Optional.ofNullable(
-        context.getClient().storage().v1().storageClasses().withName(name).get());
-  }
-
-  /**
-   * A user-supplied serving Secret is read with a GET, not watched: the operator caches only its
-   * own Secrets. The periodic reconcile notices its rotation.
-   */
-  private static Secret userTlsSecret(PrivateRegistry registry, Context<PrivateRegistry> context) {
-    String name = registry.getSpec().tls.secretName;
-    return name == null
-        ? null
-        : context
-            .getClient()
-            .secrets()
-            .inNamespace(registry.getMetadata().getNamespace())
-            .withName(name)
-            .get();
   }
 
   private static List<Htpasswd.Entry> roster(

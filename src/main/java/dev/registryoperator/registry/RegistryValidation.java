@@ -3,6 +3,7 @@ package dev.registryoperator.registry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
+import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.status.Problem;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -47,6 +48,20 @@ public final class RegistryValidation {
               + "), or the certificate would be renewed on every reconcile.");
     }
     return Optional.empty();
+  }
+
+  /**
+   * What the state of the registry's inputs beyond its spec rules out: the user's TLS Secret, the
+   * CA Secret, a change of the data claim the API server cannot make.
+   */
+  static Optional<Problem> validate(PrivateRegistry registry, RegistryObservation seen) {
+    RegistryNames names = RegistryNames.of(registry);
+    return UserTlsSecrets.check(registry.getSpec().tls.secretName, seen.userTlsSecret())
+        .or(
+            () ->
+                CaSecrets.check(
+                    names.caSecret(), seen.caSecret().orElse(null), names.caBundleConfigMap()))
+        .or(() -> ClaimChanges.check(registry, seen.claim().orElse(null), seen.storageClasses()));
   }
 
   private static Optional<Problem> invalid(String message) {
