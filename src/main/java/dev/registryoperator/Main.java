@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -67,11 +69,14 @@ public final class Main implements Callable<Integer> {
           Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString()));
     }
     KubernetesClient client = builder.build();
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Operator operator =
         RegistryOperator.create(
             client,
-            RegistryOperator.Settings.production(new LinkedHashSet<>(namespaces), leaseNamespace));
-    HealthServer health = healthPort > 0 ? HealthServer.start(healthPort, operator) : null;
+            RegistryOperator.Settings.production(
+                new LinkedHashSet<>(namespaces), leaseNamespace, meters));
+    HealthServer health =
+        healthPort > 0 ? HealthServer.start(healthPort, operator, meters::scrape) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -11,7 +11,10 @@ import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -24,6 +27,8 @@ public final class RegistryOperator {
    * @param serverSideApply true in production. Only tests on the fabric8 mock server turn it off,
    *     because the mock cannot do server-side apply.
    * @param hasher bcrypt, a collaborator so that a benchmark can count its operations
+   * @param metrics where JOSDK reports reconciles, durations, errors and queue sizes
+   * @param meters where the operator's own metrics go (Ready counts, certificate expiry, bcrypt)
    * @param namespaces namespaces to watch; empty for all
    * @param leaseNamespace namespace of the leader-election lease, or null to run without leader
    *     election
@@ -34,11 +39,25 @@ public final class RegistryOperator {
       String leaseNamespace,
       Clock clock,
       PasswordHasher hasher,
-      Metrics metrics) {
+      Metrics metrics,
+      MeterRegistry meters) {
 
+    /** Production settings whose metrics stay in memory, for an operator nothing scrapes. */
     public static Settings production(Set<String> namespaces, String leaseNamespace) {
+      return production(namespaces, leaseNamespace, new SimpleMeterRegistry());
+    }
+
+    /** Everything measured goes to {@code meters}, which the health port serves to Prometheus. */
+    public static Settings production(
+        Set<String> namespaces, String leaseNamespace, MeterRegistry meters) {
       return new Settings(
-          true, namespaces, leaseNamespace, Clock.systemUTC(), new PasswordHasher(), Metrics.NOOP);
+          true,
+          namespaces,
+          leaseNamespace,
+          Clock.systemUTC(),
+          new PasswordHasher(meters),
+          MicrometerMetrics.withoutPerResourceMetrics(meters),
+          meters);
     }
   }
 
@@ -69,9 +88,11 @@ public final class RegistryOperator {
             configuration.settingNamespaces(settings.namespaces());
           }
         };
-    operator.register(new PrivateRegistryReconciler(settings.clock(), events), common::accept);
     operator.register(
-        new RegistryUserReconciler(settings.clock(), events, settings.hasher()), common::accept);
+        new PrivateRegistryReconciler(settings.clock(), events, settings.meters()), common::accept);
+    operator.register(
+        new RegistryUserReconciler(settings.clock(), events, settings.hasher(), settings.meters()),
+        common::accept);
     return operator;
   }
 

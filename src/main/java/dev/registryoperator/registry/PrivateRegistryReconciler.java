@@ -4,6 +4,8 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.EventRecorder;
+import dev.registryoperator.metrics.CertificateExpiryGauge;
+import dev.registryoperator.metrics.ReadyGauges;
 import dev.registryoperator.registry.dependent.CaBundleDependent;
 import dev.registryoperator.registry.dependent.CaSecretDependent;
 import dev.registryoperator.registry.dependent.ClaimDependent;
@@ -32,6 +34,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -101,11 +104,14 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
   private static final Duration INPUT_RECHECK = Duration.ofMinutes(1);
 
   private final Clock clock;
+  private final MeterRegistry meters;
+  private CertificateExpiryGauge certificateExpiry;
   private final RegistryEvents events;
   private final ReadyReporter<PrivateRegistry, PrivateRegistryStatus> ready;
 
-  public PrivateRegistryReconciler(Clock clock, EventRecorder events) {
+  public PrivateRegistryReconciler(Clock clock, EventRecorder events, MeterRegistry meters) {
     this.clock = clock;
+    this.meters = meters;
     this.events = new RegistryEvents(events);
     this.ready =
         new ReadyReporter<>(
@@ -119,6 +125,8 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
   @Override
   public List<EventSource<?, PrivateRegistry>> prepareEventSources(
       EventSourceContext<PrivateRegistry> context) {
+    ReadyGauges.register(meters, "PrivateRegistry", context.getPrimaryCache());
+    certificateExpiry = new CertificateExpiryGauge(meters, context.getPrimaryCache());
     return RegistryEventSources.create(context);
   }
 
@@ -150,6 +158,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     events.record(registry, firstReconcile, inputs.changes());
     PrivateRegistryStatus status =
         RegistryStatus.of(registry, RegistryStatus.Observed.from(inputs, roster.size()), clock);
+    certificateExpiry.refresh();
     return ready.patchIfChanged(registry, status);
   }
 

@@ -4,6 +4,7 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserStatus;
 import dev.registryoperator.kube.EventRecorder;
+import dev.registryoperator.metrics.ReadyGauges;
 import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.registry.model.RegistryIngress;
 import dev.registryoperator.registry.model.RegistryService;
@@ -28,6 +29,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,11 +72,14 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
   public static final String NAME = "registryuser";
 
   private final PasswordHasher hasher;
+  private final MeterRegistry meters;
   private final ReadyReporter<RegistryUser, RegistryUserStatus> ready;
   private final UserEventSources sources = new UserEventSources();
 
-  public RegistryUserReconciler(Clock clock, EventRecorder events, PasswordHasher hasher) {
+  public RegistryUserReconciler(
+      Clock clock, EventRecorder events, PasswordHasher hasher, MeterRegistry meters) {
     this.hasher = hasher;
+    this.meters = meters;
     this.ready =
         new ReadyReporter<>(
             RegistryUserStatus.class, RegistryUserStatus::new, RegistryUser::new, events, clock);
@@ -83,6 +88,7 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
   @Override
   public List<EventSource<?, RegistryUser>> prepareEventSources(
       EventSourceContext<RegistryUser> context) {
+    ReadyGauges.register(meters, "RegistryUser", context.getPrimaryCache());
     return sources.create(context);
   }
 

@@ -3,6 +3,7 @@ package dev.registryoperator.testing;
 import dev.registryoperator.RegistryOperator.Settings;
 import dev.registryoperator.user.model.PasswordHasher;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.Set;
 
@@ -19,6 +20,7 @@ public final class MockServerOperators {
   }
 
   public static Settings settings(PasswordHasher hasher, Metrics metrics) {
-    return new Settings(false, Set.of(), null, Clock.systemUTC(), hasher, metrics);
+    return new Settings(
+        false, Set.of(), null, Clock.systemUTC(), hasher, metrics, new SimpleMeterRegistry());
   }
 }
