@@ -50,8 +50,8 @@ public final class NginxConfig {
 
             server {
                 listen %3$d ssl;
-                ssl_certificate %4$s/tls.crt;
-                ssl_certificate_key %4$s/tls.key;
+                ssl_certificate %4$s/%13$s;
+                ssl_certificate_key %4$s/%14$s;
                 ssl_protocols TLSv1.2 TLSv1.3;
                 ssl_ciphers HIGH:!aNULL:!MD5;
                 ssl_prefer_server_ciphers on;
@@ -130,7 +130,9 @@ public final class NginxConfig {
             spec.proxy.readTimeoutSeconds,
             HEALTH_PATH,
             Ports.REGISTRY_DEBUG,
-            LIVENESS_PATH);
+            LIVENESS_PATH,
+            Keys.TLS_CERT,
+            Keys.TLS_KEY);
   }
 
   /**
