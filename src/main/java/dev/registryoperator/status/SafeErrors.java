@@ -17,20 +17,30 @@ public final class SafeErrors {
   private SafeErrors() {}
 
   public static String describe(Throwable error) {
-    if (error instanceof AggregatedOperatorException aggregated
-        && !aggregated.getAggregatedExceptions().isEmpty()) {
-      return aggregated.getAggregatedExceptions().values().stream()
-          .map(SafeErrors::describe)
-          .distinct()
-          .sorted()
-          .collect(Collectors.joining("; "));
+    // The framework may wrap the workflow's failures (JOSDK's Micrometer metrics wrap every
+    // failed reconcile in an OperatorException): look through the whole chain.
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof AggregatedOperatorException aggregated
+          && !aggregated.getAggregatedExceptions().isEmpty()) {
+        return aggregated.getAggregatedExceptions().values().stream()
+            .map(SafeErrors::describe)
+            .distinct()
+            .sorted()
+            .collect(Collectors.joining("; "));
+      }
     }
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
       if (cause instanceof KubernetesClientException api) {
         return describeApiError(api);
       }
     }
-    return ownMessage(error).orElse(error.getClass().getSimpleName());
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      Optional<String> own = ownMessage(cause);
+      if (own.isPresent()) {
+        return own.get();
+      }
+    }
+    return error.getClass().getSimpleName();
   }
 
   /**

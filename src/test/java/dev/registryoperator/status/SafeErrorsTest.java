@@ -58,14 +58,36 @@ class SafeErrorsTest {
   void aLibrarysMessageIsNotShownWhenTheOperatorWrapsItWithoutAMessageOfItsOwn() {
     IllegalArgumentException foreign =
         new IllegalArgumentException("bad key -----BEGIN PRIVATE KEY-----");
-    java.io.UncheckedIOException wrapped =
-        new java.io.UncheckedIOException(new java.io.IOException(foreign.getMessage()));
+    java.io.IOException fromTheLibrary = new java.io.IOException(foreign.getMessage());
+    fromTheLibrary.setStackTrace(
+        new StackTraceElement[] {new StackTraceElement("org.bouncycastle.X", "read", "X.java", 1)});
+    java.io.UncheckedIOException wrapped = new java.io.UncheckedIOException(fromTheLibrary);
     wrapped.setStackTrace(
         new StackTraceElement[] {
           new StackTraceElement("dev.registryoperator.tls.Pem", "read", "Pem.java", 1)
         });
 
     assertThat(SafeErrors.describe(wrapped)).isEqualTo("UncheckedIOException");
+  }
+
+  @Test
+  void failuresTheFrameworkWrapsAreDescribedByWhatIsInside() {
+    KubernetesClientException forbidden =
+        new KubernetesClientException(
+            new StatusBuilder().withCode(403).withReason("Forbidden").build());
+    io.javaoperatorsdk.operator.OperatorException wrapped =
+        new io.javaoperatorsdk.operator.OperatorException(
+            new AggregatedOperatorException("workflow failed", Map.of("config", forbidden)));
+
+    assertThat(SafeErrors.describe(wrapped)).isEqualTo("API server answered 403 (Forbidden)");
+
+    IllegalStateException own = new IllegalStateException("CA Secret not yet in the cache");
+    own.setStackTrace(
+        new StackTraceElement[] {
+          new StackTraceElement("dev.registryoperator.registry.dependent.X", "desired", "X.java", 1)
+        });
+    assertThat(SafeErrors.describe(new io.javaoperatorsdk.operator.OperatorException(own)))
+        .isEqualTo("IllegalStateException: CA Secret not yet in the cache");
   }
 
   @Test
