@@ -34,6 +34,11 @@ public final class RegistryNames {
     return registry;
   }
 
+  /** A ClusterIP Service for Prometheus only: the main one may be a NodePort or LoadBalancer. */
+  public String metricsService() {
+    return registry + "-metrics";
+  }
+
   public String ingress() {
     return registry;
   }

@@ -15,6 +15,7 @@ import dev.registryoperator.registry.dependent.DeploymentDependent;
 import dev.registryoperator.registry.dependent.HtpasswdSecretDependent;
 import dev.registryoperator.registry.dependent.HttpSecretDependent;
 import dev.registryoperator.registry.dependent.IngressDependent;
+import dev.registryoperator.registry.dependent.MetricsServiceDependent;
 import dev.registryoperator.registry.dependent.RegistryInputs;
 import dev.registryoperator.registry.dependent.ServiceDependent;
 import dev.registryoperator.registry.dependent.ServingSecretDependent;
@@ -91,6 +92,10 @@ import java.util.concurrent.TimeUnit;
           type = DeploymentDependent.class,
           dependsOn = {"serving-secret", "http-secret", "htpasswd-secret", "config"}),
       @Dependent(name = "service", type = ServiceDependent.class),
+      @Dependent(
+          name = "metrics-service",
+          type = MetricsServiceDependent.class,
+          useEventSourceWithName = "service"),
       @Dependent(
           name = "ingress",
           type = IngressDependent.class,

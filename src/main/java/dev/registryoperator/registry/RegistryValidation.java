@@ -4,6 +4,7 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
 import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.registry.model.Ports;
 import dev.registryoperator.status.Problem;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -31,6 +32,12 @@ public final class RegistryValidation {
                   + " starting with a letter."));
     }
     PrivateRegistrySpec spec = registry.getSpec();
+    if (spec.proxy.port == Ports.METRICS) {
+      return invalid(
+          "spec.proxy.port cannot be "
+              + Ports.METRICS
+              + ": the proxy serves the registry's metrics on that port.");
+    }
     if (spec.service.nodePort != null && spec.service.type == ServiceType.ClusterIP) {
       return invalid("spec.service.nodePort needs spec.service.type NodePort or LoadBalancer.");
     }

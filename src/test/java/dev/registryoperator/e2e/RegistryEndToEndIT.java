@@ -368,6 +368,37 @@ class RegistryEndToEndIT {
     assertThat(inside.orThrow().stdout()).isEqualTo("200");
   }
 
+  @Test
+  void prometheusScrapesTheRegistrysMetricsOnTheMetricsPortAndNothingElseOfItsDebugListener() {
+    registry.createUser("metrics-reader", "");
+    registry.awaitUserReady("metrics-reader");
+    String password = registry.generatedPassword("metrics-reader");
+    registry.awaitLogin("metrics-reader", password, 200);
+    String metricsUrl = "http://" + registry.pod().podIp() + ":9091";
+
+    HostCommand.Result scrape =
+        registry.dns().run(Duration.ofSeconds(20), "curl", "-sS", "-f", metricsUrl + "/metrics");
+    // The registry counts the request it just answered through the proxy.
+    assertThat(scrape.orThrow().stdout())
+        .containsPattern("(?m)^registry_http_requests_total\\{[^}]*\\} [1-9]")
+        .containsPattern("(?m)^go_goroutines [1-9]");
+    for (String debugPath : List.of("/debug/pprof/", "/debug/vars", "/debug/health", "/v2/")) {
+      HostCommand.Result refused =
+          registry
+              .dns()
+              .run(
+                  Duration.ofSeconds(20),
+                  "curl",
+                  "-sS",
+                  "-o",
+                  "/dev/null",
+                  "-w",
+                  "%{http_code}",
+                  metricsUrl + debugPath);
+      assertThat(refused.orThrow().stdout()).as(debugPath).isEqualTo("404");
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private static String dockerConfigOf(String user) {

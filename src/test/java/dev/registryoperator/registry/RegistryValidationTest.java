@@ -42,6 +42,16 @@ class RegistryValidationTest {
   }
 
   @Test
+  void theProxyPortCannotTakeTheMetricsPort() {
+    assertThat(RegistryValidation.validate(Fixtures.registry(spec -> spec.proxy.port = 9091)))
+        .hasValueSatisfying(
+            problem -> {
+              assertThat(problem.reason()).isEqualTo("InvalidSpec");
+              assertThat(problem.message()).contains("spec.proxy.port").contains("9091");
+            });
+  }
+
+  @Test
   void aNodePortNeedsANodePortOrLoadBalancerService() {
     assertThat(
             RegistryValidation.validate(Fixtures.registry(spec -> spec.service.nodePort = 30500)))

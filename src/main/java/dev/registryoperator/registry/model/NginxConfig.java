@@ -116,6 +116,22 @@ public final class NginxConfig {
                     return 404;
                 }
             }
+
+            # Prometheus scrapes the registry's metrics here, in plain HTTP and without a login,
+            # through the metrics Service (never the public port). Only /metrics is passed on: the
+            # debug listener also serves pprof and expvar, which must not leave the pod.
+            server {
+                listen %15$d;
+
+                location = /metrics {
+                    access_log off;
+                    proxy_pass http://127.0.0.1:%11$d/metrics;
+                }
+
+                location / {
+                    return 404;
+                }
+            }
         }
         """
         .formatted(
@@ -132,7 +148,8 @@ public final class NginxConfig {
             Ports.REGISTRY_DEBUG,
             LIVENESS_PATH,
             Keys.TLS_CERT,
-            Keys.TLS_KEY);
+            Keys.TLS_KEY,
+            Ports.METRICS);
   }
 
   /**

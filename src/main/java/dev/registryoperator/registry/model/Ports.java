@@ -9,6 +9,15 @@ public final class Ports {
   /** The registry's debug listener (health, Prometheus metrics), also bound to 127.0.0.1. */
   public static final int REGISTRY_DEBUG = 5001;
 
+  /**
+   * The proxy's plain-HTTP port for Prometheus: it serves the registry's /metrics and nothing else
+   * of the debug listener, which also has pprof and expvar.
+   */
+  public static final int METRICS = 9091;
+
+  /** Name of the metrics port, used by the metrics Service. */
+  public static final String METRICS_PORT_NAME = "metrics";
+
   /** Name of the proxy's TLS port, used by the Service and the probes. */
   public static final String PROXY_PORT_NAME = "https";
 

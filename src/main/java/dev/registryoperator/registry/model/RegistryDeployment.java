@@ -171,6 +171,11 @@ public final class RegistryDeployment {
         .withContainerPort(spec.proxy.port)
         .withProtocol("TCP")
         .endPort()
+        .addNewPort()
+        .withName(Ports.METRICS_PORT_NAME)
+        .withContainerPort(Ports.METRICS)
+        .withProtocol("TCP")
+        .endPort()
         .withVolumeMounts(
             new VolumeMountBuilder()
                 .withName(NGINX_CONFIG_VOLUME)

@@ -42,6 +42,30 @@ public final class RegistryService {
         .build();
   }
 
+  /**
+   * The Service Prometheus scrapes the registry's metrics through: always ClusterIP, so that the
+   * metrics never reach beyond the cluster, whatever type the main Service has.
+   */
+  public static Service renderMetrics(PrivateRegistry registry) {
+    RegistryNames names = RegistryNames.of(registry);
+    return new ServiceBuilder()
+        .withMetadata(
+            OwnedMetadata.owned(
+                registry, names.registry(), names.metricsService(), Components.REGISTRY))
+        .withNewSpec()
+        .withType(ServiceType.ClusterIP.name())
+        .withSelector(Labels.selector(names.registry()))
+        .withPorts(
+            new ServicePortBuilder()
+                .withName(Ports.METRICS_PORT_NAME)
+                .withProtocol("TCP")
+                .withPort(Ports.METRICS)
+                .withTargetPort(new IntOrString(Ports.METRICS_PORT_NAME))
+                .build())
+        .endSpec()
+        .build();
+  }
+
   public static String url(PrivateRegistry registry) {
     return "https://"
         + RegistryNames.of(registry).inClusterHost(registry.getMetadata().getNamespace())

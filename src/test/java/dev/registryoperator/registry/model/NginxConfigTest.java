@@ -133,12 +133,25 @@ class NginxConfigTest {
 
   @Test
   void listensWithTlsOnTheProxyPortOnlyWithModernProtocols() {
-    assertThat(DEFAULT).containsOnlyOnce("listen ").contains("listen 15000 ssl;");
+    // Two listeners: TLS for clients, plain HTTP for Prometheus (only /metrics, tested below).
+    assertThat(DEFAULT).containsOnlyOnce("ssl;").contains("listen 15000 ssl;");
+    assertThat(DEFAULT.split("listen ", -1)).hasSize(3);
     assertThat(DEFAULT)
         .contains("ssl_protocols TLSv1.2 TLSv1.3;")
         .doesNotContain("TLSv1.1")
         .doesNotContain("SSLv3");
     assertThat(render(spec -> spec.proxy.port = 8443)).contains("listen 8443 ssl;");
+  }
+
+  @Test
+  void theMetricsPortPassesOnlyTheRegistrysMetrics() {
+    String metricsServer = DEFAULT.substring(DEFAULT.indexOf("listen 9091;"));
+    assertThat(metricsServer)
+        .contains("location = /metrics {")
+        .contains("proxy_pass http://127.0.0.1:5001/metrics;")
+        .doesNotContain("pprof")
+        .doesNotContain("/debug/")
+        .containsPattern("location / \\{\\s+return 404;");
   }
 
   @Test

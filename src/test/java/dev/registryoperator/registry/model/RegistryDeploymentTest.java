@@ -145,14 +145,18 @@ class RegistryDeploymentTest {
   }
 
   @Test
-  void proxyExposesTheTlsPortNamedHttps() {
+  void proxyExposesTheTlsPortNamedHttpsAndTheMetricsPort() {
     Container proxy = container(pod(render(Fixtures.registry())), "proxy");
 
-    assertThat(proxy.getPorts()).hasSize(1);
+    assertThat(proxy.getPorts()).hasSize(2);
     ContainerPort port = proxy.getPorts().get(0);
     assertThat(port.getName()).isEqualTo("https");
     assertThat(port.getContainerPort()).isEqualTo(15000);
     assertThat(port.getProtocol()).isEqualTo("TCP");
+    ContainerPort metrics = proxy.getPorts().get(1);
+    assertThat(metrics.getName()).isEqualTo("metrics");
+    assertThat(metrics.getContainerPort()).isEqualTo(9091);
+    assertThat(metrics.getProtocol()).isEqualTo("TCP");
   }
 
   @Test
@@ -160,7 +164,9 @@ class RegistryDeploymentTest {
     Container proxy =
         container(pod(render(Fixtures.registry(spec -> spec.proxy.port = 8443))), "proxy");
 
-    assertThat(proxy.getPorts()).extracting(ContainerPort::getContainerPort).containsExactly(8443);
+    assertThat(proxy.getPorts())
+        .extracting(ContainerPort::getContainerPort)
+        .containsExactly(8443, 9091);
   }
 
   @Test

@@ -22,6 +22,28 @@ class RegistryServiceTest {
   }
 
   @Test
+  void metricsHaveAClusterIpServiceOfTheirOwnWhateverTheMainServiceIs() {
+    Service metrics =
+        RegistryService.renderMetrics(
+            Fixtures.registry(
+                spec -> {
+                  spec.service.type = ServiceType.LoadBalancer;
+                }));
+
+    assertThat(metrics.getMetadata().getName()).isEqualTo("demo-metrics");
+    assertThat(metrics.getSpec().getType()).isEqualTo("ClusterIP");
+    assertThat(metrics.getSpec().getPorts()).hasSize(1);
+    assertThat(metrics.getSpec().getPorts().get(0).getName()).isEqualTo("metrics");
+    assertThat(metrics.getSpec().getPorts().get(0).getPort()).isEqualTo(9091);
+    assertThat(metrics.getSpec().getPorts().get(0).getProtocol()).isEqualTo("TCP");
+    assertThat(metrics.getSpec().getPorts().get(0).getTargetPort().getStrVal())
+        .isEqualTo("metrics");
+    assertThat(metrics.getSpec().getSelector())
+        .isEqualTo(RegistryService.render(Fixtures.registry()).getSpec().getSelector());
+    assertThat(metrics.getMetadata().getOwnerReferences()).hasSize(1);
+  }
+
+  @Test
   void exposesOnlyTheProxysTlsPort() {
     Service service = RegistryService.render(Fixtures.registry());
 
