@@ -13,6 +13,9 @@ public final class Components {
   /** The CA, the serving certificate and the public CA bundle. */
   public static final String TLS = "tls";
 
+  /** The Service and ServiceMonitor Prometheus scrapes the registry's metrics through. */
+  public static final String METRICS = "metrics";
+
   /** The htpasswd file. */
   public static final String AUTH = "auth";
 

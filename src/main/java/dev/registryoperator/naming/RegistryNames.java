@@ -39,6 +39,11 @@ public final class RegistryNames {
     return registry + "-metrics";
   }
 
+  /** Prometheus Operator's ServiceMonitor for the metrics Service, where that CRD exists. */
+  public String serviceMonitor() {
+    return registry;
+  }
+
   public String ingress() {
     return registry;
   }

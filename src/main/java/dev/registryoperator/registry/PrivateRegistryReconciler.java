@@ -3,6 +3,7 @@ package dev.registryoperator.registry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.kube.CrdInstalled;
 import dev.registryoperator.kube.EventRecorder;
 import dev.registryoperator.metrics.CertificateExpiryGauge;
 import dev.registryoperator.metrics.ReadyGauges;
@@ -18,6 +19,7 @@ import dev.registryoperator.registry.dependent.IngressDependent;
 import dev.registryoperator.registry.dependent.MetricsServiceDependent;
 import dev.registryoperator.registry.dependent.RegistryInputs;
 import dev.registryoperator.registry.dependent.ServiceDependent;
+import dev.registryoperator.registry.dependent.ServiceMonitorDependent;
 import dev.registryoperator.registry.dependent.ServingSecretDependent;
 import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.roster.Roster;
@@ -96,6 +98,10 @@ import java.util.concurrent.TimeUnit;
           name = "metrics-service",
           type = MetricsServiceDependent.class,
           useEventSourceWithName = "service"),
+      @Dependent(
+          name = "service-monitor",
+          type = ServiceMonitorDependent.class,
+          activationCondition = CrdInstalled.class),
       @Dependent(
           name = "ingress",
           type = IngressDependent.class,

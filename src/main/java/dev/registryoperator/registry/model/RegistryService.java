@@ -51,7 +51,7 @@ public final class RegistryService {
     return new ServiceBuilder()
         .withMetadata(
             OwnedMetadata.owned(
-                registry, names.registry(), names.metricsService(), Components.REGISTRY))
+                registry, names.registry(), names.metricsService(), Components.METRICS))
         .withNewSpec()
         .withType(ServiceType.ClusterIP.name())
         .withSelector(Labels.selector(names.registry()))
