@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Provision a real Kubernetes control plane (etcd, kube-apiserver 1.20.2, kubectl) for the
-# io.fabric8:kube-api-test library on Debian 12 (bookworm), without any network access
-# beyond Debian's own package archive.
+# Provision two real Kubernetes control planes (etcd, kube-apiserver, kubectl) for the
+# io.fabric8:kube-api-test library on Debian 12 (bookworm): 1.20.2, the only server Debian can
+# build, and 1.36.2, a current one. The integration tier runs on both.
 #
+# 1.20.2 needs no network access beyond Debian's own package archive:
 # Where each binary comes from:
 #   etcd            Debian package etcd-server (/usr/bin/etcd), installed with apt.
 #   kubectl         Debian package kubernetes-client 1.20.2, downloaded and unpacked into the
@@ -14,12 +15,23 @@
 #                   entries reuse the archive URIs that this machine is already configured with,
 #                   so nothing under /etc/apt is changed.
 #
+# 1.36.2:
+#   kube-apiserver  from ../shared/kube-apiserver-1.36 next to the project (CI and development
+#                   machines; $REGISTRY_OPERATOR_SHARED overrides the folder), checked against the
+#                   sha256 pinned below; without it, the official release binary from the Kubernetes
+#                   release download site, checked against the sha256 published beside it.
+#   etcd, kubectl   etcd-server 3.5 and kubectl 1.36 .debs from Debian sid through a private apt
+#                   state (same mirror URI as the machine's bookworm entry), unpacked with dpkg -x,
+#                   never installed: adding sid to /etc/apt would upgrade libc and more.
+#
 # Layout (kube-api-test looks for $KUBE_API_TEST_DIR/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl}):
 #   $REGISTRY_OPERATOR_CACHE            default: $HOME/.cache/registry-operator
 #     bin/kube-apiserver-1.20.2/        the built kube-apiserver and the unpacked kubectl
+#     bin/kube-apiserver-1.36.2/        kube-apiserver, etcd and kubectl for 1.36.2
 #     provision-control-plane.log       log of the last run that had work to do
 #   $KUBE_API_TEST_DIR                  default: $REGISTRY_OPERATOR_CACHE/kube-api-test (must be writable:
 #     k8s/1.20.2-linux-amd64/           kube-api-test writes its certificates there)
+#     k8s/1.36.2-linux-amd64/
 #
 # Usage:
 #   scripts/provision-control-plane.sh              provision (as root on a fresh machine), then print
@@ -39,6 +51,13 @@ readonly REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
 readonly ETCD_BIN=/usr/bin/etcd
 readonly DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 readonly RUNTIME_PACKAGES=(etcd-server)
+
+readonly CURRENT_VERSION=1.36.2
+# sha256 of the unpacked binary in ../shared/kube-apiserver-1.36 (its SHA256SUMS, "kube-apiserver (unpacked)").
+readonly CURRENT_SHARED_SHA256=48159294b1cd40130a3fe29a4f4d23135a57afe03bb155fbace20183390e3474
+readonly CURRENT_RELEASE_URL=https://dl.k8s.io/release/v$CURRENT_VERSION/bin/linux/amd64/kube-apiserver
+readonly CURRENT_ETCD_SERIES=3.5.
+readonly CURRENT_KUBECTL_SERIES=1.36.
 readonly BUILD_PACKAGES=(golang-go golang-github-modern-go-reflect2-dev dpkg-dev make rsync)
 
 usage() {
@@ -78,6 +97,10 @@ readonly KUBECTL=$BIN_CACHE/kubectl
 readonly WORK=$CACHE_DIR/build
 readonly LOG=$CACHE_DIR/provision-control-plane.log
 readonly TARGET_DIR=$KUBE_API_TEST_DIR/k8s/$K8S_VERSION-$PLATFORM
+readonly CURRENT_BIN_CACHE=$CACHE_DIR/bin/kube-apiserver-$CURRENT_VERSION
+readonly CURRENT_TARGET_DIR=$KUBE_API_TEST_DIR/k8s/$CURRENT_VERSION-$PLATFORM
+SHARED_DIR=${REGISTRY_OPERATOR_SHARED:-$(cd "$(dirname "$0")/.." && pwd)/../shared}
+readonly CURRENT_SHARED_XZ=$SHARED_DIR/kube-apiserver-1.36/kube-apiserver-v$CURRENT_VERSION.xz
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -275,6 +298,108 @@ build_apiserver() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# 1.36.2: kube-apiserver from ../shared or the release site; etcd 3.5 and kubectl 1.36 from sid
+
+current_apiserver_ok() {
+  [[ -x "$CURRENT_BIN_CACHE/kube-apiserver" ]] &&
+    [[ "$("$CURRENT_BIN_CACHE/kube-apiserver" --version 2>/dev/null)" == "Kubernetes v$CURRENT_VERSION" ]]
+}
+
+# Output captured first: with pipefail, `grep -q` closing the pipe early fails the check at random.
+current_etcd_ok() {
+  local out
+  [[ -x "$CURRENT_BIN_CACHE/etcd" ]] && out=$("$CURRENT_BIN_CACHE/etcd" --version 2>/dev/null) &&
+    [[ "$out" == *"etcd Version: $CURRENT_ETCD_SERIES"* ]]
+}
+
+current_kubectl_ok() {
+  local out
+  [[ -x "$CURRENT_BIN_CACHE/kubectl" ]] && out=$("$CURRENT_BIN_CACHE/kubectl" version --client 2>/dev/null) &&
+    [[ "$out" == *"Client Version: v$CURRENT_KUBECTL_SERIES"* ]]
+}
+
+fetch_current_apiserver() {
+  local dest=$CURRENT_BIN_CACHE/kube-apiserver
+  mkdir -p "$CURRENT_BIN_CACHE"
+  if [[ -r "$CURRENT_SHARED_XZ" ]]; then
+    note "unpacking kube-apiserver $CURRENT_VERSION from $CURRENT_SHARED_XZ"
+    xz -dc "$CURRENT_SHARED_XZ" >"$dest.tmp" || fail "cannot unpack $CURRENT_SHARED_XZ"
+    echo "$CURRENT_SHARED_SHA256  $dest.tmp" | sha256sum -c --status ||
+      fail "$CURRENT_SHARED_XZ does not unpack to the pinned sha256 $CURRENT_SHARED_SHA256"
+  else
+    # A user's machine has no ../shared: the official release binary, checked against the
+    # checksum the release site publishes next to it.
+    note "downloading kube-apiserver $CURRENT_VERSION from $CURRENT_RELEASE_URL ($CURRENT_SHARED_XZ is absent)"
+    command -v curl >/dev/null || fail "curl is needed to download $CURRENT_RELEASE_URL"
+    local published
+    start_log
+    echo "+ curl $CURRENT_RELEASE_URL (and .sha256)" >>"$LOG"
+    if ! curl -fsSL --retry 2 -o "$dest.tmp" "$CURRENT_RELEASE_URL" 2>>"$LOG" ||
+      ! published=$(curl -fsSL --retry 2 "$CURRENT_RELEASE_URL.sha256" 2>>"$LOG"); then
+      rm -f "$dest.tmp"
+      fail "kube-apiserver $CURRENT_VERSION is not available: $CURRENT_SHARED_XZ is absent and $CURRENT_RELEASE_URL cannot be downloaded.
+  Either put the kube-apiserver-1.36 folder at $SHARED_DIR (or set REGISTRY_OPERATOR_SHARED to its parent),
+  or place a kube-apiserver v$CURRENT_VERSION linux/amd64 binary at $dest yourself, then run this script again."
+    fi
+    echo "${published%% *}  $dest.tmp" | sha256sum -c --status ||
+      fail "the downloaded kube-apiserver does not match the published sha256 ${published%% *}"
+  fi
+  chmod 0755 "$dest.tmp"
+  mv -f "$dest.tmp" "$dest"
+  current_apiserver_ok || fail "$dest does not report v$CURRENT_VERSION: $("$dest" --version 2>&1 || true)"
+}
+
+# etcd-server and kubectl from Debian sid, unpacked, never installed. The private state has its own
+# (empty) dpkg status so that whatever kubectl this machine has installed is not taken as the candidate.
+fetch_current_etcd_and_kubectl() {
+  note "fetching etcd $CURRENT_ETCD_SERIES* and kubectl $CURRENT_KUBECTL_SERIES* from Debian sid (unpacked, not installed)"
+  local sid=$WORK/sid uri signed_by=""
+  rm -rf "$sid"
+  mkdir -p "$sid/lists/partial" "$sid/cache/archives/partial" "$sid/debs" "$sid/root" "$CURRENT_BIN_CACHE"
+  # shellcheck disable=SC2016 # $(...) are apt's format fields, not shell
+  uri=$(apt-get indextargets --no-release-info --format '$(TARGET_OF) $(REPO_URI) $(RELEASE) $(COMPONENT)' 2>/dev/null |
+    awk -v c="$CODENAME" '$1 == "deb" && $3 == c && $4 == "main" { print $2; exit }')
+  [[ -n "$uri" ]] || fail "no Debian '$CODENAME' archive (component main) is configured in /etc/apt; cannot fetch from sid"
+  if [[ -r "$DEBIAN_KEYRING" ]]; then signed_by="[signed-by=$DEBIAN_KEYRING] "; fi
+  echo "deb ${signed_by}${uri} sid main" >"$sid/sources.list"
+  : >"$sid/status"
+  local apt_sid=(
+    -o "Dir::Etc::sourcelist=$sid/sources.list"
+    -o "Dir::Etc::sourceparts=-"
+    -o "Dir::State::Lists=$sid/lists"
+    -o "Dir::State::status=$sid/status"
+    -o "Dir::Cache=$sid/cache"
+  )
+  if ((EUID == 0)); then apt_sid+=(-o "APT::Sandbox::User=root"); fi
+  run apt-get "${apt_sid[@]}" update
+  (cd "$sid/debs" && run apt-get "${apt_sid[@]}" download etcd-server kubectl)
+  local deb
+  for deb in "$sid"/debs/*.deb; do
+    run dpkg-deb -x "$deb" "$sid/root"
+  done
+  [[ -x "$sid/root/usr/bin/etcd" && -x "$sid/root/usr/bin/kubectl" ]] ||
+    fail "the sid packages etcd-server and kubectl did not contain usr/bin/etcd and usr/bin/kubectl"
+  run install -m 0755 "$sid/root/usr/bin/etcd" "$CURRENT_BIN_CACHE/etcd"
+  run install -m 0755 "$sid/root/usr/bin/kubectl" "$CURRENT_BIN_CACHE/kubectl"
+  current_etcd_ok || fail "sid's etcd is not $CURRENT_ETCD_SERIES*: $("$CURRENT_BIN_CACHE/etcd" --version 2>&1 | head -1)"
+  current_kubectl_ok || fail "sid's kubectl is not $CURRENT_KUBECTL_SERIES*: $("$CURRENT_BIN_CACHE/kubectl" version --client 2>&1 | head -1)"
+  rm -rf "$sid"
+}
+
+link_binaries() {
+  local target=$1 link name dest
+  shift
+  mkdir -p "$target" 2>/dev/null || die "cannot create $target"
+  for link in "$@"; do
+    name=${link%%:*}
+    dest=${link#*:}
+    if [[ "$(readlink "$target/$name" 2>/dev/null || true)" != "$dest" ]]; then
+      ln -sfn "$dest" "$target/$name"
+    fi
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
 # Main
 
 [[ "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]] || die "only linux-amd64 is supported (this is $(uname -s)-$(uname -m))"
@@ -293,7 +418,7 @@ if ! flock -n 9; then
 fi
 
 if $REBUILD; then
-  rm -f "$APISERVER" "$KUBECTL"
+  rm -f "$APISERVER" "$KUBECTL" "$CURRENT_BIN_CACHE"/{kube-apiserver,etcd,kubectl}
 fi
 
 need_apiserver=false
@@ -301,28 +426,32 @@ need_kubectl=false
 apiserver_ok || need_apiserver=true
 kubectl_ok || need_kubectl=true
 
+need_current_apiserver=false
+need_current_debs=false
+current_apiserver_ok || need_current_apiserver=true
+{ current_etcd_ok && current_kubectl_ok; } || need_current_debs=true
+
 if $need_apiserver; then
   ensure_packages "${RUNTIME_PACKAGES[@]}" "${BUILD_PACKAGES[@]}"
 else
   ensure_packages "${RUNTIME_PACKAGES[@]}"
 fi
+# xz unpacks the 1.36 server from ../shared; curl downloads it where ../shared is absent.
+if $need_current_apiserver; then ensure_packages xz-utils curl; fi
 [[ -x "$ETCD_BIN" ]] || die "$ETCD_BIN not found although etcd-server is installed"
 
-if $need_kubectl || $need_apiserver; then
+if $need_kubectl || $need_apiserver || $need_current_apiserver || $need_current_debs; then
   rm -rf "${WORK:?}"
   if $need_kubectl; then fetch_kubectl; fi
   if $need_apiserver; then build_apiserver; fi
+  if $need_current_apiserver; then fetch_current_apiserver; fi
+  if $need_current_debs; then fetch_current_etcd_and_kubectl; fi
   rm -rf "${WORK:?}"
 fi
 
-mkdir -p "$TARGET_DIR" 2>/dev/null || die "cannot create $TARGET_DIR"
+link_binaries "$TARGET_DIR" "etcd:$ETCD_BIN" "kube-apiserver:$APISERVER" "kubectl:$KUBECTL"
+link_binaries "$CURRENT_TARGET_DIR" "etcd:$CURRENT_BIN_CACHE/etcd" \
+  "kube-apiserver:$CURRENT_BIN_CACHE/kube-apiserver" "kubectl:$CURRENT_BIN_CACHE/kubectl"
 [[ -w "$KUBE_API_TEST_DIR" ]] || die "$KUBE_API_TEST_DIR is not writable (kube-api-test writes certificates there)"
-for link in "etcd:$ETCD_BIN" "kube-apiserver:$APISERVER" "kubectl:$KUBECTL"; do
-  name=${link%%:*}
-  dest=${link#*:}
-  if [[ "$(readlink "$TARGET_DIR/$name" 2>/dev/null || true)" != "$dest" ]]; then
-    ln -sfn "$dest" "$TARGET_DIR/$name"
-  fi
-done
 
 echo "KUBE_API_TEST_DIR=$KUBE_API_TEST_DIR"

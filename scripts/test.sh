@@ -2,9 +2,10 @@
 # The project's test command (the README's "Test" section; .ci/run runs exactly this).
 #
 # Installs what the tests use when it is missing (Debian packages: needs root), provisions the
-# real kube-apiserver for the integration tier (built once into a cache, then reused), and runs
-# `mvn verify`: unit tests, mock-server loop tests, the integration tier on the real API server
-# and the end-to-end tests with the real registry, nginx and skopeo.
+# real kube-apiservers for the integration tier (1.20.2 built once into a cache, 1.36.2 from
+# ../shared or the Kubernetes release site; both reused later), and runs `mvn verify`: unit
+# tests, mock-server loop tests, the integration tier on both API servers and the end-to-end
+# tests with the real registry, nginx and skopeo.
 # Extra arguments go to Maven, e.g. scripts/test.sh -Dit.test=PrivateRegistryIT
 set -euo pipefail
 cd "$(dirname "$0")/.."

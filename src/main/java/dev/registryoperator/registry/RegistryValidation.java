@@ -10,8 +10,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Checks the schema cannot express (structural OpenAPI only, no CEL, so that older API servers
- * accept the CRD). Everything here is the user's to fix: no retry helps.
+ * Checks the structural schema cannot express. The cross-field ones are also CEL rules in the CRD,
+ * which servers from 1.25 enforce at apply; older servers drop those rules, so they are kept here.
+ * Everything here is the user's to fix: no retry helps.
  */
 public final class RegistryValidation {
 

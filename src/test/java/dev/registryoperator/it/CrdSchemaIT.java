@@ -11,12 +11,15 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -182,6 +185,90 @@ class CrdSchemaIT {
         () -> createRegistry("spec: {ingress: {className: nginx}}"), "spec.ingress.host");
   }
 
+  /**
+   * Cross-field checks are CEL rules ({@code x-kubernetes-validations}) in the CRD and also checks
+   * in RegistryValidation. A server with CEL (1.25 and newer) refuses the object at apply with the
+   * rule's message, naming the field; 1.20 does not know the rules, drops them from the stored CRD
+   * and accepts the object - there the reconciler reports it (see
+   * PrivateRegistryIT#aCrossFieldMistakeIsAnsweredAtApplyOrByTheReconciler).
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "spec: {service: {nodePort: 30500}}"
+            + " | spec.service.nodePort"
+            + " | spec.service.nodePort needs spec.service.type NodePort or LoadBalancer.",
+        "spec: {storage: {existingClaim: shared-data, deleteClaim: true}}"
+            + " | spec.storage.deleteClaim"
+            + " | spec.storage.deleteClaim cannot be true with spec.storage.existingClaim",
+        "spec: {tls: {validityDays: 30, renewBeforeDays: 30}}"
+            + " | spec.tls.renewBeforeDays"
+            + " | spec.tls.renewBeforeDays must be less than spec.tls.validityDays",
+        "spec: {tls: {renewBeforeDays: 400}}"
+            + " | spec.tls.renewBeforeDays"
+            + " | spec.tls.renewBeforeDays must be less than spec.tls.validityDays",
+        "spec: {proxy: {port: 9091}}"
+            + " | spec.proxy.port"
+            + " | spec.proxy.port cannot be 9091: the proxy serves the registry's metrics"
+      })
+  void crossFieldMistakesAreRefusedWithTheRulesMessageWhereTheServerHasCel(
+      String specYaml, String field, String message) {
+    if (API.version().atLeast(1, 25)) {
+      assertRejected(() -> createRegistry(specYaml), field, message);
+    } else {
+      // 1.20: no CEL. The object is stored; RegistryValidation answers in the status instead.
+      assertThat(createRegistry(specYaml).getMetadata().getUid()).isNotNull();
+    }
+  }
+
+  @Test
+  void validObjectsNearTheRulesAreAccepted() {
+    createRegistry("spec: {service: {type: NodePort, nodePort: 30501}}");
+    createRegistry("spec: {service: {type: LoadBalancer, nodePort: 30502}}");
+    createRegistry("spec: {storage: {existingClaim: shared-data}}");
+    createRegistry("spec: {storage: {deleteClaim: true}}");
+    createRegistry("spec: {tls: {validityDays: 30, renewBeforeDays: 29}}");
+  }
+
+  /**
+   * The CRD files carry the rules; 1.20's apiextensions API has no such field and drops it when the
+   * CRD is stored (so the same crds/ installs on both), a current server keeps all three.
+   */
+  @Test
+  void theStoredRegistryCrdKeepsItsCelRulesOnlyWhereTheServerKnowsThem() {
+    CustomResourceDefinition crd =
+        API.client()
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .withName("privateregistries.registryoperator.dev")
+            .get();
+    var spec =
+        crd.getSpec()
+            .getVersions()
+            .get(0)
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("spec")
+            .getProperties();
+    List<Object> rules =
+        Stream.of("service", "storage", "tls")
+            .flatMap(
+                part ->
+                    Optional.ofNullable(spec.get(part).getXKubernetesValidations())
+                        .orElse(List.of())
+                        .stream())
+            .map(rule -> (Object) rule.getRule())
+            .toList();
+    if (API.version().atLeast(1, 25)) {
+      assertThat(rules).hasSize(3);
+    } else {
+      assertThat(rules).as("1.20 prunes x-kubernetes-validations").isEmpty();
+    }
+  }
+
   private static GenericKubernetesResource createRegistry(String specYaml) {
     return namespace.create(
         """
@@ -213,6 +300,10 @@ class CrdSchemaIT {
    * it.
    */
   private static void assertRejected(ThrowingCallable create, String field) {
+    assertRejected(create, field, "");
+  }
+
+  private static void assertRejected(ThrowingCallable create, String field, String message) {
     assertThatThrownBy(create)
         .isInstanceOfSatisfying(
             KubernetesClientException.class,
@@ -220,7 +311,11 @@ class CrdSchemaIT {
               assertThat(e.getCode()).as("HTTP status of " + e.getMessage()).isEqualTo(422);
               assertThat(e.getStatus().getDetails().getCauses())
                   .as("causes of " + e.getMessage())
-                  .anySatisfy(cause -> assertThat(cause.getField()).isEqualTo(field));
+                  .anySatisfy(
+                      cause -> {
+                        assertThat(cause.getField()).isEqualTo(field);
+                        assertThat(cause.getMessage()).contains(message);
+                      });
             });
   }
 

@@ -1,6 +1,7 @@
 package dev.registryoperator.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.it.TestNamespace.Child;
@@ -570,6 +571,19 @@ class PrivateRegistryIT {
     createRegistry("demo", "spec: {}");
     settle("demo", "DeploymentUnavailable");
     assertThat(claim("demo").getSpec().getStorageClassName()).as("no default class here").isNull();
+    if (API.version().atLeast(1, 28)) {
+      // Since 1.28 (retroactive default StorageClass assignment, GA) an unbound claim without a
+      // class may be given one: the server accepts the change, and the operator applies it once,
+      // like any other change it has no reason to refuse.
+      int mark = operator.requests().mark();
+      editSpec("demo", "{\"storage\":{\"storageClassName\":\"fast\"}}");
+      TestNamespace.await("the claim's class set to fast")
+          .until(() -> "fast".equals(claim("demo").getSpec().getStorageClassName()));
+      settle("demo", "DeploymentUnavailable");
+      assertThat(claimPatchesSince(mark, "demo"))
+          .containsExactly("PATCH " + claimPath("demo") + " -> 200");
+      return;
+    }
 
     InputProblem problem =
         editAndAwaitProblem(
@@ -586,6 +600,30 @@ class PrivateRegistryIT {
         .containsExactly("PATCH " + claimPath("demo") + " -> 422");
     assertThat(claim("demo").getSpec().getStorageClassName()).isNull();
     problem.assertNoRetries();
+  }
+
+  /**
+   * A cross-field mistake (a nodePort on a ClusterIP Service) is refused at apply by the CRD's CEL
+   * rule where the server has CEL (1.25 and newer); 1.20 drops the rule with the CRD, stores the
+   * object, and the reconciler's own validation reports it - the reason it stays.
+   */
+  @Test
+  void aCrossFieldMistakeIsAnsweredAtApplyOrByTheReconciler() {
+    String mistake = "spec: {service: {nodePort: 30500}}";
+    String message = "spec.service.nodePort needs spec.service.type NodePort or LoadBalancer.";
+    if (API.version().atLeast(1, 25)) {
+      assertThatThrownBy(() -> createRegistry("demo", mistake))
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> {
+                assertThat(e.getCode()).isEqualTo(422);
+                assertThat(e.getMessage()).contains(message);
+              });
+    } else {
+      createRegistry("demo", mistake);
+      PrivateRegistry reported = namespace.awaitReady("demo", "InvalidSpec");
+      assertThat(TestNamespace.ready(reported).orElseThrow().getMessage()).contains(message);
+    }
   }
 
   @Test

@@ -26,26 +26,46 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+import org.opentest4j.TestAbortedException;
 
 /**
- * A real etcd and kube-apiserver 1.20.2 for one test class, run by kube-api-test from the binaries
- * that {@code scripts/provision-control-plane.sh} puts in place. Started before the class's
- * {@code @BeforeAll} methods, stopped after its {@code @AfterAll} methods; the CRDs from {@code
- * crds/} are installed and Established before any test runs.
+ * A real etcd and kube-apiserver for one test class: 1.20.2 (the oldest supported server, the
+ * default) or 1.36.2 (a current one), chosen by the system property {@value #VERSION_PROPERTY} that
+ * the two failsafe executions in {@code pom.xml} set. The tier runs once per server with the same
+ * tests; a test whose expectation legitimately differs asks {@link #version()} and says why. Run by
+ * kube-api-test from the binaries that {@code scripts/provision-control-plane.sh} puts in place.
+ * Started before the class's {@code @BeforeAll} methods, stopped after its {@code @AfterAll}
+ * methods; the CRDs from {@code crds/} are installed and Established before any test runs.
  *
  * <p>Register it as {@code @RegisterExtension static final RealApiServer API = new
  * RealApiServer();}. Without the binaries the class is skipped (reported as skipped, with the
  * reason), or fails when {@code CI=true}: a CI job that silently skips its integration tier proves
  * nothing.
  *
- * <p>1.20 has no controller-manager: no garbage collection, no Pods, no Deployment or quota
- * controller, and namespaces never finish deleting. Tests play those controllers where they need
- * them and isolate themselves by namespace.
+ * <p>A failing test names the server in its message ({@code on kube-apiserver 1.36.2: ...}), so a
+ * report says which run broke.
+ *
+ * <p>Neither server runs a controller-manager: no garbage collection, no Pods, no Deployment or
+ * quota controller, and namespaces never finish deleting. Tests play those controllers where they
+ * need them and isolate themselves by namespace.
  */
 public final class RealApiServer
-    implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
+    implements ExecutionCondition,
+        BeforeAllCallback,
+        AfterAllCallback,
+        TestExecutionExceptionHandler {
 
+  /** The oldest server the operator supports, and the one used when nothing is selected. */
   public static final String KUBERNETES_VERSION = "1.20.2";
+
+  /** A current server: CEL validation rules, PodSecurity admission, GA server-side apply. */
+  public static final String CURRENT_KUBERNETES_VERSION = "1.36.2";
+
+  /** System property selecting the server version for this JVM; set by failsafe. */
+  public static final String VERSION_PROPERTY = "registryoperator.it.kubernetes-version";
+
+  private static final String SELECTED_VERSION = selectedVersion();
 
   private static final String PLATFORM = "linux-amd64";
   private static final String PROVISION_SCRIPT = "scripts/provision-control-plane.sh";
@@ -59,6 +79,27 @@ public final class RealApiServer
   private final List<KubernetesClient> extraClients = new ArrayList<>();
   private final List<String> crdNames = new ArrayList<>();
   private long startedNanos;
+
+  /** The version of the server this run uses. */
+  public static ServerVersion version() {
+    return ServerVersion.of(SELECTED_VERSION);
+  }
+
+  /**
+   * The kubectl that matches the server (kube-api-test's readiness check uses the same binary), for
+   * tests that apply manifests the way a user does.
+   */
+  public static Path kubectl() {
+    return Path.of(testDir(), "k8s", SELECTED_VERSION + "-" + PLATFORM, "kubectl");
+  }
+
+  /** The kubeconfig of the running server, for kubectl. */
+  public String kubeConfigYaml() {
+    if (kubeConfigYaml == null) {
+      throw new IllegalStateException("the API server is not running");
+    }
+    return kubeConfigYaml;
+  }
 
   /** A client with the cluster-admin certificate kube-api-test generates. */
   public KubernetesClient client() {
@@ -109,7 +150,7 @@ public final class RealApiServer
     }
     Optional<String> missing = missingControlPlane();
     if (missing.isEmpty()) {
-      return ConditionEvaluationResult.enabled("kube-apiserver " + KUBERNETES_VERSION + " found");
+      return ConditionEvaluationResult.enabled("kube-apiserver " + SELECTED_VERSION + " found");
     }
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
       throw new IllegalStateException(
@@ -125,11 +166,18 @@ public final class RealApiServer
     TierClock.of(context).classStarted();
     startedNanos = System.nanoTime();
     Path dir = Path.of(testDir());
+    KubeAPIServerConfigBuilder config =
+        KubeAPIServerConfigBuilder.anAPIServerConfig()
+            .withTestDir(dir.toString())
+            .withApiServerVersion(SELECTED_VERSION);
+    if (version().atLeast(1, 29)) {
+      // One client per test and no load: API priority and fairness only costs start time and
+      // memory here (1.20 has it as a beta feature, off by default).
+      config.withApiServerFlag("--enable-priority-and-fairness=false");
+    }
     server =
         new KubeAPIServer(
-            KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withTestDir(dir.toString())
-                .withApiServerVersion(KUBERNETES_VERSION)
+            config
                 // In code, not as KUBE_API_TEST_OFFLINE_MODE: kube-api-test 7.5.2 casts that
                 // environment variable's String to Boolean and crashes. Same for the timeout.
                 .withOfflineMode(true)
@@ -144,7 +192,7 @@ public final class RealApiServer
     System.out.printf(
         "[it] %s: kube-apiserver %s ready with CRDs in %d ms%n",
         context.getRequiredTestClass().getSimpleName(),
-        KUBERNETES_VERSION,
+        SELECTED_VERSION,
         elapsedMillis(startedNanos));
   }
 
@@ -164,8 +212,56 @@ public final class RealApiServer
       }
     }
     System.out.printf(
-        "[it] %s: %d ms on the real API server (start to stop)%n",
-        context.getRequiredTestClass().getSimpleName(), elapsedMillis(startedNanos));
+        "[it] %s: %d ms on kube-apiserver %s (start to stop)%n",
+        context.getRequiredTestClass().getSimpleName(),
+        elapsedMillis(startedNanos),
+        SELECTED_VERSION);
+  }
+
+  /**
+   * Puts the server version in front of a failure's message: the same class runs on two servers and
+   * a report must say which one failed. Aborted tests (assumptions) pass through unchanged.
+   */
+  @Override
+  public void handleTestExecutionException(ExtensionContext context, Throwable failure)
+      throws Throwable {
+    if (failure instanceof TestAbortedException) {
+      throw failure;
+    }
+    if (!(failure instanceof AssertionError)) {
+      failure.addSuppressed(new ServerNote(SELECTED_VERSION));
+      throw failure;
+    }
+    AssertionError named =
+        new AssertionError("on kube-apiserver " + SELECTED_VERSION + ": " + failure.getMessage());
+    named.initCause(failure);
+    named.setStackTrace(failure.getStackTrace());
+    throw named;
+  }
+
+  /** Attached to a non-assertion failure so that its report still names the server. */
+  private static final class ServerNote extends RuntimeException {
+    ServerNote(String version) {
+      super("the test ran on kube-apiserver " + version, null, false, false);
+    }
+  }
+
+  /** A kube-apiserver version, compared by major and minor. */
+  public record ServerVersion(String text, int major, int minor) {
+
+    static ServerVersion of(String text) {
+      String[] parts = text.split("\\.");
+      return new ServerVersion(text, Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+    }
+
+    public boolean atLeast(int wantedMajor, int wantedMinor) {
+      return major > wantedMajor || (major == wantedMajor && minor >= wantedMinor);
+    }
+
+    @Override
+    public String toString() {
+      return text;
+    }
   }
 
   private Config config() {
@@ -227,7 +323,7 @@ public final class RealApiServer
     if (dir == null) {
       missing.add("KUBE_API_TEST_DIR (unset, and " + PROVISION_SCRIPT + " --print-dir failed)");
     } else {
-      Path binaries = Path.of(dir, "k8s", KUBERNETES_VERSION + "-" + PLATFORM);
+      Path binaries = Path.of(dir, "k8s", SELECTED_VERSION + "-" + PLATFORM);
       for (String binary : List.of("etcd", "kube-apiserver", "kubectl")) {
         if (!Files.isExecutable(binaries.resolve(binary))) {
           missing.add(binaries.resolve(binary).toString());
@@ -242,12 +338,31 @@ public final class RealApiServer
     }
     return Optional.of(
         "No kube-apiserver "
-            + KUBERNETES_VERSION
+            + SELECTED_VERSION
             + " control plane: missing "
             + String.join(", ", missing)
             + ". Run "
             + PROVISION_SCRIPT
             + " (about 6 minutes the first time) and export the KUBE_API_TEST_DIR it prints.");
+  }
+
+  private static String selectedVersion() {
+    String selected = System.getProperty(VERSION_PROPERTY, "").trim();
+    if (selected.isEmpty()) {
+      return KUBERNETES_VERSION;
+    }
+    if (!selected.equals(KUBERNETES_VERSION) && !selected.equals(CURRENT_KUBERNETES_VERSION)) {
+      throw new IllegalStateException(
+          VERSION_PROPERTY
+              + "="
+              + selected
+              + ": the provision script puts only "
+              + KUBERNETES_VERSION
+              + " and "
+              + CURRENT_KUBERNETES_VERSION
+              + " in place");
+    }
+    return selected;
   }
 
   private static String dirFromProvisionScript() {
@@ -302,7 +417,7 @@ public final class RealApiServer
     public synchronized void close() {
       System.out.printf(
           "[it] integration tier wall time: %.1f s for %d test class(es) on kube-apiserver %s%n",
-          (System.nanoTime() - startedNanos) / 1e9, classes, KUBERNETES_VERSION);
+          (System.nanoTime() - startedNanos) / 1e9, classes, SELECTED_VERSION);
     }
   }
 }

@@ -6,7 +6,15 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 
+// Also checked by RegistryValidation for servers without CEL (before 1.25). 9091 is
+// registry.model.Ports.METRICS; the api package does not import the model.
+@ValidationRule(
+    value = "self.port != 9091",
+    message =
+        "spec.proxy.port cannot be 9091: the proxy serves the registry's metrics on that port.",
+    fieldPath = ".port")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ProxySpec {
 

@@ -5,7 +5,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
 
+// The same cross-field checks as RegistryValidation, as CEL rules: servers since 1.25 refuse a bad
+// object at apply with this message; older servers drop the rule and the reconciler reports it.
+@ValidationRule(
+    value = "!has(self.nodePort) || (has(self.type) && self.type != 'ClusterIP')",
+    message = "spec.service.nodePort needs spec.service.type NodePort or LoadBalancer.",
+    fieldPath = ".nodePort")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ServiceSpec {
 

@@ -5,8 +5,16 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
+// Also checked by RegistryValidation for servers without CEL (before 1.25).
+@ValidationRule(
+    value = "!has(self.existingClaim) || !has(self.deleteClaim) || !self.deleteClaim",
+    message =
+        "spec.storage.deleteClaim cannot be true with spec.storage.existingClaim: the operator"
+            + " never deletes a claim it did not create.",
+    fieldPath = ".deleteClaim")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class StorageSpec {
 

@@ -6,8 +6,19 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
+// Also checked by RegistryValidation for servers without CEL (before 1.25). Both fields have
+// defaults, so the rule sees the defaulted values, as the reconciler does.
+@ValidationRule(
+    value =
+        "!has(self.renewBeforeDays) || !has(self.validityDays)"
+            + " || self.renewBeforeDays < self.validityDays",
+    message =
+        "spec.tls.renewBeforeDays must be less than spec.tls.validityDays, or the certificate"
+            + " would be renewed on every reconcile.",
+    fieldPath = ".renewBeforeDays")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TlsSpec {
 

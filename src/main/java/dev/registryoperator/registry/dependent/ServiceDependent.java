@@ -11,7 +11,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 
 /**
  * Created without the "only if it does not exist" resourceVersion trick: API servers up to 1.22
- * answer 500 to a server-side apply create of a Service that carries a resourceVersion.
+ * answer 500 to a server-side apply create of a Service that carries a resourceVersion. Needed for
+ * 1.20, harmless on 1.36 (the integration tier runs on both).
  */
 @KubernetesDependent(
     createResourceOnlyIfNotExistingWithSSA = false,

@@ -32,7 +32,7 @@ public final class RegistryService {
         .withPorts(
             new ServicePortBuilder()
                 .withName(Ports.PROXY_PORT_NAME)
-                // SSA on older API servers refuses ports without a protocol (a list key).
+                // SSA on 1.20 refuses ports without a protocol (a list key); harmless on 1.36.
                 .withProtocol("TCP")
                 .withPort(spec.proxy.port)
                 .withTargetPort(new IntOrString(Ports.PROXY_PORT_NAME))
