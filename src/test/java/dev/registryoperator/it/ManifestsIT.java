@@ -7,7 +7,6 @@ import dev.registryoperator.it.Kubectl.Result;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,41 +179,7 @@ class ManifestsIT {
    */
   @Test
   void thePrometheusManifestsApplyWhereTheServiceMonitorCrdExists() throws Exception {
-    API.client()
-        .resource(
-            new CustomResourceDefinitionBuilder()
-                .withNewMetadata()
-                .withName("servicemonitors.monitoring.coreos.com")
-                .endMetadata()
-                .withNewSpec()
-                .withGroup("monitoring.coreos.com")
-                .withScope("Namespaced")
-                .withNewNames()
-                .withKind("ServiceMonitor")
-                .withPlural("servicemonitors")
-                .withSingular("servicemonitor")
-                .withListKind("ServiceMonitorList")
-                .endNames()
-                .addNewVersion()
-                .withName("v1")
-                .withServed(true)
-                .withStorage(true)
-                .withNewSchema()
-                .withNewOpenAPIV3Schema()
-                .withType("object")
-                .withXKubernetesPreserveUnknownFields(true)
-                .endOpenAPIV3Schema()
-                .endSchema()
-                .endVersion()
-                .endSpec()
-                .build())
-        .create();
-    API.client()
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .withName("servicemonitors.monitoring.coreos.com")
-        .waitUntilCondition(RealApiServer::established, 30, TimeUnit.SECONDS);
+    ServiceMonitorCrd.install(API);
     assertSucceeded(
         kubectl.run(
             "apply", "--server-side", "--field-manager=installer", "-f", "deploy/namespace.yaml"));

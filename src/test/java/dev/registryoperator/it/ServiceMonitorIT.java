@@ -6,8 +6,6 @@ import dev.registryoperator.api.prometheus.ServiceMonitor;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,42 +26,7 @@ class ServiceMonitorIT {
 
   @BeforeAll
   static void installTheServiceMonitorCrdAndStartTheOperator() {
-    CustomResourceDefinition crd =
-        new CustomResourceDefinitionBuilder()
-            .withNewMetadata()
-            .withName("servicemonitors.monitoring.coreos.com")
-            .endMetadata()
-            .withNewSpec()
-            .withGroup("monitoring.coreos.com")
-            .withScope("Namespaced")
-            .withNewNames()
-            .withKind("ServiceMonitor")
-            .withPlural("servicemonitors")
-            .withSingular("servicemonitor")
-            .withListKind("ServiceMonitorList")
-            .endNames()
-            .addNewVersion()
-            .withName("v1")
-            .withServed(true)
-            .withStorage(true)
-            .withNewSchema()
-            .withNewOpenAPIV3Schema()
-            .withType("object")
-            .withXKubernetesPreserveUnknownFields(true)
-            .endOpenAPIV3Schema()
-            .endSchema()
-            .endVersion()
-            .endSpec()
-            .build();
-    API.client().resource(crd).create();
-    TestNamespace.await("the ServiceMonitor CRD established")
-        .until(
-            () ->
-                RealApiServer.established(
-                    API.client()
-                        .resources(CustomResourceDefinition.class)
-                        .withName("servicemonitors.monitoring.coreos.com")
-                        .get()));
+    ServiceMonitorCrd.install(API);
     operator = OperatorUnderTest.start(API);
   }
 
