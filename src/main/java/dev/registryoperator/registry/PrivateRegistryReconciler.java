@@ -41,8 +41,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Reconciles a PrivateRegistry as a pipeline: observe, validate, apply the children (the workflow
@@ -213,6 +215,13 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
             .getSecondaryResourcesAsStream(RegistryUser.class)
             .filter(user -> registry.getMetadata().getName().equals(user.getSpec().registryRef))
             .toList();
-    return Roster.entries(users, name -> RegistryInputs.child(context, Secret.class, name));
+    // One pass over the cached Secrets, not one per user: a lookup by name scans them all.
+    Map<String, Secret> secrets =
+        context
+            .getSecondaryResourcesAsStream(Secret.class)
+            .collect(
+                Collectors.toMap(
+                    secret -> secret.getMetadata().getName(), secret -> secret, (a, b) -> a));
+    return Roster.entries(users, name -> Optional.ofNullable(secrets.get(name)));
   }
 }

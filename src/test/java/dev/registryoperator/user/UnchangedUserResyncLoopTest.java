@@ -12,6 +12,7 @@ import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.status.Conditions;
 import dev.registryoperator.testing.CountingHasher;
 import dev.registryoperator.testing.MockServerOperators;
+import dev.registryoperator.testing.UserReconcileCounter;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -20,14 +21,11 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +44,7 @@ class UnchangedUserResyncLoopTest {
   static KubernetesMockServer server;
 
   private final CountingHasher hasher = new CountingHasher();
-  private final Map<String, AtomicInteger> reconciles = new ConcurrentHashMap<>();
+  private final UserReconcileCounter reconciles = new UserReconcileCounter();
   private Operator operator;
 
   @AfterEach
@@ -56,23 +54,7 @@ class UnchangedUserResyncLoopTest {
 
   @Test
   void anUnchangedUserReadsNoSecretAndHashesNothingButAChangeIsReadOnce() throws Exception {
-    operator =
-        RegistryOperator.create(
-            client,
-            MockServerOperators.settings(
-                hasher,
-                new Metrics() {
-                  @Override
-                  public void finishedReconciliation(
-                      HasMetadata resource, Map<String, Object> metadata) {
-                    if (resource instanceof RegistryUser) {
-                      reconciles
-                          .computeIfAbsent(
-                              resource.getMetadata().getName(), n -> new AtomicInteger())
-                          .incrementAndGet();
-                    }
-                  }
-                }));
+    operator = RegistryOperator.create(client, MockServerOperators.settings(hasher, reconciles));
     operator.start();
     PrivateRegistry registry = new PrivateRegistry();
     registry.getMetadata().setName("reg");
@@ -87,8 +69,8 @@ class UnchangedUserResyncLoopTest {
     long hashesBefore = hasher.operations();
 
     // The CA bundle goes into pull Secrets, so a change of it wakes every user of the registry.
-    int aliceBefore = reconcileCount("alice");
-    int bobBefore = reconcileCount("bob");
+    long aliceBefore = reconcileCount("alice");
+    long bobBefore = reconcileCount("bob");
     drainRequests();
     client
         .configMaps()
@@ -152,8 +134,8 @@ class UnchangedUserResyncLoopTest {
     return requests;
   }
 
-  private int reconcileCount(String user) {
-    return reconciles.computeIfAbsent(user, n -> new AtomicInteger()).get();
+  private long reconcileCount(String user) {
+    return reconciles.of(user);
   }
 
   private static void awaitReady(String name) {

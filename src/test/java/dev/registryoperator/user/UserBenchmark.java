@@ -13,18 +13,16 @@ import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.testing.CountingHasher;
 import dev.registryoperator.testing.MockServerOperators;
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import dev.registryoperator.testing.UserReconcileCounter;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +45,7 @@ class UserBenchmark {
   static KubernetesClient client;
 
   private final CountingHasher hasher = new CountingHasher();
-  private final AtomicLong userReconciles = new AtomicLong();
+  private final UserReconcileCounter userReconciles = new UserReconcileCounter();
   private final List<String> report = new ArrayList<>();
 
   @Test
@@ -76,7 +74,7 @@ class UserBenchmark {
     awaitQuiet();
     started = System.nanoTime();
     bcryptBefore = hasher.operations();
-    long reconcilesBefore = userReconciles.get();
+    long reconcilesBefore = userReconciles.total();
     client
         .configMaps()
         .inNamespace(NAMESPACE)
@@ -87,7 +85,7 @@ class UserBenchmark {
               return c;
             });
     long target = reconcilesBefore + USERS;
-    awaitUntil(() -> userReconciles.get() >= target);
+    awaitUntil(() -> userReconciles.total() >= target);
     record("(b) resync, nothing changed", bcryptBefore, started);
     assertThat(htpasswd()).isEqualTo(afterFirst);
 
@@ -107,9 +105,9 @@ class UserBenchmark {
     operator.stop();
     started = System.nanoTime();
     bcryptBefore = hasher.operations();
-    long restartReconciles = userReconciles.get() + USERS;
+    long restartReconciles = userReconciles.total() + USERS;
     operator = start();
-    awaitUntil(() -> userReconciles.get() >= restartReconciles);
+    awaitUntil(() -> userReconciles.total() >= restartReconciles);
     record("(d) operator restart", bcryptBefore, started);
     long restartBcrypt = hasher.operations() - bcryptBefore;
     operator.stop();
@@ -126,19 +124,7 @@ class UserBenchmark {
 
   private Operator start() {
     Operator operator =
-        RegistryOperator.create(
-            client,
-            MockServerOperators.settings(
-                hasher,
-                new Metrics() {
-                  @Override
-                  public void finishedReconciliation(
-                      HasMetadata resource, Map<String, Object> metadata) {
-                    if (resource instanceof RegistryUser) {
-                      userReconciles.incrementAndGet();
-                    }
-                  }
-                }));
+        RegistryOperator.create(client, MockServerOperators.settings(hasher, userReconciles));
     operator.start();
     return operator;
   }
@@ -154,7 +140,7 @@ class UserBenchmark {
     long seen = -1;
     long quietSince = System.nanoTime();
     while (System.nanoTime() - quietSince < Duration.ofSeconds(2).toNanos()) {
-      long now = userReconciles.get();
+      long now = userReconciles.total();
       if (now != seen) {
         seen = now;
         quietSince = System.nanoTime();
