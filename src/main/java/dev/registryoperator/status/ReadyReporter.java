@@ -5,8 +5,11 @@ import dev.registryoperator.kube.EventRecorder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +30,7 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
   private final Supplier<P> blankResource;
   private final EventRecorder events;
   private final Clock clock;
+  private final Map<ResourceID, Written> written = new ConcurrentHashMap<>();
 
   public ReadyReporter(
       Class<S> statusType,
@@ -48,7 +52,29 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
 
   /** Writes the status if it differs from the resource's current one. */
   public UpdateControl<P> patchIfChanged(P resource, S status) {
-    return StatusPatches.patchIfChanged(resource, status, blankResource);
+    ResourceID id = ResourceID.fromResource(resource);
+    String version = resource.getMetadata().getResourceVersion();
+    String wanted = StatusPatches.json(status);
+    Written last = written.get(id);
+    // JOSDK 5.2 does not cache the resource its status patch returns: a reconcile that follows
+    // closely still sees the version before the patch and would write the same status again.
+    if (last != null && last.sameAs(version, wanted)) {
+      return UpdateControl.noUpdate();
+    }
+    UpdateControl<P> control = StatusPatches.patchIfChanged(resource, status, blankResource);
+    if (control.isPatchStatus()) {
+      written.put(id, new Written(version, wanted));
+    } else {
+      written.remove(id);
+    }
+    return control;
+  }
+
+  /** A status patched onto the resource while the cache held it at {@code resourceVersion}. */
+  private record Written(String resourceVersion, String statusJson) {
+    boolean sameAs(String version, String json) {
+      return Objects.equals(resourceVersion, version) && statusJson.equals(json);
+    }
   }
 
   /** Sets the Ready condition of the given status for the resource's current generation. */
@@ -78,6 +104,8 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
 
   /** A failed reconcile: reported, and retried with back-off (cluster errors are usually brief). */
   public ErrorStatusUpdateControl<P> failed(P resource, Exception error) {
+    // The failure may be the status patch itself: it was not written after all.
+    written.remove(ResourceID.fromResource(resource));
     String message = "Reconcile failed, retrying: " + SafeErrors.describe(error);
     log.warn(
         "Reconciling {} {}/{} failed: {}",

@@ -20,6 +20,11 @@ public final class StatusPatches {
     return status == null ? empty.get() : JSON.unmarshal(JSON.asJson(status), type);
   }
 
+  /** The status as it would be written, for comparisons. */
+  public static String json(Object status) {
+    return JSON.asJson(status);
+  }
+
   public static <P extends CustomResource<?, S>, S> UpdateControl<P> patchIfChanged(
       P resource, S status, Supplier<P> blank) {
     if (resource.getStatus() != null

@@ -46,6 +46,35 @@ class ReadyReporterTest {
   }
 
   @Test
+  void aStatusJustPatchedIsNotPatchedAgainWhileTheCacheHasNotSeenIt() {
+    PrivateRegistry cached = Fixtures.registry();
+    cached.getMetadata().setResourceVersion("7");
+    PrivateRegistryStatus status = reporter.editableStatus(cached);
+    reporter.setReady(cached, status, true, "Available", "serving");
+
+    assertThat(reporter.patchIfChanged(cached, status).isPatchStatus()).isTrue();
+    // A second reconcile on the same cached version computes the same status: nothing to write.
+    assertThat(reporter.patchIfChanged(cached, status).isNoUpdate()).isTrue();
+    // A different status is written, even on that version.
+    PrivateRegistryStatus other = reporter.editableStatus(cached);
+    reporter.setReady(cached, other, false, "DeploymentUnavailable", "waiting");
+    assertThat(reporter.patchIfChanged(cached, other).isPatchStatus()).isTrue();
+  }
+
+  @Test
+  void aFailedReconcileForgetsTheStatusItMayNotHaveWritten() {
+    PrivateRegistry cached = Fixtures.registry();
+    cached.getMetadata().setResourceVersion("7");
+    PrivateRegistryStatus status = reporter.editableStatus(cached);
+    reporter.setReady(cached, status, true, "Available", "serving");
+    assertThat(reporter.patchIfChanged(cached, status).isPatchStatus()).isTrue();
+
+    reporter.failed(cached, new IllegalStateException("patch refused"));
+
+    assertThat(reporter.patchIfChanged(cached, status).isPatchStatus()).isTrue();
+  }
+
+  @Test
   void theEditableStatusIsACopyTheCachedResourceKeepsItsOwn() {
     PrivateRegistry registry = Fixtures.registry();
     registry.setStatus(new PrivateRegistryStatus());
