@@ -148,13 +148,13 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       PrivateRegistry registry, Context<PrivateRegistry> context) {
     Optional<Problem> invalid = RegistryValidation.validate(registry);
     if (invalid.isPresent()) {
-      return notReady(registry, invalid.get(), null);
+      return notReady(registry, invalid.get(), null, context);
     }
     RegistryObservation seen = RegistryObservation.of(registry, context);
     Optional<Problem> inputProblem = RegistryValidation.validate(registry, seen);
     if (inputProblem.isPresent()) {
       // Some inputs are not watched (a user's TLS Secret, StorageClasses): look again in a while.
-      return notReady(registry, inputProblem.get(), INPUT_RECHECK);
+      return notReady(registry, inputProblem.get(), INPUT_RECHECK, context);
     }
 
     List<Htpasswd.Entry> roster = roster(registry, context);
@@ -172,7 +172,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     PrivateRegistryStatus status =
         RegistryStatus.of(registry, RegistryStatus.Observed.from(inputs, roster.size()), clock);
     certificateExpiry.refresh();
-    return ready.patchIfChanged(registry, status);
+    return ready.patchIfChanged(registry, status, context);
   }
 
   @Override
@@ -194,10 +194,13 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
   }
 
   private UpdateControl<PrivateRegistry> notReady(
-      PrivateRegistry registry, Problem problem, Duration recheck) {
+      PrivateRegistry registry,
+      Problem problem,
+      Duration recheck,
+      Context<PrivateRegistry> context) {
     ready.warnOnce(registry, problem);
     UpdateControl<PrivateRegistry> control =
-        ready.patchIfChanged(registry, notReadyStatus(registry, problem));
+        ready.patchIfChanged(registry, notReadyStatus(registry, problem), context);
     return recheck == null ? control : control.rescheduleAfter(recheck);
   }
 

@@ -3,13 +3,12 @@ package dev.registryoperator.status;
 import dev.registryoperator.api.v1alpha1.ConditionedStatus;
 import dev.registryoperator.kube.EventRecorder;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +29,6 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
   private final Supplier<P> blankResource;
   private final EventRecorder events;
   private final Clock clock;
-  private final Map<ResourceID, Written> written = new ConcurrentHashMap<>();
 
   public ReadyReporter(
       Class<S> statusType,
@@ -50,31 +48,32 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
     return StatusPatches.copy(resource.getStatus(), statusType, emptyStatus);
   }
 
-  /** Writes the status if it differs from the resource's current one. */
-  public UpdateControl<P> patchIfChanged(P resource, S status) {
-    ResourceID id = ResourceID.fromResource(resource);
-    String version = resource.getMetadata().getResourceVersion();
-    String wanted = StatusPatches.json(status);
-    Written last = written.get(id);
-    // JOSDK 5.2 does not cache the resource its status patch returns: a reconcile that follows
-    // closely still sees the version before the patch and would write the same status again.
-    if (last != null && last.sameAs(version, wanted)) {
+  /**
+   * Writes the status if it differs from the resource's current one, and puts the written resource
+   * in the controller's cache: JOSDK 5.2 drops what an {@link UpdateControl} status patch returns,
+   * so a reconcile that follows closely would see the old status, stamp a new transition time and
+   * write the same status again.
+   */
+  public UpdateControl<P> patchIfChanged(P resource, S status, Context<P> context) {
+    if (!StatusPatches.changed(resource.getStatus(), status)) {
       return UpdateControl.noUpdate();
     }
-    UpdateControl<P> control = StatusPatches.patchIfChanged(resource, status, blankResource);
-    if (control.isPatchStatus()) {
-      written.put(id, new Written(version, wanted));
+    P fresh = StatusPatches.freshWithStatus(resource, status, blankResource);
+    if (context
+        .getControllerConfiguration()
+        .getConfigurationService()
+        .useSSAToPatchPrimaryResource()) {
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(resource, fresh, context);
     } else {
-      written.remove(id);
+      PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(
+          resource,
+          context,
+          current -> {
+            current.setStatus(status);
+            return current;
+          });
     }
-    return control;
-  }
-
-  /** A status patched onto the resource while the cache held it at {@code resourceVersion}. */
-  private record Written(String resourceVersion, String statusJson) {
-    boolean sameAs(String version, String json) {
-      return Objects.equals(resourceVersion, version) && statusJson.equals(json);
-    }
+    return UpdateControl.noUpdate();
   }
 
   /** Sets the Ready condition of the given status for the resource's current generation. */
@@ -104,8 +103,6 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
 
   /** A failed reconcile: reported, and retried with back-off (cluster errors are usually brief). */
   public ErrorStatusUpdateControl<P> failed(P resource, Exception error) {
-    // The failure may be the status patch itself: it was not written after all.
-    written.remove(ResourceID.fromResource(resource));
     String message = "Reconcile failed, retrying: " + SafeErrors.describe(error);
     log.warn(
         "Reconciling {} {}/{} failed: {}",

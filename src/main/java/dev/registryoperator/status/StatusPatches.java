@@ -2,7 +2,6 @@ package dev.registryoperator.status;
 
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.util.function.Supplier;
 
 /**
@@ -25,13 +24,9 @@ public final class StatusPatches {
     return JSON.asJson(status);
   }
 
-  public static <P extends CustomResource<?, S>, S> UpdateControl<P> patchIfChanged(
-      P resource, S status, Supplier<P> blank) {
-    if (resource.getStatus() != null
-        && JSON.asJson(resource.getStatus()).equals(JSON.asJson(status))) {
-      return UpdateControl.noUpdate();
-    }
-    return UpdateControl.patchStatus(freshWithStatus(resource, status, blank));
+  /** Whether {@code wanted} differs from the resource's current status, field by field. */
+  public static <S> boolean changed(S current, S wanted) {
+    return current == null || !JSON.asJson(current).equals(JSON.asJson(wanted));
   }
 
   public static <P extends CustomResource<?, S>, S> P freshWithStatus(

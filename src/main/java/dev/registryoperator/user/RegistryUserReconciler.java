@@ -101,7 +101,7 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
         .managedWorkflowAndDependentResourceContext()
         .reconcileManagedWorkflow()
         .throwAggregateExceptionIfErrorsPresent();
-    return ready.patchIfChanged(user, status(user, seen, problem));
+    return ready.patchIfChanged(user, status(user, seen, problem), context);
   }
 
   @Override

@@ -46,35 +46,6 @@ class ReadyReporterTest {
   }
 
   @Test
-  void aStatusJustPatchedIsNotPatchedAgainWhileTheCacheHasNotSeenIt() {
-    PrivateRegistry cached = Fixtures.registry();
-    cached.getMetadata().setResourceVersion("7");
-    PrivateRegistryStatus status = reporter.editableStatus(cached);
-    reporter.setReady(cached, status, true, "Available", "serving");
-
-    assertThat(reporter.patchIfChanged(cached, status).isPatchStatus()).isTrue();
-    // A second reconcile on the same cached version computes the same status: nothing to write.
-    assertThat(reporter.patchIfChanged(cached, status).isNoUpdate()).isTrue();
-    // A different status is written, even on that version.
-    PrivateRegistryStatus other = reporter.editableStatus(cached);
-    reporter.setReady(cached, other, false, "DeploymentUnavailable", "waiting");
-    assertThat(reporter.patchIfChanged(cached, other).isPatchStatus()).isTrue();
-  }
-
-  @Test
-  void aFailedReconcileForgetsTheStatusItMayNotHaveWritten() {
-    PrivateRegistry cached = Fixtures.registry();
-    cached.getMetadata().setResourceVersion("7");
-    PrivateRegistryStatus status = reporter.editableStatus(cached);
-    reporter.setReady(cached, status, true, "Available", "serving");
-    assertThat(reporter.patchIfChanged(cached, status).isPatchStatus()).isTrue();
-
-    reporter.failed(cached, new IllegalStateException("patch refused"));
-
-    assertThat(reporter.patchIfChanged(cached, status).isPatchStatus()).isTrue();
-  }
-
-  @Test
   void theEditableStatusIsACopyTheCachedResourceKeepsItsOwn() {
     PrivateRegistry registry = Fixtures.registry();
     registry.setStatus(new PrivateRegistryStatus());
@@ -224,10 +195,9 @@ class ReadyReporterTest {
     PrivateRegistryStatus status = reporter.editableStatus(registry);
     status.observedGeneration = registry.getMetadata().getGeneration();
     reporter.setReady(registry, status, false, problem.reason(), problem.message());
-    reporter
-        .patchIfChanged(registry, status)
-        .getResource()
-        .ifPresent(patch -> registry.setStatus(patch.getStatus()));
+    if (StatusPatches.changed(registry.getStatus(), status)) {
+      registry.setStatus(status);
+    }
   }
 
   private void fail(PrivateRegistry registry, Exception error) {

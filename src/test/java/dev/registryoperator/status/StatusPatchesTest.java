@@ -7,7 +7,6 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -21,11 +20,7 @@ class StatusPatchesTest {
     PrivateRegistry registry = registryWithStatus();
     PrivateRegistryStatus same = copy(registry.getStatus());
 
-    UpdateControl<PrivateRegistry> control =
-        StatusPatches.patchIfChanged(registry, same, PrivateRegistry::new);
-
-    assertThat(control.isNoUpdate()).isTrue();
-    assertThat(control.getResource()).isEmpty();
+    assertThat(StatusPatches.changed(registry.getStatus(), same)).isFalse();
   }
 
   @Test
@@ -34,11 +29,8 @@ class StatusPatchesTest {
     PrivateRegistryStatus changed = copy(registry.getStatus());
     changed.users = 3;
 
-    UpdateControl<PrivateRegistry> control =
-        StatusPatches.patchIfChanged(registry, changed, PrivateRegistry::new);
-
-    assertThat(control.isPatchStatus()).isTrue();
-    PrivateRegistry patch = control.getResource().orElseThrow();
+    assertThat(StatusPatches.changed(registry.getStatus(), changed)).isTrue();
+    PrivateRegistry patch = StatusPatches.freshWithStatus(registry, changed, PrivateRegistry::new);
     assertThat(patch).isNotSameAs(registry);
     assertThat(patch.getStatus()).isSameAs(changed);
     @SuppressWarnings("unchecked")
@@ -52,10 +44,7 @@ class StatusPatchesTest {
   void theFirstStatusIsWritten() {
     PrivateRegistry registry = Fixtures.registry();
 
-    UpdateControl<PrivateRegistry> control =
-        StatusPatches.patchIfChanged(registry, new PrivateRegistryStatus(), PrivateRegistry::new);
-
-    assertThat(control.isPatchStatus()).isTrue();
+    assertThat(StatusPatches.changed(registry.getStatus(), new PrivateRegistryStatus())).isTrue();
   }
 
   @Test
