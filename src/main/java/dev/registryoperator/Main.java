@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "registry-operator",
+    subcommands = dev.registryoperator.authserver.AuthServerCommand.class,
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
