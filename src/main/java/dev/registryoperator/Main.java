@@ -1,5 +1,6 @@
 package dev.registryoperator;
 
+import dev.registryoperator.kube.OwnImage;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -58,6 +59,16 @@ public final class Main implements Callable<Integer> {
               + " and only one reconciles.")
   private String leaseNamespace;
 
+  @Option(
+      names = "--auth-server-image",
+      paramLabel = "IMAGE",
+      description =
+          "Image of the registries' auth server containers. Default: the image of this pod's"
+              + " 'operator' container (read through POD_NAME and POD_NAMESPACE), else "
+              + RegistryOperator.Settings.DEFAULT_OPERATOR_IMAGE
+              + ".")
+  private String authServerImage;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -75,7 +86,7 @@ public final class Main implements Callable<Integer> {
         RegistryOperator.create(
             client,
             RegistryOperator.Settings.production(
-                new LinkedHashSet<>(namespaces), leaseNamespace, meters));
+                new LinkedHashSet<>(namespaces), leaseNamespace, meters, authServerImage(client)));
     HealthServer health =
         healthPort > 0 ? HealthServer.start(healthPort, operator, meters::scrape) : null;
     CountDownLatch stopped = new CountDownLatch(1);
@@ -93,6 +104,14 @@ public final class Main implements Callable<Integer> {
     operator.start();
     stopped.await();
     return 0;
+  }
+
+  private String authServerImage(KubernetesClient client) {
+    if (authServerImage != null) {
+      return authServerImage;
+    }
+    return OwnImage.discover(client, System.getenv())
+        .orElse(RegistryOperator.Settings.DEFAULT_OPERATOR_IMAGE);
   }
 
   static final class Version implements CommandLine.IVersionProvider {

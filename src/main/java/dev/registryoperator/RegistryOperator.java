@@ -32,6 +32,7 @@ public final class RegistryOperator {
    * @param namespaces namespaces to watch; empty for all
    * @param leaseNamespace namespace of the leader-election lease, or null to run without leader
    *     election
+   * @param operatorImage the image the operator runs; registry pods run their auth server from it
    */
   public record Settings(
       boolean serverSideApply,
@@ -40,16 +41,21 @@ public final class RegistryOperator {
       Clock clock,
       PasswordHasher hasher,
       Metrics metrics,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      String operatorImage) {
+
+    /** The image deploy/ installs; used when the operator does not run in a pod of its own. */
+    public static final String DEFAULT_OPERATOR_IMAGE = "registryoperator/registry-operator:0.1.0";
 
     /** Production settings whose metrics stay in memory, for an operator nothing scrapes. */
     public static Settings production(Set<String> namespaces, String leaseNamespace) {
-      return production(namespaces, leaseNamespace, new SimpleMeterRegistry());
+      return production(
+          namespaces, leaseNamespace, new SimpleMeterRegistry(), DEFAULT_OPERATOR_IMAGE);
     }
 
     /** Everything measured goes to {@code meters}, which the health port serves to Prometheus. */
     public static Settings production(
-        Set<String> namespaces, String leaseNamespace, MeterRegistry meters) {
+        Set<String> namespaces, String leaseNamespace, MeterRegistry meters, String operatorImage) {
       return new Settings(
           true,
           namespaces,
@@ -57,7 +63,8 @@ public final class RegistryOperator {
           Clock.systemUTC(),
           new PasswordHasher(meters),
           MicrometerMetrics.withoutPerResourceMetrics(meters),
-          meters);
+          meters,
+          operatorImage);
     }
   }
 
@@ -89,7 +96,9 @@ public final class RegistryOperator {
           }
         };
     operator.register(
-        new PrivateRegistryReconciler(settings.clock(), events, settings.meters()), common::accept);
+        new PrivateRegistryReconciler(
+            settings.clock(), events, settings.meters(), settings.operatorImage()),
+        common::accept);
     operator.register(
         new RegistryUserReconciler(settings.clock(), events, settings.hasher(), settings.meters()),
         common::accept);

@@ -60,7 +60,8 @@ class OperatorMetricsLoopTest {
                 Clock.systemUTC(),
                 new PasswordHasher(meters),
                 MicrometerMetrics.withoutPerResourceMetrics(meters),
-                meters));
+                meters,
+                Settings.DEFAULT_OPERATOR_IMAGE));
     operator.start();
     health = HealthServer.start(0, operator, meters::scrape);
 

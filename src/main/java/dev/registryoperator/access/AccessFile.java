@@ -1,9 +1,5 @@
 package dev.registryoperator.access;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +18,6 @@ public record AccessFile(List<Grant> anonymous, SortedMap<String, Permissions> u
 
   public static final AccessFile EMPTY = new AccessFile(List.of(), new TreeMap<>());
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-          .configure(SerializationFeature.INDENT_OUTPUT, true)
-          .build();
-
   public AccessFile {
     anonymous = List.copyOf(anonymous);
     users = new TreeMap<>(users);
@@ -39,20 +29,11 @@ public record AccessFile(List<Grant> anonymous, SortedMap<String, Permissions> u
 
   /** The same rules always give the same bytes, so an unchanged roster never rewrites the file. */
   public String render() {
-    try {
-      return JSON.writeValueAsString(this) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("access rules cannot be written as JSON", e);
-    }
+    return AccessJson.write(this);
   }
 
   public static AccessFile parse(String json) {
-    try {
-      return JSON.readValue(json, AccessFile.class);
-    } catch (JsonProcessingException e) {
-      // The message quotes no content: usernames and patterns only, but keep it short anyway.
-      throw new IllegalArgumentException("access file is not valid: " + e.getOriginalMessage());
-    }
+    return AccessJson.read(json, AccessFile.class);
   }
 
   /** The actions a client may take on a repository; an empty username is an anonymous client. */

@@ -1,9 +1,11 @@
 package dev.registryoperator.access;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** What one user may do: grants on repositories, and whether it may list the catalog. */
 public record Permissions(List<Grant> grants, boolean catalog) {
@@ -19,6 +21,32 @@ public record Permissions(List<Grant> grants, boolean catalog) {
 
   public Permissions {
     grants = List.copyOf(grants);
+  }
+
+  public String render() {
+    return AccessJson.write(this);
+  }
+
+  public static Permissions parse(String json) {
+    return AccessJson.read(json, Permissions.class);
+  }
+
+  /** For people: "pull,push on team-a/*; pull on shared; catalog". */
+  public String summary() {
+    if (grants.isEmpty() && !catalog) {
+      return "nothing";
+    }
+    List<String> parts = new ArrayList<>();
+    for (Grant grant : grants) {
+      parts.add(
+          grant.actions().stream().map(Action::name).collect(Collectors.joining(","))
+              + " on "
+              + String.join(", ", grant.repositories()));
+    }
+    if (catalog) {
+      parts.add("catalog");
+    }
+    return String.join("; ", parts);
   }
 
   public Set<Action> allowed(String repository) {

@@ -22,6 +22,11 @@ public final class Keys {
   public static final String PASSWORD = "password";
   public static final String USERNAME = "username";
   public static final String HASH = "hash";
+
+  /** A user's access rules in its entry Secret, and the registry's in the htpasswd Secret. */
+  public static final String ACCESS = "access";
+
+  public static final String ACCESS_FILE = "access.json";
   public static final String DOCKER_CONFIG = ".dockerconfigjson";
 
   /** On a user's entry and pull Secret: which password version they were made from. */

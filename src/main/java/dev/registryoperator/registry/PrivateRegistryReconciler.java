@@ -21,6 +21,7 @@ import dev.registryoperator.registry.dependent.RegistryInputs;
 import dev.registryoperator.registry.dependent.ServiceDependent;
 import dev.registryoperator.registry.dependent.ServiceMonitorDependent;
 import dev.registryoperator.registry.dependent.ServingSecretDependent;
+import dev.registryoperator.registry.model.AuthFiles;
 import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.roster.Roster;
 import dev.registryoperator.status.Problem;
@@ -117,13 +118,16 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
   private static final Duration INPUT_RECHECK = Duration.ofMinutes(1);
 
   private final Clock clock;
+  private final String operatorImage;
   private final MeterRegistry meters;
   private CertificateExpiryGauge certificateExpiry;
   private final RegistryEvents events;
   private final ReadyReporter<PrivateRegistry, PrivateRegistryStatus> ready;
 
-  public PrivateRegistryReconciler(Clock clock, EventRecorder events, MeterRegistry meters) {
+  public PrivateRegistryReconciler(
+      Clock clock, EventRecorder events, MeterRegistry meters, String operatorImage) {
     this.clock = clock;
+    this.operatorImage = operatorImage;
     this.meters = meters;
     this.events = new RegistryEvents(events);
     this.ready =
@@ -159,7 +163,13 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
 
     List<Htpasswd.Entry> roster = roster(registry, context);
     RegistryInputs inputs =
-        new RegistryInputs(registry, context, clock, seen.userTlsSecret(), Htpasswd.render(roster));
+        new RegistryInputs(
+            registry,
+            context,
+            clock,
+            seen.userTlsSecret(),
+            AuthFiles.of(registry.getSpec(), roster),
+            operatorImage);
     inputs.attachTo(context);
     context
         .managedWorkflowAndDependentResourceContext()

@@ -1,5 +1,7 @@
 package dev.registryoperator.registry;
 
+import dev.registryoperator.access.RepositoryPattern;
+import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
@@ -54,6 +56,19 @@ public final class RegistryValidation {
               + ") must be less than spec.tls.validityDays ("
               + spec.tls.validityDays
               + "), or the certificate would be renewed on every reconcile.");
+    }
+    if (spec.auth.mode == AuthMode.ExternalToken && spec.auth.externalToken == null) {
+      return invalid("spec.auth.mode ExternalToken needs spec.auth.externalToken.");
+    }
+    if (spec.auth.anonymousPull != null) {
+      for (String pattern : spec.auth.anonymousPull) {
+        if (!RepositoryPattern.isValid(pattern)) {
+          return invalid(
+              "spec.auth.anonymousPull has an entry that is not a repository pattern: lowercase"
+                  + " letters, digits, '.', '_', '-', '/' and '*' as wildcard, starting and ending"
+                  + " with a letter, digit or '*', at most 255 characters.");
+        }
+      }
     }
     return Optional.empty();
   }

@@ -1,5 +1,6 @@
 package dev.registryoperator.roster;
 
+import dev.registryoperator.access.Permissions;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.kube.SecretData;
@@ -23,8 +24,11 @@ public final class EntrySecret {
 
   private EntrySecret() {}
 
-  /** What the stored entry says. */
-  public record Stored(String username, String hash, String source) {
+  /**
+   * What the stored entry says. An entry written before access lists existed has no rules: its user
+   * keeps everything, as then.
+   */
+  public record Stored(String username, String hash, String source, Permissions permissions) {
     @Override
     public String toString() {
       return "Stored[" + username + ", " + source + "]";
@@ -32,7 +36,11 @@ public final class EntrySecret {
   }
 
   public static Secret render(
-      RegistryUser user, String username, String hash, String passwordSource) {
+      RegistryUser user,
+      String username,
+      String hash,
+      String passwordSource,
+      Permissions permissions) {
     ObjectMeta metadata =
         OwnedMetadata.owned(
             user,
@@ -43,7 +51,10 @@ public final class EntrySecret {
     return new SecretBuilder()
         .withMetadata(metadata)
         .withType(Keys.OPAQUE_TYPE)
-        .withData(SecretData.encode(Map.of(Keys.USERNAME, username, Keys.HASH, hash)))
+        .withData(
+            SecretData.encode(
+                Map.of(
+                    Keys.USERNAME, username, Keys.HASH, hash, Keys.ACCESS, permissions.render())))
         .build();
   }
 
@@ -58,7 +69,17 @@ public final class EntrySecret {
     if (username.isEmpty() || hash.isEmpty() || source == null) {
       return Optional.empty();
     }
-    return Optional.of(new Stored(username.get(), hash.get(), source));
+    Permissions permissions;
+    try {
+      permissions =
+          SecretData.decode(secret, Keys.ACCESS)
+              .map(Permissions::parse)
+              .orElse(Permissions.UNRESTRICTED);
+    } catch (IllegalArgumentException e) {
+      // Edited by hand into something unreadable: list the user with no rights rather than all.
+      permissions = Permissions.NONE;
+    }
+    return Optional.of(new Stored(username.get(), hash.get(), source, permissions));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.registryoperator.roster;
 
+import dev.registryoperator.access.Permissions;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -14,7 +15,13 @@ public final class Htpasswd {
 
   private Htpasswd() {}
 
-  public record Entry(String username, String hash) {
+  /** A line of the file, with the rules the auth server applies to its user. */
+  public record Entry(String username, String hash, Permissions permissions) {
+
+    public Entry(String username, String hash) {
+      this(username, hash, Permissions.UNRESTRICTED);
+    }
+
     @Override
     public String toString() {
       return "Entry[" + username + "]"; // the hash stays out of logs

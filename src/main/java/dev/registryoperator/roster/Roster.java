@@ -67,7 +67,11 @@ public final class Roster {
                     .filter(secret -> ownedBy(secret, user))
                     .flatMap(EntrySecret::read)
                     .filter(stored -> stored.username().equals(username))
-                    .ifPresent(stored -> entries.add(new Htpasswd.Entry(username, stored.hash()))));
+                    .ifPresent(
+                        stored ->
+                            entries.add(
+                                new Htpasswd.Entry(
+                                    username, stored.hash(), stored.permissions()))));
     return entries;
   }
 

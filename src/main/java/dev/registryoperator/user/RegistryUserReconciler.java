@@ -19,6 +19,7 @@ import dev.registryoperator.user.dependent.GeneratedPasswordDependent;
 import dev.registryoperator.user.dependent.PullSecretDependent;
 import dev.registryoperator.user.dependent.UserInputs;
 import dev.registryoperator.user.model.PasswordHasher;
+import dev.registryoperator.user.model.UserPermissions;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -146,6 +147,7 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
     status.credentialsSecret =
         user.getSpec().passwordSecretRef == null ? names.credentialsSecret() : null;
     status.pullSecret = user.getSpec().pullSecret && problem.isEmpty() ? names.pullSecret() : null;
+    status.access = problem.isEmpty() ? UserPermissions.of(user.getSpec()).summary() : null;
     if (problem.isPresent()) {
       status.registry = null;
       ready.warnOnce(user, problem.get());

@@ -1,5 +1,6 @@
 package dev.registryoperator.user;
 
+import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.roster.Roster;
 import dev.registryoperator.roster.Usernames;
@@ -7,6 +8,7 @@ import dev.registryoperator.status.Problem;
 import dev.registryoperator.user.PasswordObservation.Read;
 import dev.registryoperator.user.PasswordObservation.SecretNotFound;
 import dev.registryoperator.user.model.Passwords;
+import dev.registryoperator.user.model.UserPermissions;
 import java.util.Optional;
 
 /**
@@ -23,11 +25,24 @@ final class UserValidation {
     if (invalidName.isPresent()) {
       return invalidName;
     }
+    Optional<Problem> invalidAccess = UserPermissions.validate(user.getSpec());
+    if (invalidAccess.isPresent()) {
+      return invalidAccess;
+    }
     String registry = user.getSpec().registryRef;
     if (seen.registry().isEmpty()) {
       return problem(
           "RegistryNotFound",
           "PrivateRegistry '" + registry + "' does not exist in this namespace.");
+    }
+    if (seen.registry().get().getSpec().auth.mode == AuthMode.ExternalToken) {
+      return problem(
+          "ExternalTokenServer",
+          "PrivateRegistry '"
+              + registry
+              + "' authenticates with an external token server"
+              + " (spec.auth.mode ExternalToken): manage this user there. Nothing was added to the"
+              + " registry.");
     }
     Optional<RegistryUser> holder = Roster.heldByOther(user, seen.usersOfSameRegistry());
     if (holder.isPresent()) {

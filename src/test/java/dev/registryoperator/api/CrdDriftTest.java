@@ -67,6 +67,7 @@ class CrdDriftTest {
   void celRulesAreExactlyTheCrossFieldChecksTheReconcilerAlsoMakes() throws IOException {
     assertThat(celRules("privateregistries.registryoperator.dev-v1.yml"))
         .containsExactly(
+            "auth -> .externalToken: spec.auth.mode ExternalToken needs spec.auth.externalToken.",
             "proxy -> .port: spec.proxy.port cannot be 9091: the proxy serves the registry's"
                 + " metrics on that port.",
             "service -> .nodePort: spec.service.nodePort needs spec.service.type NodePort or"

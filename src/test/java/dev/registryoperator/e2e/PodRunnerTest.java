@@ -77,11 +77,14 @@ class PodRunnerTest {
         List.of(
             caSecret,
             serving,
-            AuthSecrets.htpasswd(registry, aliceLine),
+            AuthSecrets.htpasswd(registry, Fixtures.authFiles(aliceLine)),
             AuthSecrets.httpSecret(registry, httpSecret),
             RegistryConfigMap.render(registry),
             RegistryDeployment.render(
-                registry, TlsMaterial.hash(serving), Hashes.shortSha256(httpSecret)))) {
+                registry,
+                TlsMaterial.hash(serving),
+                Hashes.shortSha256(httpSecret),
+                Fixtures.OPERATOR_IMAGE))) {
       client.resource(object).create();
     }
 

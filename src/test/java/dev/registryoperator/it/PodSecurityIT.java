@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.registry.model.RegistryDeployment;
+import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -101,7 +102,9 @@ class PodSecurityIT {
       })
   void everyRegistryPodTheOperatorRendersIsAdmitted(String specYaml) {
     PrivateRegistry registry = createRegistry(specYaml);
-    Deployment rendered = RegistryDeployment.render(registry, "0123456789abcdef", "fedcba987654");
+    Deployment rendered =
+        RegistryDeployment.render(
+            registry, "0123456789abcdef", "fedcba987654", Fixtures.OPERATOR_IMAGE);
 
     Pod created = createPod("registry", rendered.getSpec().getTemplate());
 

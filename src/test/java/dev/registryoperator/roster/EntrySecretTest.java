@@ -2,6 +2,7 @@ package dev.registryoperator.roster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.registryoperator.access.Permissions;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.naming.Labels;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -16,7 +17,8 @@ class EntrySecretTest {
 
   @Test
   void reusesTheStoredHashWhileTheSourceIsUnchanged() {
-    Secret stored = EntrySecret.render(user(), "alice", "$2a$10$stored", SOURCE);
+    Secret stored =
+        EntrySecret.render(user(), "alice", "$2a$10$stored", SOURCE, Permissions.UNRESTRICTED);
     AtomicInteger hashed = new AtomicInteger();
 
     String hash = EntrySecret.reuseOrHash(stored, SOURCE, () -> "new" + hashed.incrementAndGet());
@@ -27,7 +29,8 @@ class EntrySecretTest {
 
   @Test
   void hashesOnceWhenTheSecretVersionKeyOrCostChanged() {
-    Secret stored = EntrySecret.render(user(), "alice", "$2a$10$stored", SOURCE);
+    Secret stored =
+        EntrySecret.render(user(), "alice", "$2a$10$stored", SOURCE, Permissions.UNRESTRICTED);
     for (String changed :
         new String[] {
           "uid-1/42/password/10",
@@ -49,8 +52,9 @@ class EntrySecretTest {
 
   @Test
   void renderingIsByteStable() {
-    assertThat(EntrySecret.render(user(), "alice", "$2a$10$h", SOURCE))
-        .isEqualTo(EntrySecret.render(user(), "alice", "$2a$10$h", SOURCE));
+    assertThat(EntrySecret.render(user(), "alice", "$2a$10$h", SOURCE, Permissions.UNRESTRICTED))
+        .isEqualTo(
+            EntrySecret.render(user(), "alice", "$2a$10$h", SOURCE, Permissions.UNRESTRICTED));
   }
 
   @Test
@@ -69,7 +73,8 @@ class EntrySecretTest {
 
   @Test
   void entryIsOwnedByTheUserAndLabelledForItsRegistry() {
-    Secret entry = EntrySecret.render(user(), "alice", "$2a$10$h", SOURCE);
+    Secret entry =
+        EntrySecret.render(user(), "alice", "$2a$10$h", SOURCE, Permissions.UNRESTRICTED);
     assertThat(entry.getMetadata().getName()).isEqualTo("alice-htpasswd-entry");
     assertThat(entry.getMetadata().getLabels()).containsEntry(Labels.REGISTRY, "reg");
     assertThat(entry.getMetadata().getOwnerReferences())

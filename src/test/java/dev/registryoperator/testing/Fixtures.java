@@ -1,11 +1,16 @@
 package dev.registryoperator.testing;
 
+import dev.registryoperator.RegistryOperator;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
+import dev.registryoperator.registry.model.AuthFiles;
+import dev.registryoperator.roster.Htpasswd;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -13,6 +18,9 @@ import java.util.function.Consumer;
  * field initializers, which carry the same defaults as the CRD schema.
  */
 public final class Fixtures {
+
+  /** The operator image deploy/ installs, which registry pods run their auth server from. */
+  public static final String OPERATOR_IMAGE = RegistryOperator.Settings.DEFAULT_OPERATOR_IMAGE;
 
   public static final String NAME = "demo";
   public static final String NAMESPACE = "team-a";
@@ -50,5 +58,12 @@ public final class Fixtures {
   /** A clock standing {@code days} after {@link #NOW}. */
   public static Clock daysLater(long days) {
     return Clock.fixed(NOW.plusSeconds(days * 86_400), ZoneOffset.UTC);
+  }
+
+  /** The auth files for an htpasswd file whose users may do everything, as before access lists. */
+  public static AuthFiles authFiles(String htpasswd) {
+    List<Htpasswd.Entry> entries = new ArrayList<>();
+    Htpasswd.parse(htpasswd).forEach((user, hash) -> entries.add(new Htpasswd.Entry(user, hash)));
+    return AuthFiles.of(new PrivateRegistrySpec(), entries);
   }
 }

@@ -21,6 +21,13 @@ public final class MockServerOperators {
 
   public static Settings settings(PasswordHasher hasher, Metrics metrics) {
     return new Settings(
-        false, Set.of(), null, Clock.systemUTC(), hasher, metrics, new SimpleMeterRegistry());
+        false,
+        Set.of(),
+        null,
+        Clock.systemUTC(),
+        hasher,
+        metrics,
+        new SimpleMeterRegistry(),
+        Settings.DEFAULT_OPERATOR_IMAGE);
   }
 }

@@ -6,16 +6,29 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
+// Also checked by RegistryValidation for servers without CEL (before 1.25).
+@ValidationRule(
+    value = "!has(self.mode) || self.mode != 'ExternalToken' || has(self.externalToken)",
+    message = "spec.auth.mode ExternalToken needs spec.auth.externalToken.",
+    fieldPath = ".externalToken")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AuthSpec {
 
   public static final String DEFAULT_REALM = "Registry";
   public static final int DEFAULT_BCRYPT_COST = 10;
+  public static final int DEFAULT_TOKEN_LIFETIME_SECONDS = 300;
 
   @JsonPropertyDescription(
-      "How clients authenticate. Basic: HTTP basic auth against the htpasswd file built from the"
-          + " registry's RegistryUsers.")
+      "How clients authenticate. Basic: HTTP basic auth; the registry's auth server checks the"
+          + " password once per user (not per request) and applies the users' access lists."
+          + " Token: Docker's token authentication; the auth server issues short-lived signed"
+          + " tokens at /token on the registry's own address. ExternalToken: an existing token"
+          + " server (spec.auth.externalToken) issues the tokens; its users are managed there and"
+          + " RegistryUsers of this registry are not used.")
   @Default("Basic")
   public AuthMode mode = AuthMode.Basic;
 
@@ -32,7 +45,34 @@ public class AuthSpec {
   @Default("" + DEFAULT_BCRYPT_COST)
   public int bcryptCost = DEFAULT_BCRYPT_COST;
 
+  @JsonPropertyDescription(
+      "Repository patterns anyone may pull from without logging in ('public/*', '*'). Not used"
+          + " with ExternalToken, whose server decides.")
+  @Size(max = 64)
+  @ValidationRule(
+      value = "self.all(p, p.matches('^[a-z0-9*]([a-z0-9._/*-]{0,253}[a-z0-9*])?$'))",
+      message =
+          "each repository pattern is a lowercase repository name, with '*' as wildcard, at most"
+              + " 255 characters")
+  public List<String> anonymousPull;
+
+  @JsonPropertyDescription("Lifetime of the tokens the auth server issues in Token mode.")
+  @Min(60)
+  @Max(3600)
+  @Default("" + DEFAULT_TOKEN_LIFETIME_SECONDS)
+  public int tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;
+
+  @JsonPropertyDescription(
+      "Image of the auth server container. Defaults to the image the operator itself runs: the"
+          + " auth server ships in the operator's jar.")
+  public String serverImage;
+
+  @JsonPropertyDescription("The token server used in ExternalToken mode.")
+  public ExternalTokenSpec externalToken;
+
   public enum AuthMode {
-    Basic
+    Basic,
+    Token,
+    ExternalToken
   }
 }

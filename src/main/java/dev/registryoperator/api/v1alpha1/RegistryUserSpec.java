@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RegistryUserSpec {
@@ -39,6 +40,17 @@ public class RegistryUserSpec {
       "Create a kubernetes.io/dockerconfigjson Secret for this user, usable as imagePullSecret.")
   @Default("true")
   public boolean pullSecret = true;
+
+  @JsonPropertyDescription(
+      "What this user may do, per repository. Omit to allow everything (pull, push and delete on"
+          + " every repository, and listing the catalog), as before permissions existed.")
+  @Size(max = 64)
+  public List<RepositoryAccess> access;
+
+  @JsonPropertyDescription(
+      "Whether this user may list the registry's repositories (/v2/_catalog). Defaults to true"
+          + " without an access list and to false with one.")
+  public Boolean catalog;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class SecretKeyRef {

@@ -28,6 +28,11 @@ public class RegistryUserStatus implements ConditionedStatus {
       "Secret holding the generated password, when the operator generated one.")
   public String credentialsSecret;
 
+  @JsonPropertyDescription(
+      "What this user may do, e.g. 'pull,push on team-a/*; catalog'. Anonymous grants of the"
+          + " registry come on top.")
+  public String access;
+
   @JsonPropertyDescription("The kubernetes.io/dockerconfigjson Secret for this user.")
   public String pullSecret;
 

@@ -34,7 +34,8 @@ public class DeploymentDependent extends RegistryChildDependent<Deployment> {
             .flatMap(secret -> SecretData.decode(secret, Keys.HTTP_SECRET))
             .map(Hashes::shortSha256)
             .orElse(null);
-    return RegistryDeployment.render(registry, servedCertificateHash(inputs), httpSecretHash);
+    return RegistryDeployment.render(
+        registry, servedCertificateHash(inputs), httpSecretHash, inputs.operatorImage());
   }
 
   /** The certificate the pod serves: the user's Secret, or the one from our CA. */

@@ -6,7 +6,7 @@ import dev.registryoperator.registry.model.AuthSecrets;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 
-/** The htpasswd file the proxy authenticates against; the reconciler assembles its content. */
+/** htpasswd and the access rules the auth server applies; the reconciler assembles them. */
 public class HtpasswdSecretDependent extends RegistryChildDependent<Secret> {
 
   public HtpasswdSecretDependent() {
@@ -20,6 +20,6 @@ public class HtpasswdSecretDependent extends RegistryChildDependent<Secret> {
 
   @Override
   protected Secret desired(PrivateRegistry registry, Context<PrivateRegistry> context) {
-    return AuthSecrets.htpasswd(registry, RegistryInputs.of(context).htpasswd());
+    return AuthSecrets.htpasswd(registry, RegistryInputs.of(context).authFiles());
   }
 }

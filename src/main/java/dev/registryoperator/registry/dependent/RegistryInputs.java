@@ -2,6 +2,7 @@ package dev.registryoperator.registry.dependent;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.registry.model.AuthFiles;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -24,24 +25,28 @@ public final class RegistryInputs {
 
   private final Clock clock;
   private final Secret userTlsSecret;
-  private final String htpasswd;
+  private final AuthFiles authFiles;
+  private final String operatorImage;
   private final Context<PrivateRegistry> context;
   private final RegistryNames names;
   private final AppliedChanges changes = new AppliedChanges();
 
   /**
    * @param userTlsSecret the user-supplied serving Secret, or null when the operator issues one
-   * @param htpasswd the content of the htpasswd file
+   * @param authFiles htpasswd and access rules, assembled from the registry's users
+   * @param operatorImage the image the operator runs, which holds the auth server too
    */
   public RegistryInputs(
       PrivateRegistry registry,
       Context<PrivateRegistry> context,
       Clock clock,
       Secret userTlsSecret,
-      String htpasswd) {
+      AuthFiles authFiles,
+      String operatorImage) {
     this.clock = clock;
     this.userTlsSecret = userTlsSecret;
-    this.htpasswd = htpasswd;
+    this.authFiles = authFiles;
+    this.operatorImage = operatorImage;
     this.context = context;
     this.names = RegistryNames.of(registry);
   }
@@ -64,8 +69,12 @@ public final class RegistryInputs {
     return Optional.ofNullable(userTlsSecret);
   }
 
-  public String htpasswd() {
-    return htpasswd;
+  public AuthFiles authFiles() {
+    return authFiles;
+  }
+
+  public String operatorImage() {
+    return operatorImage;
   }
 
   /** What the workflow's dependents created or changed, for the reconciler's Events. */

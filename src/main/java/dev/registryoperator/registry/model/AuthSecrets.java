@@ -19,17 +19,17 @@ public final class AuthSecrets {
 
   private AuthSecrets() {}
 
-  /**
-   * @param htpasswd the file's content, one bcrypt line per user (empty when there are none)
-   */
-  public static Secret htpasswd(PrivateRegistry registry, String htpasswd) {
+  /** The auth server's files, mounted as one directory so that kubelet swaps them together. */
+  public static Secret htpasswd(PrivateRegistry registry, AuthFiles files) {
     RegistryNames names = RegistryNames.of(registry);
     return new SecretBuilder()
         .withMetadata(
             OwnedMetadata.owned(
                 registry, names.registry(), names.htpasswdSecret(), Components.AUTH))
         .withType(Keys.OPAQUE_TYPE)
-        .withData(SecretData.encode(Map.of(Keys.HTPASSWD, htpasswd)))
+        .withData(
+            SecretData.encode(
+                Map.of(Keys.HTPASSWD, files.htpasswd(), Keys.ACCESS_FILE, files.access())))
         .build();
   }
 

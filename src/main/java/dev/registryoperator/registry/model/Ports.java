@@ -9,6 +9,9 @@ public final class Ports {
   /** The registry's debug listener (health, Prometheus metrics), also bound to 127.0.0.1. */
   public static final int REGISTRY_DEBUG = 5001;
 
+  /** The auth server (the operator's jar, a sidecar) listens here on 127.0.0.1 only. */
+  public static final int AUTH_SERVER = 5002;
+
   /**
    * The proxy's plain-HTTP port for Prometheus: it serves the registry's /metrics and nothing else
    * of the debug listener, which also has pprof and expvar.

@@ -1,5 +1,6 @@
 package dev.registryoperator.registry.model;
 
+import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.api.v1alpha1.ContainerResources;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
@@ -26,6 +27,7 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,6 +37,21 @@ public final class RegistryDeployment {
 
   public static final String REGISTRY_CONTAINER = "registry";
   public static final String PROXY_CONTAINER = "proxy";
+  public static final String AUTH_CONTAINER = "auth";
+
+  /** Where the operator image keeps its jar (see the Dockerfile). */
+  static final String OPERATOR_JAR = "/app/registry-operator.jar";
+
+  /** The operator image's user (see the Dockerfile). */
+  static final long AUTH_UID = 65532;
+
+  /**
+   * A small heap and the serial collector keep the auth server near 64 MiB resident; C1 only makes
+   * it ready within a second or two, and its work is short requests.
+   */
+  static final String AUTH_JAVA_OPTIONS =
+      "-XX:+UseSerialGC -Xms8m -Xmx32m -Xss256k -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
+          + " -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m";
 
   /** The registry image's default user; the data volume is group-writable through fsGroup. */
   static final long REGISTRY_UID = 1000;
@@ -58,8 +75,11 @@ public final class RegistryDeployment {
    * @param tlsHash short hash of the serving certificate in use, or null when it is not known (a
    *     user-supplied Secret that does not exist yet)
    * @param httpSecretHash short hash of the http secret, or null when it is not known yet
+   * @param operatorImage the operator's own image, which runs the auth server unless the registry
+   *     names another
    */
-  public static Deployment render(PrivateRegistry registry, String tlsHash, String httpSecretHash) {
+  public static Deployment render(
+      PrivateRegistry registry, String tlsHash, String httpSecretHash, String operatorImage) {
     PrivateRegistrySpec spec = registry.getSpec();
     RegistryNames names = RegistryNames.of(registry);
     PodPaths paths = PodPaths.IN_POD;
@@ -104,12 +124,23 @@ public final class RegistryDeployment {
         .withType("RuntimeDefault")
         .endSeccompProfile()
         .endSecurityContext()
-        .withContainers(registryContainer(spec, names, paths), proxyContainer(spec, paths))
+        .withContainers(containers(spec, names, paths, operatorImage))
         .withVolumes(volumes(registry, names))
         .endSpec()
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  private static List<Container> containers(
+      PrivateRegistrySpec spec, RegistryNames names, PodPaths paths, String operatorImage) {
+    List<Container> containers = new ArrayList<>();
+    containers.add(registryContainer(spec, names, paths));
+    containers.add(proxyContainer(spec, paths));
+    if (runsAuthServer(spec)) {
+      containers.add(authContainer(spec, paths, operatorImage));
+    }
+    return containers;
   }
 
   private static boolean singleWriter(PrivateRegistrySpec spec) {
@@ -188,11 +219,6 @@ public final class RegistryDeployment {
                 .withReadOnly(true)
                 .build(),
             new VolumeMountBuilder()
-                .withName(HTPASSWD_VOLUME)
-                .withMountPath(paths.htpasswdDir())
-                .withReadOnly(true)
-                .build(),
-            new VolumeMountBuilder()
                 .withName(SCRATCH_VOLUME)
                 .withMountPath(paths.proxyScratchDir())
                 .build())
@@ -200,6 +226,43 @@ public final class RegistryDeployment {
         .withLivenessProbe(httpsProbe(NginxConfig.LIVENESS_PATH, 20))
         .withResources(resourcesOrDefault(spec.resources.proxy, "50m", "32Mi"))
         .withSecurityContext(restricted(PROXY_UID))
+        .build();
+  }
+
+  /**
+   * The auth server: the operator's jar, started with the command the image's entrypoint also runs.
+   * Loopback only, so it has no port and kubelet cannot probe it; nginx's readiness path does not
+   * depend on it, and a stopped auth server makes nginx refuse logins (never admit them).
+   */
+  private static Container authContainer(
+      PrivateRegistrySpec spec, PodPaths paths, String operatorImage) {
+    List<String> args = new ArrayList<>();
+    args.add("--listen=127.0.0.1:" + Ports.AUTH_SERVER);
+    args.add("--htpasswd=" + paths.htpasswdDir() + "/" + Keys.HTPASSWD);
+    args.add("--access=" + paths.htpasswdDir() + "/" + Keys.ACCESS_FILE);
+    args.add("--realm=" + spec.auth.realm);
+    return new ContainerBuilder()
+        .withName(AUTH_CONTAINER)
+        .withImage(spec.auth.serverImage != null ? spec.auth.serverImage : operatorImage)
+        .withCommand("java", "-jar", OPERATOR_JAR, "auth-server")
+        .withArgs(args)
+        .addNewEnv()
+        .withName("JAVA_TOOL_OPTIONS")
+        .withValue(AUTH_JAVA_OPTIONS)
+        .endEnv()
+        .withVolumeMounts(
+            new VolumeMountBuilder()
+                .withName(HTPASSWD_VOLUME)
+                .withMountPath(paths.htpasswdDir())
+                .withReadOnly(true)
+                .build(),
+            // The JVM wants a writable /tmp (perf data, attach socket); the root is read-only.
+            new VolumeMountBuilder()
+                .withName(SCRATCH_VOLUME)
+                .withMountPath(paths.proxyScratchDir())
+                .build())
+        .withResources(resourcesOrDefault(null, "50m", "96Mi"))
+        .withSecurityContext(restricted(AUTH_UID))
         .build();
   }
 
@@ -246,15 +309,17 @@ public final class RegistryDeployment {
   private static List<Volume> volumes(PrivateRegistry registry, RegistryNames names) {
     PrivateRegistrySpec spec = registry.getSpec();
     String tlsSecret = spec.tls.secretName != null ? spec.tls.secretName : names.tlsSecret();
-    return List.of(
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(
         new VolumeBuilder()
             .withName(DATA_VOLUME)
             .withNewPersistentVolumeClaim()
             .withClaimName(RegistryClaim.claimName(registry))
             .endPersistentVolumeClaim()
-            .build(),
-        configMapVolume(REGISTRY_CONFIG_VOLUME, names.configMap(), Keys.REGISTRY_CONFIG),
-        configMapVolume(NGINX_CONFIG_VOLUME, names.configMap(), Keys.NGINX_CONFIG),
+            .build());
+    volumes.add(configMapVolume(REGISTRY_CONFIG_VOLUME, names.configMap(), Keys.REGISTRY_CONFIG));
+    volumes.add(configMapVolume(NGINX_CONFIG_VOLUME, names.configMap(), Keys.NGINX_CONFIG));
+    volumes.add(
         new VolumeBuilder()
             .withName(TLS_VOLUME)
             .withNewSecret()
@@ -264,14 +329,18 @@ public final class RegistryDeployment {
                 new KeyToPath(Keys.TLS_KEY, null, Keys.TLS_KEY))
             .withDefaultMode(SECRET_FILE_MODE)
             .endSecret()
-            .build(),
-        new VolumeBuilder()
-            .withName(HTPASSWD_VOLUME)
-            .withNewSecret()
-            .withSecretName(names.htpasswdSecret())
-            .withDefaultMode(SECRET_FILE_MODE)
-            .endSecret()
-            .build(),
+            .build());
+    if (runsAuthServer(spec)) {
+      volumes.add(
+          new VolumeBuilder()
+              .withName(HTPASSWD_VOLUME)
+              .withNewSecret()
+              .withSecretName(names.htpasswdSecret())
+              .withDefaultMode(SECRET_FILE_MODE)
+              .endSecret()
+              .build());
+    }
+    volumes.add(
         // An empty object would not survive server-side apply on older API servers (it is not
         // recorded in managedFields and re-applied forever): give the emptyDir a size limit.
         new VolumeBuilder()
@@ -280,6 +349,12 @@ public final class RegistryDeployment {
             .withSizeLimit(new Quantity("64Mi"))
             .endEmptyDir()
             .build());
+    return volumes;
+  }
+
+  /** Every mode but ExternalToken, whose token server lives elsewhere. */
+  private static boolean runsAuthServer(PrivateRegistrySpec spec) {
+    return spec.auth.mode != AuthMode.ExternalToken;
   }
 
   private static Volume configMapVolume(String volume, String configMap, String key) {

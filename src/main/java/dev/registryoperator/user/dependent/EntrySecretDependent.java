@@ -4,6 +4,7 @@ import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.NamedChildDependent;
 import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.roster.EntrySecret;
+import dev.registryoperator.user.model.UserPermissions;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
@@ -40,7 +41,8 @@ public class EntrySecretDependent extends NamedChildDependent<Secret, RegistryUs
                                         .orElseThrow(
                                             () -> new IllegalStateException("password not read")),
                                     inputs.bcryptCost())));
-    return EntrySecret.render(user, inputs.username(), hash, password.source());
+    return EntrySecret.render(
+        user, inputs.username(), hash, password.source(), UserPermissions.of(user.getSpec()));
   }
 
   @Override

@@ -2,7 +2,9 @@ package dev.registryoperator.registry.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.registryoperator.access.AccessFile;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.HashSet;
@@ -51,25 +53,28 @@ class AuthSecretsTest {
 
   @Test
   void htpasswdSecretCarriesTheFileUnderTheKeyNginxReads() {
-    Secret secret = AuthSecrets.htpasswd(Fixtures.registry(), HTPASSWD);
+    Secret secret = AuthSecrets.htpasswd(Fixtures.registry(), Fixtures.authFiles(HTPASSWD));
 
     assertThat(secret.getMetadata().getName()).isEqualTo("demo-htpasswd");
-    assertThat(secret.getData()).containsOnlyKeys("htpasswd");
+    assertThat(secret.getData()).containsOnlyKeys("htpasswd", "access.json");
     assertThat(SecretData.decode(secret, "htpasswd")).contains(HTPASSWD);
+    assertThat(
+            SecretData.decode(secret, "access.json").map(AccessFile::parse).orElseThrow().users())
+        .containsOnlyKeys(Htpasswd.parse(HTPASSWD).keySet().toArray(String[]::new));
     assertThat(secret.getStringData()).isNullOrEmpty();
   }
 
   @Test
   void htpasswdSecretWithoutUsersIsAnEmptyFileNotAMissingOne() {
     // The registry and nginx must never start without the file (2.8.2 then invents a user).
-    Secret secret = AuthSecrets.htpasswd(Fixtures.registry(), "");
+    Secret secret = AuthSecrets.htpasswd(Fixtures.registry(), Fixtures.authFiles(""));
 
     assertThat(secret.getData()).containsEntry("htpasswd", "");
   }
 
   @Test
   void htpasswdSecretIsByteStableForTheSameContent() {
-    assertThat(AuthSecrets.htpasswd(Fixtures.registry(), HTPASSWD))
-        .isEqualTo(AuthSecrets.htpasswd(Fixtures.registry(), HTPASSWD));
+    assertThat(AuthSecrets.htpasswd(Fixtures.registry(), Fixtures.authFiles(HTPASSWD)))
+        .isEqualTo(AuthSecrets.htpasswd(Fixtures.registry(), Fixtures.authFiles(HTPASSWD)));
   }
 }

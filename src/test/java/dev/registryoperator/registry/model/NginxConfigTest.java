@@ -2,6 +2,7 @@ package dev.registryoperator.registry.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.testing.Fixtures;
@@ -9,10 +10,10 @@ import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.ExternalTool;
 import java.nio.file.Path;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class NginxConfigTest {
 
@@ -65,9 +66,9 @@ class NginxConfigTest {
         .containsOnlyOnce(
             "map $upstream_http_docker_distribution_api_version $docker_distribution_api_version {")
         .containsOnlyOnce("'' 'registry/2.0';")
-        .containsOnlyOnce("add_header Docker-Distribution-Api-Version")
         .contains(
             "add_header Docker-Distribution-Api-Version $docker_distribution_api_version always;");
+    assertThat(location(DEFAULT, "/v2/")).containsOnlyOnce("add_header Docker-Distribution");
   }
 
   @Test
@@ -83,26 +84,70 @@ class NginxConfigTest {
   }
 
   @Test
-  void registryApiNeedsBasicAuthWithTheRealmFromTheSpec() {
-    assertThat(DEFAULT).contains("auth_basic \"Registry\";");
-    assertThat(render(spec -> spec.auth.realm = "Team A registry"))
-        .contains("auth_basic \"Team A registry\";");
+  void basicModeAsksTheAuthServerAboutEveryRegistryRequest() {
+    String api = location(DEFAULT, "/v2/");
+    assertThat(api)
+        .contains("auth_request /.auth;")
+        .contains("error_page 403 = @refused;")
+        .doesNotContain("auth_basic");
+    assertThat(location(DEFAULT, "= /.auth"))
+        .contains("internal;")
+        .contains("proxy_pass http://auth_server/auth;")
+        .contains("proxy_set_header X-Original-Method $request_method;")
+        .contains("proxy_set_header X-Original-URI $request_uri;")
+        .contains("proxy_set_header X-Real-IP $remote_addr;")
+        .contains("proxy_pass_request_body off;");
+    assertThat(DEFAULT).contains("server 127.0.0.1:5002;").doesNotContain("auth_basic");
   }
 
   @Test
-  void realmCannotBreakOutOfItsQuotes() {
-    // The schema forbids these characters; a CR that bypassed it must still give a valid config.
-    String config = render(spec -> spec.auth.realm = "evil\";\nauth_basic off;\\");
-
-    assertThat(config).contains("auth_basic \"evil;auth_basic off;\";");
-    assertThat(config.lines().map(String::strip)).doesNotContain("auth_basic off;");
+  void aThrottledLoginBecomes429WithRetryAfterAndARefusalARegistryError() {
+    // auth_request passes on only 2xx, 401 and 403: the throttle rides on a 403 with a header.
+    assertThat(location(DEFAULT, "/v2/"))
+        .contains("auth_request_set $auth_retry_after $upstream_http_x_auth_retry_after;");
+    String refused = location(DEFAULT, "@refused");
+    assertThat(refused)
+        .contains("add_header Retry-After $auth_retry_after always;")
+        .containsPattern("(?s)if \\(\\$auth_retry_after\\) \\{\\s*return 429 ")
+        .contains("return 403 '{\"errors\":[{\"code\":\"DENIED\"");
   }
 
   @Test
-  void htpasswdFileIsReadFromTheMountedSecretDirectory() {
-    assertThat(DEFAULT).contains("auth_basic_user_file /etc/registry-operator/htpasswd/htpasswd;");
-    assertThat(NginxConfig.render(new PrivateRegistrySpec(), new PodPaths("/sandbox")))
-        .contains("auth_basic_user_file /sandbox/etc/registry-operator/htpasswd/htpasswd;");
+  void aRefusedMountReachesTheRegistryWithoutItsParameters() {
+    assertThat(DEFAULT)
+        .contains("auth_request_set $auth_strip_mount $upstream_http_x_auth_strip_mount;")
+        .contains("map $auth_strip_mount $registry_request_uri {")
+        .contains("'' $request_uri;")
+        .contains("default $uri;");
+    assertThat(location(DEFAULT, "/v2/"))
+        .contains("proxy_pass http://registry$registry_request_uri;");
+  }
+
+  @Test
+  void tokenModeLeavesTheTokenToTheRegistryAndServesTokensAtTheClientsAddress() {
+    String token = render(spec -> spec.auth.mode = AuthMode.Token);
+
+    assertThat(location(token, "/v2/"))
+        .doesNotContain("auth_request")
+        .contains("proxy_hide_header WWW-Authenticate;")
+        .contains("add_header WWW-Authenticate $token_challenge always;")
+        .contains("proxy_pass http://registry;");
+    assertThat(token)
+        .contains(
+            "'~^Bearer realm=\"[^\"]*\"(?<challenge_rest>.*)$' 'Bearer"
+                + " realm=\"https://$http_host/token\"$challenge_rest';");
+    assertThat(location(token, "= /token")).contains("proxy_pass http://auth_server/token;");
+  }
+
+  @Test
+  void externalTokenModeRunsNoAuthServer() {
+    String external = render(spec -> spec.auth.mode = AuthMode.ExternalToken);
+
+    assertThat(external)
+        .doesNotContain("auth_server")
+        .doesNotContain("auth_request")
+        .doesNotContain("location = /token")
+        .doesNotContain("WWW-Authenticate");
   }
 
   @Test
@@ -112,13 +157,13 @@ class NginxConfigTest {
     String livez = location(DEFAULT, "= /livez");
 
     assertThat(healthz)
-        .doesNotContain("auth_basic")
+        .doesNotContain("auth_request")
         .contains("proxy_pass http://127.0.0.1:5001/debug/health;");
     assertThat(livez)
-        .doesNotContain("auth_basic")
+        .doesNotContain("auth_request")
         .doesNotContain("proxy_pass")
         .contains("return 200");
-    assertThat(location(DEFAULT, "/v2/")).contains("auth_basic \"Registry\";");
+    assertThat(location(DEFAULT, "/v2/")).contains("auth_request /.auth;");
   }
 
   @Test
@@ -128,7 +173,9 @@ class NginxConfigTest {
 
   @Test
   void upstreamIsTheRegistryOnLoopback() {
-    assertThat(DEFAULT).contains("server 127.0.0.1:5000;").contains("proxy_pass http://registry;");
+    assertThat(DEFAULT)
+        .contains("server 127.0.0.1:5000;")
+        .contains("proxy_pass http://registry$registry_request_uri;");
   }
 
   @Test
@@ -191,10 +238,11 @@ class NginxConfigTest {
         .isEqualTo(render(spec -> spec.proxy.readTimeoutSeconds = 42));
   }
 
-  @Test
-  void nginxAcceptsTheRenderedConfiguration(@TempDir Path root) throws Exception {
+  @ParameterizedTest
+  @EnumSource(AuthMode.class)
+  void nginxAcceptsTheRenderedConfiguration(AuthMode mode, @TempDir Path root) throws Exception {
     ExternalTool nginx = NginxSandbox.nginx();
-    PrivateRegistry registry = Fixtures.registry();
+    PrivateRegistry registry = Fixtures.registry(spec -> spec.auth.mode = mode);
     Path config =
         NginxSandbox.prepare(
             root, registry, CertificateAuthority.generate("demo CA", Fixtures.CLOCK), "");
@@ -256,11 +304,26 @@ class NginxConfigTest {
   /**
    * The body of {@code location <match> { ... }}; locations here contain at most one nested block.
    */
+  /** The body of a location block, found by counting braces outside quoted strings. */
   private static String location(String config, String match) {
-    Matcher matcher =
-        Pattern.compile("location " + Pattern.quote(match) + " \\{((?:[^{}]|\\{[^{}]*\\})*)\\}")
-            .matcher(config);
-    assertThat(matcher.find()).as("location " + match).isTrue();
-    return matcher.group(1);
+    String header = "location " + match + " {";
+    int start = config.indexOf(header);
+    assertThat(start).as(header).isNotNegative();
+    int depth = 1;
+    char quote = 0;
+    int i = start + header.length();
+    for (; depth > 0; i++) {
+      char c = config.charAt(i);
+      if (quote != 0) {
+        quote = c == quote ? 0 : quote;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '{') {
+        depth++;
+      } else if (c == '}') {
+        depth--;
+      }
+    }
+    return config.substring(start + header.length(), i - 1);
   }
 }

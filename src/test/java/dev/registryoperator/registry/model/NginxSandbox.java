@@ -3,6 +3,7 @@ package dev.registryoperator.registry.model;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
+import dev.registryoperator.testing.Fixtures;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.ExternalTool;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -43,7 +44,7 @@ final class NginxSandbox {
 
     // Only the keys the Deployment's TLS volume projects end up in the pod, under their item paths.
     Volume tlsVolume =
-        RegistryDeployment.render(registry, null, null)
+        RegistryDeployment.render(registry, null, null, Fixtures.OPERATOR_IMAGE)
             .getSpec()
             .getTemplate()
             .getSpec()
@@ -59,7 +60,7 @@ final class NginxSandbox {
     }
 
     // The htpasswd Secret is mounted whole: every key becomes a file of its name.
-    Secret htpasswdSecret = AuthSecrets.htpasswd(registry, htpasswd);
+    Secret htpasswdSecret = AuthSecrets.htpasswd(registry, Fixtures.authFiles(htpasswd));
     Path htpasswdDir = Files.createDirectories(Path.of(paths.htpasswdDir()));
     for (String key : htpasswdSecret.getData().keySet()) {
       Files.writeString(

@@ -2,6 +2,7 @@ package dev.registryoperator.registry.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.api.v1alpha1.ContainerResources;
 import dev.registryoperator.api.v1alpha1.IngressSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
@@ -64,8 +65,9 @@ class RegistryDeploymentTest {
 
     assertThat(pod.getContainers())
         .extracting(Container::getName)
-        .containsExactly("registry", "proxy");
+        .containsExactly("registry", "proxy", "auth");
     assertThat(container(pod, "registry").getImage()).isEqualTo(PrivateRegistrySpec.DEFAULT_IMAGE);
+    assertThat(container(pod, "auth").getImage()).isEqualTo(Fixtures.OPERATOR_IMAGE);
     assertThat(container(pod, "proxy").getImage())
         .isEqualTo("nginxinc/nginx-unprivileged:1.27.5-alpine");
   }
@@ -286,7 +288,7 @@ class RegistryDeploymentTest {
 
     assertThat(htpasswd.getSecret().getSecretName()).isEqualTo("demo-htpasswd");
     assertThat(htpasswd.getSecret().getItems()).as("every key of the Secret").isNullOrEmpty();
-    assertThat(mount(container(pod, "proxy"), "htpasswd").getMountPath())
+    assertThat(mount(container(pod, "auth"), "htpasswd").getMountPath())
         .isEqualTo("/etc/registry-operator/htpasswd");
   }
 
@@ -304,17 +306,56 @@ class RegistryDeploymentTest {
   }
 
   @Test
-  void nginxReadsTheHtpasswdFileWhereTheSecretVolumePutsIt() {
+  void theAuthServerReadsItsFilesWhereTheSecretVolumePutsThemAndNginxNoLongerSeesHashes() {
     PrivateRegistry registry = Fixtures.registry();
     PodSpec pod = pod(render(registry));
-    String mountPath = mount(container(pod, "proxy"), "htpasswd").getMountPath();
-    var secret = AuthSecrets.htpasswd(registry, "alice:$2a$10$x\n");
+    Container auth = container(pod, "auth");
+    String mountPath = mount(auth, "htpasswd").getMountPath();
+    var secret = AuthSecrets.htpasswd(registry, Fixtures.authFiles("alice:$2a$10$x\n"));
 
     assertThat(volume(pod, "htpasswd").getSecret().getSecretName())
         .isEqualTo(secret.getMetadata().getName());
-    assertThat(secret.getData()).containsOnlyKeys("htpasswd");
-    assertThat(NginxConfig.render(registry.getSpec(), PodPaths.IN_POD))
-        .contains("auth_basic_user_file " + mountPath + "/htpasswd;");
+    assertThat(secret.getData()).containsOnlyKeys("htpasswd", "access.json");
+    assertThat(auth.getArgs())
+        .contains("--htpasswd=" + mountPath + "/htpasswd")
+        .contains("--access=" + mountPath + "/access.json")
+        .contains("--listen=127.0.0.1:5002")
+        .contains("--realm=Registry");
+    assertThat(auth.getCommand())
+        .containsExactly("java", "-jar", "/app/registry-operator.jar", "auth-server");
+    assertThat(container(pod, "proxy").getVolumeMounts())
+        .extracting(VolumeMount::getName)
+        .doesNotContain("htpasswd");
+  }
+
+  @Test
+  void theAuthServerRunsAsTheOperatorImagesUserWithASmallHeap() {
+    Container auth = container(pod(render(Fixtures.registry())), "auth");
+
+    assertThat(auth.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+    assertThat(auth.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(auth.getEnv())
+        .filteredOn(env -> env.getName().equals("JAVA_TOOL_OPTIONS"))
+        .singleElement()
+        .satisfies(
+            env -> assertThat(env.getValue()).contains("-Xmx32m").contains("-XX:+UseSerialGC"));
+  }
+
+  @Test
+  void anImageNamedByTheRegistryRunsItsAuthServer() {
+    PodSpec pod = pod(render(Fixtures.registry(spec -> spec.auth.serverImage = "mirror/op:1")));
+
+    assertThat(container(pod, "auth").getImage()).isEqualTo("mirror/op:1");
+  }
+
+  @Test
+  void anExternalTokenServerNeedsNoAuthServerAndNoHtpasswd() {
+    PodSpec pod = pod(render(Fixtures.registry(spec -> spec.auth.mode = AuthMode.ExternalToken)));
+
+    assertThat(pod.getContainers())
+        .extracting(Container::getName)
+        .containsExactly("registry", "proxy");
+    assertThat(pod.getVolumes()).extracting(Volume::getName).doesNotContain("htpasswd");
   }
 
   @Test
@@ -366,7 +407,7 @@ class RegistryDeploymentTest {
         .flatExtracting(Container::getVolumeMounts)
         .filteredOn(mount -> !Boolean.TRUE.equals(mount.getReadOnly()))
         .extracting(VolumeMount::getName)
-        .containsExactlyInAnyOrder("data", "proxy-scratch");
+        .containsExactlyInAnyOrder("data", "proxy-scratch", "proxy-scratch");
   }
 
   @Test
@@ -380,7 +421,8 @@ class RegistryDeploymentTest {
             .toList();
 
     assertThat(volumes).doesNotHaveDuplicates();
-    assertThat(mounted).containsExactlyInAnyOrderElementsOf(volumes);
+    assertThat(mounted).containsAll(volumes);
+    assertThat(volumes).containsAll(mounted);
   }
 
   @Test
@@ -510,7 +552,8 @@ class RegistryDeploymentTest {
 
   @Test
   void tlsHashAnnotationIsLeftOutWhenTheCertificateIsNotKnownYet() {
-    Deployment deployment = RegistryDeployment.render(Fixtures.registry(), null, null);
+    Deployment deployment =
+        RegistryDeployment.render(Fixtures.registry(), null, null, Fixtures.OPERATOR_IMAGE);
 
     assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
         .doesNotContainKey("registryoperator.dev/tls-hash")
@@ -519,8 +562,12 @@ class RegistryDeploymentTest {
 
   @Test
   void aNewCertificateChangesOnlyTheTlsHash() {
-    Deployment before = RegistryDeployment.render(Fixtures.registry(), "aaaaaaaaaaaaaaaa", null);
-    Deployment after = RegistryDeployment.render(Fixtures.registry(), "bbbbbbbbbbbbbbbb", null);
+    Deployment before =
+        RegistryDeployment.render(
+            Fixtures.registry(), "aaaaaaaaaaaaaaaa", null, Fixtures.OPERATOR_IMAGE);
+    Deployment after =
+        RegistryDeployment.render(
+            Fixtures.registry(), "bbbbbbbbbbbbbbbb", null, Fixtures.OPERATOR_IMAGE);
 
     assertThat(configHash(after)).isEqualTo(configHash(before));
     after
@@ -535,8 +582,11 @@ class RegistryDeploymentTest {
   @Test
   void aNewHttpSecretChangesOnlyTheHttpSecretHash() {
     Deployment before =
-        RegistryDeployment.render(Fixtures.registry(), TLS_HASH, "1111111111111111");
-    Deployment after = RegistryDeployment.render(Fixtures.registry(), TLS_HASH, "2222222222222222");
+        RegistryDeployment.render(
+            Fixtures.registry(), TLS_HASH, "1111111111111111", Fixtures.OPERATOR_IMAGE);
+    Deployment after =
+        RegistryDeployment.render(
+            Fixtures.registry(), TLS_HASH, "2222222222222222", Fixtures.OPERATOR_IMAGE);
 
     assertThat(after.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry(Keys.HTTP_SECRET_HASH_ANNOTATION, "2222222222222222");
@@ -564,7 +614,7 @@ class RegistryDeploymentTest {
 
     assertThat(configHash(render(Fixtures.registry(spec -> spec.proxy.maxBodySize = "2g"))))
         .isNotEqualTo(plain);
-    assertThat(configHash(render(Fixtures.registry(spec -> spec.auth.realm = "Team A"))))
+    assertThat(configHash(render(Fixtures.registry(spec -> spec.auth.mode = AuthMode.Token))))
         .isNotEqualTo(plain);
     assertThat(configHash(render(Fixtures.registry(spec -> spec.proxy.port = 8443))))
         .isNotEqualTo(plain);
@@ -648,7 +698,7 @@ class RegistryDeploymentTest {
   }
 
   private static Deployment render(PrivateRegistry registry) {
-    return RegistryDeployment.render(registry, TLS_HASH, HTTP_SECRET_HASH);
+    return RegistryDeployment.render(registry, TLS_HASH, HTTP_SECRET_HASH, Fixtures.OPERATOR_IMAGE);
   }
 
   private static PodSpec pod(Deployment deployment) {

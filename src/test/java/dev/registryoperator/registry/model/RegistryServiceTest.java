@@ -68,7 +68,7 @@ class RegistryServiceTest {
     PrivateRegistry registry = Fixtures.registry(spec -> spec.proxy.port = 8443);
     ServicePort port = RegistryService.render(registry).getSpec().getPorts().get(0);
     var proxy =
-        RegistryDeployment.render(registry, null, null)
+        RegistryDeployment.render(registry, null, null, Fixtures.OPERATOR_IMAGE)
             .getSpec()
             .getTemplate()
             .getSpec()
@@ -94,7 +94,7 @@ class RegistryServiceTest {
 
     assertThat(service.getSpec().getSelector()).isEqualTo(Labels.selector("demo"));
     assertThat(
-            RegistryDeployment.render(registry, null, null)
+            RegistryDeployment.render(registry, null, null, Fixtures.OPERATOR_IMAGE)
                 .getSpec()
                 .getTemplate()
                 .getMetadata()

@@ -82,11 +82,12 @@ class RenderedChildrenTest {
     List<HasMetadata> children = new ArrayList<>();
     children.add(RegistryConfigMap.render(registry));
     children.add(
-        RegistryDeployment.render(registry, TlsMaterial.hash(serving), "0123456789abcdef"));
+        RegistryDeployment.render(
+            registry, TlsMaterial.hash(serving), "0123456789abcdef", Fixtures.OPERATOR_IMAGE));
     children.add(RegistryService.render(registry));
     children.add(RegistryIngress.render(registry));
     children.add(RegistryClaim.render(registry));
-    children.add(AuthSecrets.htpasswd(registry, HTPASSWD));
+    children.add(AuthSecrets.htpasswd(registry, Fixtures.authFiles(HTPASSWD)));
     children.add(AuthSecrets.httpSecret(registry, HTTP_SECRET));
     children.add(TlsMaterial.caSecret(registry, ca));
     children.add(serving);
