@@ -3,15 +3,19 @@ package dev.registryoperator.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.registryoperator.Main;
 import dev.registryoperator.RegistryOperator;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
+import dev.registryoperator.authserver.SandboxAuthServer;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
+import dev.registryoperator.registry.model.AuthSecrets;
 import dev.registryoperator.registry.model.NginxConfig;
 import dev.registryoperator.registry.model.PodPaths;
+import dev.registryoperator.testing.Fixtures;
 import dev.registryoperator.testing.MockServerOperators;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.ExternalTool;
@@ -21,6 +25,8 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,6 +35,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +70,16 @@ class HtpasswdOnRealServersTest {
     PodPaths paths = new PodPaths(root.toString());
     PrivateRegistry registry = registry();
     Files.createDirectories(Path.of(paths.htpasswdDir()));
-    Files.writeString(Path.of(paths.htpasswdDir(), Keys.HTPASSWD), htpasswd);
+    AuthSecrets.htpasswd(registry, Fixtures.authFiles(htpasswd))
+        .getData()
+        .keySet()
+        .forEach(
+            key ->
+                write(
+                    Path.of(paths.htpasswdDir(), key),
+                    SecretData.decode(
+                            AuthSecrets.htpasswd(registry, Fixtures.authFiles(htpasswd)), key)
+                        .orElseThrow()));
     Files.createDirectories(Path.of(paths.tlsDir()));
     KeyAndCertificate serving =
         CertificateAuthority.generate("test CA", Clock.systemUTC())
@@ -82,7 +98,15 @@ class HtpasswdOnRealServersTest {
     checks.add(passwords.keySet().iterator().next() + ":wrong-password");
     checks.add("nobody:some-password");
     Path script = root.resolve("pod.sh");
-    Files.writeString(script, podScript(registryBinary, nginx, registryConf, nginxConf, checks));
+    Files.writeString(
+        script,
+        podScript(
+            registryBinary,
+            nginx,
+            registryConf,
+            nginxConf,
+            authServerCommand(registry, root),
+            checks));
 
     ExternalTool.Result result = unshare.run(root, "--net", "bash", script.toString());
     assertThat(result.exitCode()).as(result.output()).isZero();
@@ -164,6 +188,30 @@ class HtpasswdOnRealServersTest {
     return user;
   }
 
+  /** The auth server as the pod's container starts it, from this JVM's classes. */
+  private static String authServerCommand(PrivateRegistry registry, Path root) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "auth-server"));
+    command.addAll(SandboxAuthServer.arguments(registry, root));
+    return command.stream()
+        .map(arg -> "'" + arg.replace("'", "'\\''") + "'")
+        .collect(Collectors.joining(" "));
+  }
+
+  private static void write(Path file, String content) {
+    try {
+      Files.writeString(file, content);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The registry's own htpasswd auth, reading the very same file nginx reads. */
   private static String registryConfigWithHtpasswd(PodPaths paths) {
     return """
@@ -196,6 +244,7 @@ class HtpasswdOnRealServersTest {
       ExternalTool nginx,
       Path registryConf,
       Path nginxConf,
+      String authServer,
       List<String> checks)
       throws Exception {
     StringBuilder tries = new StringBuilder();
@@ -219,15 +268,26 @@ class HtpasswdOnRealServersTest {
         # In the pod nginx runs as its own non-root user with the files group-readable; here the
         # files sit in a private temporary directory, so the workers run as the test's user.
         %3$s -e stderr -p %5$s/ -c %4$s -g 'user root;' > %5$s/nginx.log 2>&1 &
-        for _ in $(seq 100); do
-          curl -s -o /dev/null http://127.0.0.1:5000/v2/ && curl -sk -o /dev/null https://127.0.0.1:15000/livez && break
+        %7$s > %5$s/auth.log 2>&1 &
+        for _ in $(seq 200); do
+          curl -s -o /dev/null http://127.0.0.1:5000/v2/ \
+            && curl -sk -o /dev/null https://127.0.0.1:15000/livez \
+            && curl -sf -o /dev/null http://127.0.0.1:5002/healthz && break
           sleep 0.1
         done
         %6$s
-        kill %%1 %%2
+        kill %%1 %%2 %%3
         wait
         echo "--- nginx log"; cat %5$s/nginx.log
+        echo "--- auth server log"; cat %5$s/auth.log
         """
-        .formatted(registryBinary.binary(), registryConf, nginx.binary(), nginxConf, root, tries);
+        .formatted(
+            registryBinary.binary(),
+            registryConf,
+            nginx.binary(),
+            nginxConf,
+            root,
+            tries,
+            authServer);
   }
 }

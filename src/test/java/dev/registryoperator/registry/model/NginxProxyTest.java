@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.fail;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.authserver.AuthServer;
+import dev.registryoperator.authserver.SandboxAuthServer;
 import dev.registryoperator.testing.Fixtures;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.ExternalTool;
@@ -55,6 +57,7 @@ class NginxProxyTest {
   @TempDir static Path root;
 
   private static Process nginx;
+  private static AuthServer authServer;
   private static Path log;
   private static int port;
   private static HttpClient client;
@@ -74,9 +77,11 @@ class NginxProxyTest {
     // The certificate must be valid now, not at the fixture's fixed instant: a real client checks
     // it.
     CertificateAuthority ca = CertificateAuthority.generate("demo CA", Clock.systemUTC());
-    // Cost 5 keeps the test fast; nginx verifies a full bcrypt on every request.
+    // Cost 5 keeps the test fast.
     String htpasswd = USER + ":" + BCrypt.hashpw(PASSWORD, BCrypt.gensalt(5)) + "\n";
     Path config = NginxSandbox.prepare(root, registry, ca, htpasswd);
+    // nginx asks the auth server about every registry request, as in the pod.
+    authServer = SandboxAuthServer.start(registry, root);
 
     List<String> command = new ArrayList<>(List.of(tool.binary().toString()));
     command.addAll(NginxSandbox.arguments(root, config));
@@ -94,6 +99,9 @@ class NginxProxyTest {
 
   @AfterAll
   static void stopNginx() throws Exception {
+    if (authServer != null) {
+      authServer.close();
+    }
     if (nginx != null) {
       nginx.destroy(); // SIGTERM: nginx's fast shutdown takes its workers along
       if (!nginx.waitFor(10, TimeUnit.SECONDS)) {
