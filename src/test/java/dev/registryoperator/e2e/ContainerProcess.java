@@ -202,7 +202,14 @@ final class ContainerProcess implements AutoCloseable {
     ordered.sort(Comparator.comparingInt(mount -> Path.of(mount.mountPath()).getNameCount()));
     for (Mount mount : ordered) {
       String target = "\"$R\"" + quote(mount.mountPath());
-      script.append("mkdir -p ").append(target).append('\n');
+      if (Files.isRegularFile(mount.source())) {
+        // A file of the image (the operator's jar): bound onto a file, as a runtime does.
+        String parent = "\"$R\"" + quote(Path.of(mount.mountPath()).getParent().toString());
+        script.append("mkdir -p ").append(parent).append('\n');
+        script.append("touch ").append(target).append('\n');
+      } else {
+        script.append("mkdir -p ").append(target).append('\n');
+      }
       script
           .append("mount --bind ")
           .append(quote(mount.source().toString()))

@@ -1,5 +1,7 @@
 package dev.registryoperator.e2e;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +14,9 @@ import java.util.Locale;
  *   <li>{@code registry:2.x} (CNCF Distribution): its {@code registry} command is Debian's {@code
  *       docker-registry} (distribution 2.8.2), which takes the same {@code serve CONFIG} arguments.
  *   <li>{@code nginx*} (also {@code nginxinc/nginx-unprivileged}): Debian's {@code nginx} 1.22.1.
+ *   <li>{@code registry-operator} (the operator's image, whose jar also holds the auth server):
+ *       this machine's {@code java} (17, as the image's JRE) with the jar this build packaged,
+ *       bound at the path the Dockerfile copies it to.
  * </ul>
  *
  * <p>Not emulated: the image's file system (its /etc, users, CA bundle and libraries come from this
@@ -23,6 +28,12 @@ final class ImageBinaries {
 
   static final String DOCKER_REGISTRY = "/usr/bin/docker-registry";
   static final String NGINX = "/usr/sbin/nginx";
+  static final String JAVA = "/usr/bin/java";
+
+  /** Where the Dockerfile puts the jar, and the jar `mvn package` built. */
+  static final String OPERATOR_JAR_IN_IMAGE = "/app/registry-operator.jar";
+
+  static final Path OPERATOR_JAR_BUILT = Path.of("target", "registry-operator.jar");
 
   private ImageBinaries() {}
 
@@ -41,8 +52,26 @@ final class ImageBinaries {
     if (repository.contains("nginx")) {
       return NGINX;
     }
+    if (repository.equals("registry-operator")) {
+      return JAVA;
+    }
     throw new UnsupportedOperationException(
-        "the pod runner has no program for image " + image + " (known: registry, nginx)");
+        "the pod runner has no program for image "
+            + image
+            + " (known: registry, nginx, registry-operator)");
+  }
+
+  /** Files of the image that this machine does not have: the operator's jar. */
+  static List<ContainerProcess.Mount> imageFiles(String image) {
+    if (!repositoryName(image).equals("registry-operator")) {
+      return List.of();
+    }
+    Path jar = OPERATOR_JAR_BUILT.toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          jar + " is missing: the operator image's jar comes from `mvn package`");
+    }
+    return List.of(new ContainerProcess.Mount(jar, OPERATOR_JAR_IN_IMAGE, true));
   }
 
   /** The container's argv: its command and args, with the command's program replaced. */

@@ -288,7 +288,8 @@ public final class PodRunner implements AutoCloseable {
               ImageBinaries.argv(container.getImage(), container.getCommand(), container.getArgs()),
               env);
       ContainerSecurity security = ContainerSecurity.of(pod.getSecurityContext(), container);
-      List<ContainerProcess.Mount> mounts = new ArrayList<>();
+      List<ContainerProcess.Mount> mounts =
+          new ArrayList<>(ImageBinaries.imageFiles(container.getImage()));
       if (container.getVolumeMounts() != null) {
         for (VolumeMount mount : container.getVolumeMounts()) {
           mounts.add(

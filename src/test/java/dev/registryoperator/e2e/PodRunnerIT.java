@@ -37,10 +37,11 @@ import org.mindrot.jbcrypt.BCrypt;
 /**
  * The pod runner with the registry pod as the operator renders it: the Deployment, Secrets and
  * ConfigMap come from the project's renderers and sit on the fabric8 mock server, the pod runs the
- * real registry and nginx, and real clients (curl, skopeo) talk to it over verified TLS.
+ * real registry, nginx and auth server (the packaged jar, hence the integration phase), and real
+ * clients (curl, skopeo) talk to it over verified TLS.
  */
 @EnableKubernetesMockClient(crud = true)
-class PodRunnerTest {
+class PodRunnerIT {
 
   private static final String USER = "alice";
   private static final String PASSWORD = "correct horse battery";
@@ -70,7 +71,7 @@ class PodRunnerTest {
     Secret caSecret = TlsMaterial.caSecret(registry, ca);
     Secret serving =
         TlsMaterial.servingCertificate(registry, null, caSecret, Clock.systemUTC()).secret();
-    // Cost 5 keeps the tests fast: nginx verifies a full bcrypt on every request.
+    // Cost 5 keeps the tests fast.
     aliceLine = USER + ":" + BCrypt.hashpw(PASSWORD, BCrypt.gensalt(5)) + "\n";
     httpSecret = AuthSecrets.newHttpSecret();
     for (HasMetadata object :
@@ -147,13 +148,15 @@ class PodRunnerTest {
     assertThat(pod.exec("proxy", "cat", "/proc/1/status").orThrow().stdout().lines())
         .contains("NoNewPrivs:\t1", "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000");
 
+    // The auth server: the operator image's user, reading htpasswd through the fsGroup.
+    assertThat(pod.exec("auth", "id", "-u").orThrow().stdout().trim()).isEqualTo("65532");
     assertThat(
-            pod.exec("proxy", "cat", "/etc/registry-operator/htpasswd/htpasswd").orThrow().stdout())
+            pod.exec("auth", "cat", "/etc/registry-operator/htpasswd/htpasswd").orThrow().stdout())
         .isEqualTo(aliceLine);
+    assertThat(pod.exec("auth", "touch", "/etc/registry-operator/htpasswd/extra").stderr())
+        .contains("Read-only file system");
     // readOnlyRootFilesystem and readOnly mounts; the scratch emptyDir is writable.
     assertThat(pod.exec("proxy", "touch", "/written-to-root").stderr())
-        .contains("Read-only file system");
-    assertThat(pod.exec("proxy", "touch", "/etc/registry-operator/htpasswd/extra").stderr())
         .contains("Read-only file system");
     assertThat(pod.exec("proxy", "touch", "/tmp/scratch-is-writable").exitCode()).isZero();
 
@@ -163,8 +166,13 @@ class PodRunnerTest {
     assertThat(mountPoints("registry"))
         .contains("/etc/registry-operator/registry", "/var/lib/registry")
         .doesNotContain("/etc/registry-operator/tls", "/etc/registry-operator/htpasswd");
+    // nginx no longer sees password hashes: the auth server checks logins.
     assertThat(mountPoints("proxy"))
-        .contains("/etc/registry-operator/tls", "/etc/registry-operator/htpasswd");
+        .contains("/etc/registry-operator/tls")
+        .doesNotContain("/etc/registry-operator/htpasswd");
+    assertThat(mountPoints("auth"))
+        .contains("/etc/registry-operator/htpasswd", "/app/registry-operator.jar")
+        .doesNotContain("/etc/registry-operator/tls");
     assertThat(pod.exec("registry", "id", "-u").orThrow().stdout().trim()).isEqualTo("1000");
     assertThat(pod.exec("registry", "cat", "/proc/1/comm").orThrow().stdout().trim())
         .isEqualTo("docker-registry");
@@ -351,7 +359,9 @@ class PodRunnerTest {
     }
     assertThat(HostCommand.run(TIMEOUT, "ip", "netns", "list").orThrow().stdout())
         .doesNotContain(netns + " ", netns + "\n");
-    assertThat(pids).hasSize(2).allSatisfy(pid -> assertThat(ProcessHandle.of(pid)).isEmpty());
+    assertThat(pids)
+        .hasSize(pod.containerNames().size())
+        .allSatisfy(pid -> assertThat(ProcessHandle.of(pid)).isEmpty());
     // The first pod is untouched.
     assertThat(get("/v2/", USER, PASSWORD).status).isEqualTo(200);
   }

@@ -50,7 +50,7 @@ public final class RegistryDeployment {
    * it ready within a second or two, and its work is short requests.
    */
   static final String AUTH_JAVA_OPTIONS =
-      "-XX:+UseSerialGC -Xms8m -Xmx32m -Xss256k -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
+      "-XX:+UseSerialGC -Xms8m -Xmx24m -Xss256k -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
           + " -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m";
 
   /** The registry image's default user; the data volume is group-writable through fsGroup. */

@@ -338,7 +338,7 @@ class RegistryDeploymentTest {
         .filteredOn(env -> env.getName().equals("JAVA_TOOL_OPTIONS"))
         .singleElement()
         .satisfies(
-            env -> assertThat(env.getValue()).contains("-Xmx32m").contains("-XX:+UseSerialGC"));
+            env -> assertThat(env.getValue()).contains("-Xmx24m").contains("-XX:+UseSerialGC"));
   }
 
   @Test
