@@ -73,6 +73,11 @@ public final class RegistryNames {
     return registry + "-config";
   }
 
+  /** The key and certificate the auth server signs tokens with (Token mode). */
+  public String tokenSigningSecret() {
+    return registry + "-token-signing";
+  }
+
   public String caBundleConfigMap() {
     return registry + "-ca-bundle";
   }

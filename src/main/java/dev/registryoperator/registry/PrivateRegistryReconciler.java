@@ -21,6 +21,7 @@ import dev.registryoperator.registry.dependent.RegistryInputs;
 import dev.registryoperator.registry.dependent.ServiceDependent;
 import dev.registryoperator.registry.dependent.ServiceMonitorDependent;
 import dev.registryoperator.registry.dependent.ServingSecretDependent;
+import dev.registryoperator.registry.dependent.TokenSigningSecretDependent;
 import dev.registryoperator.registry.model.AuthFiles;
 import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.roster.Roster;
@@ -77,6 +78,12 @@ import java.util.stream.Collectors;
           name = "serving-secret",
           type = ServingSecretDependent.class,
           dependsOn = "ca-secret",
+          useEventSourceWithName = RegistryEventSources.SECRETS),
+      @Dependent(
+          name = "token-signing-secret",
+          type = TokenSigningSecretDependent.class,
+          dependsOn = "ca-secret",
+          reconcilePrecondition = TokenSigningSecretDependent.TokenMode.class,
           useEventSourceWithName = RegistryEventSources.SECRETS),
       @Dependent(
           name = "ca-bundle",

@@ -129,6 +129,41 @@ public final class CertificateAuthority {
     }
   }
 
+  /**
+   * Issues a certificate for signing the registry's bearer tokens. The registry trusts this CA for
+   * tokens, so a new signing certificate from it is trusted at once, without a registry restart.
+   */
+  public KeyAndCertificate issueSigningCertificate(
+      String commonName, Duration validity, Clock clock) {
+    try {
+      KeyPair keys = newKeyPair();
+      Instant now = clock.instant();
+      JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
+      X509v3CertificateBuilder builder =
+          new JcaX509v3CertificateBuilder(
+                  ca.certificate(),
+                  serialNumber(),
+                  Date.from(now.minus(BACKDATE)),
+                  notAfter(now.plus(validity)),
+                  new X500Principal("CN=" + commonName + ",O=registry-operator"),
+                  keys.getPublic())
+              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+              .addExtension(
+                  Extension.subjectKeyIdentifier,
+                  false,
+                  extensions.createSubjectKeyIdentifier(keys.getPublic()))
+              .addExtension(
+                  Extension.authorityKeyIdentifier,
+                  false,
+                  extensions.createAuthorityKeyIdentifier(ca.certificate()));
+      X509Certificate certificate = sign(builder, new KeyPair(null, ca.key()));
+      return new KeyAndCertificate(certificate, keys.getPrivate());
+    } catch (GeneralSecurityException | CertIOException e) {
+      throw new IllegalStateException("cannot issue a token signing certificate", e);
+    }
+  }
+
   /** A certificate cannot outlive its issuer: clients would reject it after the CA expires. */
   private Date notAfter(Instant wanted) {
     Date caExpiry = ca.certificate().getNotAfter();

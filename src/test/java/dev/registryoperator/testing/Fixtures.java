@@ -1,6 +1,8 @@
 package dev.registryoperator.testing;
 
 import dev.registryoperator.RegistryOperator;
+import dev.registryoperator.api.v1alpha1.AuthSpec;
+import dev.registryoperator.api.v1alpha1.ExternalTokenSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.registry.model.AuthFiles;
@@ -65,5 +67,26 @@ public final class Fixtures {
     List<Htpasswd.Entry> entries = new ArrayList<>();
     Htpasswd.parse(htpasswd).forEach((user, hash) -> entries.add(new Htpasswd.Entry(user, hash)));
     return AuthFiles.of(new PrivateRegistrySpec(), entries);
+  }
+
+  /** An external token server, as ExternalToken mode names one. */
+  public static ExternalTokenSpec externalTokenServer() {
+    ExternalTokenSpec external = new ExternalTokenSpec();
+    external.realm = "https://auth.example.com/token";
+    external.service = "registry";
+    external.issuer = "docker_auth";
+    external.certificateSecret = "auth-certs";
+    return external;
+  }
+
+  /** A registry in the given auth mode, with an external token server where the mode needs one. */
+  public static PrivateRegistry registryInMode(AuthSpec.AuthMode mode) {
+    return registry(
+        spec -> {
+          spec.auth.mode = mode;
+          if (mode == AuthSpec.AuthMode.ExternalToken) {
+            spec.auth.externalToken = externalTokenServer();
+          }
+        });
   }
 }

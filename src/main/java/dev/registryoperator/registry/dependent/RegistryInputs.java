@@ -91,6 +91,11 @@ public final class RegistryInputs {
     return child(context, Secret.class, names.tlsSecret());
   }
 
+  /** Token mode's signing key and certificate. */
+  public Optional<Secret> tokenSigningSecret() {
+    return child(context, Secret.class, names.tokenSigningSecret());
+  }
+
   public Optional<Secret> httpSecret() {
     return child(context, Secret.class, names.httpSecret());
   }

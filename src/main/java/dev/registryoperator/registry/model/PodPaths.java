@@ -33,6 +33,16 @@ public record PodPaths(String root) {
     return root + "/etc/registry-operator/htpasswd";
   }
 
+  /** Token mode: the auth server's signing key and certificate chain (a Secret volume). */
+  public String tokenSigningDir() {
+    return root + "/etc/registry-operator/token";
+  }
+
+  /** Token modes: the certificates the registry trusts for tokens (a Secret volume). */
+  public String tokenTrustDir() {
+    return root + "/etc/registry-operator/token-trust";
+  }
+
   /** The registry's data (the PersistentVolumeClaim). */
   public String dataDir() {
     return root + "/var/lib/registry";

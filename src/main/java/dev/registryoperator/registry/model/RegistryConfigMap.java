@@ -1,7 +1,6 @@
 package dev.registryoperator.registry.model;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
-import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.kube.Hashes;
 import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.naming.Components;
@@ -22,20 +21,20 @@ public final class RegistryConfigMap {
     return new ConfigMapBuilder()
         .withMetadata(
             OwnedMetadata.owned(registry, names.registry(), names.configMap(), Components.REGISTRY))
-        .withData(data(registry.getSpec()))
+        .withData(data(registry))
         .build();
   }
 
   /** Changes exactly when the files change; the Deployment carries it to roll its pod. */
-  static String contentHash(PrivateRegistrySpec spec) {
-    Map<String, String> data = data(spec);
+  static String contentHash(PrivateRegistry registry) {
+    Map<String, String> data = data(registry);
     return Hashes.shortSha256(data.values().toArray(String[]::new));
   }
 
-  private static Map<String, String> data(PrivateRegistrySpec spec) {
+  private static Map<String, String> data(PrivateRegistry registry) {
     Map<String, String> data = new TreeMap<>();
-    data.put(Keys.NGINX_CONFIG, NginxConfig.render(spec, PodPaths.IN_POD));
-    data.put(Keys.REGISTRY_CONFIG, RegistryConfig.render(PodPaths.IN_POD));
+    data.put(Keys.NGINX_CONFIG, NginxConfig.render(registry.getSpec(), PodPaths.IN_POD));
+    data.put(Keys.REGISTRY_CONFIG, RegistryConfig.render(registry, PodPaths.IN_POD));
     return data;
   }
 }

@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -65,6 +66,8 @@ public final class RegistryDeployment {
   static final String TLS_VOLUME = "tls";
   static final String HTPASSWD_VOLUME = "htpasswd";
   static final String SCRATCH_VOLUME = "proxy-scratch";
+  static final String TOKEN_SIGNING_VOLUME = "token-signing";
+  static final String TOKEN_TRUST_VOLUME = "token-trust";
 
   /** Owner and group may read, nobody else: the proxy reads through the pod's fsGroup. */
   private static final int SECRET_FILE_MODE = 0440;
@@ -85,7 +88,7 @@ public final class RegistryDeployment {
     PodPaths paths = PodPaths.IN_POD;
 
     Map<String, String> podAnnotations = new TreeMap<>();
-    podAnnotations.put(Keys.CONFIG_HASH_ANNOTATION, RegistryConfigMap.contentHash(spec));
+    podAnnotations.put(Keys.CONFIG_HASH_ANNOTATION, RegistryConfigMap.contentHash(registry));
     if (tlsHash != null) {
       podAnnotations.put(Keys.TLS_HASH_ANNOTATION, tlsHash);
     }
@@ -124,7 +127,7 @@ public final class RegistryDeployment {
         .withType("RuntimeDefault")
         .endSeccompProfile()
         .endSecurityContext()
-        .withContainers(containers(spec, names, paths, operatorImage))
+        .withContainers(containers(registry, names, paths, operatorImage))
         .withVolumes(volumes(registry, names))
         .endSpec()
         .endTemplate()
@@ -133,12 +136,13 @@ public final class RegistryDeployment {
   }
 
   private static List<Container> containers(
-      PrivateRegistrySpec spec, RegistryNames names, PodPaths paths, String operatorImage) {
+      PrivateRegistry registry, RegistryNames names, PodPaths paths, String operatorImage) {
+    PrivateRegistrySpec spec = registry.getSpec();
     List<Container> containers = new ArrayList<>();
     containers.add(registryContainer(spec, names, paths));
     containers.add(proxyContainer(spec, paths));
     if (runsAuthServer(spec)) {
-      containers.add(authContainer(spec, paths, operatorImage));
+      containers.add(authContainer(registry, paths, operatorImage));
     }
     return containers;
   }
@@ -170,6 +174,15 @@ public final class RegistryDeployment {
                 .withMountPath(paths.registryConfigDir())
                 .withReadOnly(true)
                 .build())
+        .addAllToVolumeMounts(
+            checksTokens(spec)
+                ? List.of(
+                    new VolumeMountBuilder()
+                        .withName(TOKEN_TRUST_VOLUME)
+                        .withMountPath(paths.tokenTrustDir())
+                        .withReadOnly(true)
+                        .build())
+                : List.of())
         // The registry listens on loopback, where kubelet's HTTP probes cannot reach: probe from
         // inside the container (the image is Alpine-based and has busybox wget).
         .withLivenessProbe(
@@ -235,12 +248,39 @@ public final class RegistryDeployment {
    * depend on it, and a stopped auth server makes nginx refuse logins (never admit them).
    */
   private static Container authContainer(
-      PrivateRegistrySpec spec, PodPaths paths, String operatorImage) {
+      PrivateRegistry registry, PodPaths paths, String operatorImage) {
+    PrivateRegistrySpec spec = registry.getSpec();
     List<String> args = new ArrayList<>();
     args.add("--listen=127.0.0.1:" + Ports.AUTH_SERVER);
     args.add("--htpasswd=" + paths.htpasswdDir() + "/" + Keys.HTPASSWD);
     args.add("--access=" + paths.htpasswdDir() + "/" + Keys.ACCESS_FILE);
     args.add("--realm=" + spec.auth.realm);
+    List<VolumeMount> mounts = new ArrayList<>();
+    mounts.add(
+        new VolumeMountBuilder()
+            .withName(HTPASSWD_VOLUME)
+            .withMountPath(paths.htpasswdDir())
+            .withReadOnly(true)
+            .build());
+    if (spec.auth.mode == AuthMode.Token) {
+      args.add("--token-key=" + paths.tokenSigningDir() + "/" + Keys.TLS_KEY);
+      args.add("--token-cert=" + paths.tokenSigningDir() + "/" + Keys.TLS_CERT);
+      args.add("--issuer=" + TokenAuth.issuer(registry));
+      args.add("--service=" + TokenAuth.service(registry));
+      args.add("--token-lifetime=" + spec.auth.tokenLifetimeSeconds);
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName(TOKEN_SIGNING_VOLUME)
+              .withMountPath(paths.tokenSigningDir())
+              .withReadOnly(true)
+              .build());
+    }
+    // The JVM wants a writable /tmp; the root is read-only.
+    mounts.add(
+        new VolumeMountBuilder()
+            .withName(SCRATCH_VOLUME)
+            .withMountPath(paths.proxyScratchDir())
+            .build());
     return new ContainerBuilder()
         .withName(AUTH_CONTAINER)
         .withImage(spec.auth.serverImage != null ? spec.auth.serverImage : operatorImage)
@@ -250,17 +290,7 @@ public final class RegistryDeployment {
         .withName("JAVA_TOOL_OPTIONS")
         .withValue(AUTH_JAVA_OPTIONS)
         .endEnv()
-        .withVolumeMounts(
-            new VolumeMountBuilder()
-                .withName(HTPASSWD_VOLUME)
-                .withMountPath(paths.htpasswdDir())
-                .withReadOnly(true)
-                .build(),
-            // The JVM wants a writable /tmp (perf data, attach socket); the root is read-only.
-            new VolumeMountBuilder()
-                .withName(SCRATCH_VOLUME)
-                .withMountPath(paths.proxyScratchDir())
-                .build())
+        .withVolumeMounts(mounts)
         .withResources(resourcesOrDefault(null, "50m", "96Mi"))
         .withSecurityContext(restricted(AUTH_UID))
         .build();
@@ -330,6 +360,25 @@ public final class RegistryDeployment {
             .withDefaultMode(SECRET_FILE_MODE)
             .endSecret()
             .build());
+    if (spec.auth.mode == AuthMode.Token) {
+      // Optional: the signing Secret may come a moment after the pod; the auth server answers
+      // 503 on /token until kubelet has put the key in place.
+      volumes.add(
+          new VolumeBuilder()
+              .withName(TOKEN_SIGNING_VOLUME)
+              .withNewSecret()
+              .withSecretName(names.tokenSigningSecret())
+              .withItems(
+                  new KeyToPath(Keys.TLS_CERT, null, Keys.TLS_CERT),
+                  new KeyToPath(Keys.TLS_KEY, null, Keys.TLS_KEY))
+              .withOptional(true)
+              .withDefaultMode(SECRET_FILE_MODE)
+              .endSecret()
+              .build());
+    }
+    if (checksTokens(spec)) {
+      volumes.add(tokenTrustVolume(spec, names));
+    }
     if (runsAuthServer(spec)) {
       volumes.add(
           new VolumeBuilder()
@@ -352,9 +401,32 @@ public final class RegistryDeployment {
     return volumes;
   }
 
+  /** The token modes: the registry verifies bearer tokens itself. */
+  private static boolean checksTokens(PrivateRegistrySpec spec) {
+    return spec.auth.mode != AuthMode.Basic;
+  }
+
   /** Every mode but ExternalToken, whose token server lives elsewhere. */
   private static boolean runsAuthServer(PrivateRegistrySpec spec) {
     return spec.auth.mode != AuthMode.ExternalToken;
+  }
+
+  /**
+   * What the registry trusts for tokens: the registry's CA (from the operator's serving Secret,
+   * which always exists) or the external token server's bundle.
+   */
+  private static Volume tokenTrustVolume(PrivateRegistrySpec spec, RegistryNames names) {
+    boolean external = spec.auth.mode == AuthMode.ExternalToken;
+    String secret = external ? spec.auth.externalToken.certificateSecret : names.tlsSecret();
+    String key = external ? spec.auth.externalToken.certificateKey : Keys.CA_CERT;
+    return new VolumeBuilder()
+        .withName(TOKEN_TRUST_VOLUME)
+        .withNewSecret()
+        .withSecretName(secret)
+        .withItems(new KeyToPath(key, null, RegistryConfig.TOKEN_TRUST_FILE))
+        .withDefaultMode(SECRET_FILE_MODE)
+        .endSecret()
+        .build();
   }
 
   private static Volume configMapVolume(String volume, String configMap, String key) {

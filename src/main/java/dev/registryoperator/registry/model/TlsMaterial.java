@@ -142,7 +142,7 @@ public final class TlsMaterial {
         .build();
   }
 
-  private static Secret tlsSecret(PrivateRegistry registry, String name, Map<String, String> data) {
+  static Secret tlsSecret(PrivateRegistry registry, String name, Map<String, String> data) {
     return new SecretBuilder()
         .withMetadata(
             OwnedMetadata.owned(

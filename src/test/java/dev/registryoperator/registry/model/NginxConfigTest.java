@@ -242,7 +242,7 @@ class NginxConfigTest {
   @EnumSource(AuthMode.class)
   void nginxAcceptsTheRenderedConfiguration(AuthMode mode, @TempDir Path root) throws Exception {
     ExternalTool nginx = NginxSandbox.nginx();
-    PrivateRegistry registry = Fixtures.registry(spec -> spec.auth.mode = mode);
+    PrivateRegistry registry = Fixtures.registryInMode(mode);
     Path config =
         NginxSandbox.prepare(
             root, registry, CertificateAuthority.generate("demo CA", Fixtures.CLOCK), "");

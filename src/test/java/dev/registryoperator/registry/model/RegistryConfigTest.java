@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
+import dev.registryoperator.api.v1alpha1.ExternalTokenSpec;
+import dev.registryoperator.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 class RegistryConfigTest {
@@ -12,7 +15,7 @@ class RegistryConfigTest {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private static JsonNode config() throws Exception {
-    return YAML.readTree(RegistryConfig.render(PodPaths.IN_POD));
+    return YAML.readTree(RegistryConfig.render(Fixtures.registry(), PodPaths.IN_POD));
   }
 
   @Test
@@ -53,7 +56,7 @@ class RegistryConfigTest {
     assertThat(config().path("storage").path("filesystem").path("rootdirectory").asText())
         .isEqualTo("/var/lib/registry");
     assertThat(
-            YAML.readTree(RegistryConfig.render(new PodPaths("/sandbox")))
+            YAML.readTree(RegistryConfig.render(Fixtures.registry(), new PodPaths("/sandbox")))
                 .path("storage")
                 .path("filesystem")
                 .path("rootdirectory")
@@ -70,7 +73,8 @@ class RegistryConfigTest {
   @Test
   void holdsNoHttpSecretBecauseTheFileLivesInAConfigMap() throws Exception {
     assertThat(config().path("http").has("secret")).isFalse();
-    assertThat(RegistryConfig.render(PodPaths.IN_POD)).doesNotContain("secret");
+    assertThat(RegistryConfig.render(Fixtures.registry(), PodPaths.IN_POD))
+        .doesNotContain("secret");
     assertThat(RegistryConfig.HTTP_SECRET_ENV).isEqualTo("REGISTRY_HTTP_SECRET");
   }
 
@@ -94,5 +98,48 @@ class RegistryConfigTest {
                 .path("enabled")
                 .asBoolean())
         .isFalse();
+  }
+
+  @Test
+  void basicModeLeavesAuthenticationToTheProxy() throws Exception {
+    assertThat(config().has("auth")).isFalse();
+  }
+
+  @Test
+  void tokenModeTrustsTheRegistrysCaForTokensFromItsOwnAuthServer() throws Exception {
+    JsonNode token =
+        YAML.readTree(
+                RegistryConfig.render(
+                    Fixtures.registry(spec -> spec.auth.mode = AuthMode.Token), PodPaths.IN_POD))
+            .at("/auth/token");
+
+    assertThat(token.get("service").asText()).isEqualTo("demo.team-a.svc");
+    assertThat(token.get("issuer").asText()).isEqualTo("registry-operator/team-a/demo");
+    assertThat(token.get("realm").asText()).isEqualTo("https://demo.team-a.svc/token");
+    assertThat(token.get("rootcertbundle").asText())
+        .isEqualTo("/etc/registry-operator/token-trust/bundle.crt");
+  }
+
+  @Test
+  void externalTokenModeNamesTheExternalServerQuotedAsYaml() throws Exception {
+    ExternalTokenSpec external = new ExternalTokenSpec();
+    external.realm = "https://auth.example.com/token";
+    external.service = "registry \"prod\"";
+    external.issuer = "docker_auth";
+    external.certificateSecret = "auth-certs";
+    JsonNode token =
+        YAML.readTree(
+                RegistryConfig.render(
+                    Fixtures.registry(
+                        spec -> {
+                          spec.auth.mode = AuthMode.ExternalToken;
+                          spec.auth.externalToken = external;
+                        }),
+                    PodPaths.IN_POD))
+            .at("/auth/token");
+
+    assertThat(token.get("realm").asText()).isEqualTo("https://auth.example.com/token");
+    assertThat(token.get("service").asText()).isEqualTo("registry \"prod\"");
+    assertThat(token.get("issuer").asText()).isEqualTo("docker_auth");
   }
 }

@@ -277,7 +277,7 @@ class RegistryDeploymentTest {
   void registryDataDirectoryIsWhereTheRegistryConfigStoresBlobs() {
     Container registry = container(pod(render(Fixtures.registry())), "registry");
 
-    assertThat(RegistryConfig.render(PodPaths.IN_POD))
+    assertThat(RegistryConfig.render(Fixtures.registry(), PodPaths.IN_POD))
         .contains("rootdirectory: " + mount(registry, "data").getMountPath() + "\n");
   }
 
@@ -349,8 +349,38 @@ class RegistryDeploymentTest {
   }
 
   @Test
+  void inTokenModeTheAuthServerSignsWithTheKeyAndTheRegistryTrustsOnlyTheCa() {
+    PodSpec pod = pod(render(Fixtures.registry(spec -> spec.auth.mode = AuthMode.Token)));
+    Container auth = container(pod, "auth");
+
+    assertThat(auth.getArgs())
+        .contains(
+            "--token-key=/etc/registry-operator/token/tls.key",
+            "--token-cert=/etc/registry-operator/token/tls.crt",
+            "--issuer=registry-operator/team-a/demo",
+            "--service=demo.team-a.svc",
+            "--token-lifetime=300");
+    assertThat(mount(auth, "token-signing").getMountPath())
+        .isEqualTo("/etc/registry-operator/token");
+    assertThat(volume(pod, "token-signing").getSecret().getSecretName())
+        .isEqualTo("demo-token-signing");
+    assertThat(volume(pod, "token-signing").getSecret().getOptional()).isTrue();
+    // The registry sees the CA certificate only: neither the signing key nor the serving key.
+    assertThat(mount(container(pod, "registry"), "token-trust").getMountPath())
+        .isEqualTo("/etc/registry-operator/token-trust");
+    assertThat(volume(pod, "token-trust").getSecret().getItems())
+        .singleElement()
+        .satisfies(
+            item -> {
+              assertThat(item.getKey()).isEqualTo("ca.crt");
+              assertThat(item.getPath()).isEqualTo("bundle.crt");
+            });
+  }
+
+  @Test
   void anExternalTokenServerNeedsNoAuthServerAndNoHtpasswd() {
-    PodSpec pod = pod(render(Fixtures.registry(spec -> spec.auth.mode = AuthMode.ExternalToken)));
+    PodSpec pod = pod(render(Fixtures.registryInMode(AuthMode.ExternalToken)));
+    assertThat(volume(pod, "token-trust").getSecret().getSecretName()).isEqualTo("auth-certs");
 
     assertThat(pod.getContainers())
         .extracting(Container::getName)
@@ -651,8 +681,7 @@ class RegistryDeploymentTest {
   void configHashIsTheConfigMapsContentHash() {
     PrivateRegistry registry = Fixtures.registry(spec -> spec.proxy.readTimeoutSeconds = 120);
 
-    assertThat(configHash(render(registry)))
-        .isEqualTo(RegistryConfigMap.contentHash(registry.getSpec()));
+    assertThat(configHash(render(registry))).isEqualTo(RegistryConfigMap.contentHash(registry));
   }
 
   @Test

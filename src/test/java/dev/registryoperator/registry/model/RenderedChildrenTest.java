@@ -229,7 +229,8 @@ class RenderedChildrenTest {
     assertThat(configMap.getData())
         .containsOnlyKeys(Keys.NGINX_CONFIG, Keys.REGISTRY_CONFIG)
         .containsEntry(Keys.NGINX_CONFIG, NginxConfig.render(registry.getSpec(), PodPaths.IN_POD))
-        .containsEntry(Keys.REGISTRY_CONFIG, RegistryConfig.render(PodPaths.IN_POD));
+        .containsEntry(
+            Keys.REGISTRY_CONFIG, RegistryConfig.render(Fixtures.registry(), PodPaths.IN_POD));
   }
 
   @Test
