@@ -77,7 +77,7 @@ public final class AuthServer implements AutoCloseable {
       Duration refreshLifetime) {}
 
   private final Config config;
-  private final AuthFiles files;
+  private final WatchedAuthFiles files;
   private final PasswordCheck passwords;
   private final LoginThrottle throttle;
   private final AuthMetrics metrics;
@@ -94,7 +94,7 @@ public final class AuthServer implements AutoCloseable {
     this.passwords = new PasswordCheck(cache, metrics);
     this.throttle = new LoginThrottle(config.throttle(), clock);
     this.files =
-        new AuthFiles(
+        new WatchedAuthFiles(
             config.htpasswd(),
             config.access(),
             config.token().map(t -> List.of(t.key(), t.certificate())),
@@ -143,7 +143,7 @@ public final class AuthServer implements AutoCloseable {
     return metrics;
   }
 
-  AuthFiles files() {
+  WatchedAuthFiles files() {
     return files;
   }
 
@@ -179,7 +179,7 @@ public final class AuthServer implements AutoCloseable {
       send(exchange, 403, Map.of(), null);
       return;
     }
-    AuthFiles.Rules rules = files.rules();
+    WatchedAuthFiles.Rules rules = files.rules();
     String authorization = header(exchange, "Authorization");
     Login login = authorization == null ? Login.NONE : login(authorization, client, rules, "auth");
     if (login.user().isPresent()) {
@@ -246,7 +246,8 @@ public final class AuthServer implements AutoCloseable {
     static final Login NONE = new Login(Optional.empty(), Optional.empty());
   }
 
-  private Login login(String authorization, String client, AuthFiles.Rules rules, String endpoint) {
+  private Login login(
+      String authorization, String client, WatchedAuthFiles.Rules rules, String endpoint) {
     Optional<BasicCredentials> credentials = BasicCredentials.parse(authorization);
     if (credentials.isEmpty()) {
       metrics.loginsFailed.increment();
@@ -258,7 +259,11 @@ public final class AuthServer implements AutoCloseable {
   }
 
   private Login login(
-      String username, String password, String client, AuthFiles.Rules rules, String endpoint) {
+      String username,
+      String password,
+      String client,
+      WatchedAuthFiles.Rules rules,
+      String endpoint) {
     Optional<Duration> blocked = throttle.blocked(username, client);
     if (blocked.isPresent()) {
       (endpoint.equals("token") ? metrics.throttledToken : metrics.throttledAuth).increment();
@@ -285,7 +290,7 @@ public final class AuthServer implements AutoCloseable {
    * Known users by name; an unknown "username" is not logged, as it is often a password typed into
    * the wrong field.
    */
-  private static String nameForLog(String username, AuthFiles.Rules rules) {
+  private static String nameForLog(String username, WatchedAuthFiles.Rules rules) {
     return rules.htpasswd().hash(username).isPresent() ? LogSafe.name(username) : "an unknown user";
   }
 
@@ -302,7 +307,7 @@ public final class AuthServer implements AutoCloseable {
           exchange, 405, Map.of("Allow", "GET, POST"), error("UNSUPPORTED", "use GET or POST"));
       return;
     }
-    AuthFiles.Rules rules = files.rules();
+    WatchedAuthFiles.Rules rules = files.rules();
     if (rules.signingKey().isEmpty()) {
       sendJson(exchange, 503, Map.of(), error("UNAVAILABLE", "the token key is not loaded yet"));
       return;
@@ -332,7 +337,7 @@ public final class AuthServer implements AutoCloseable {
   }
 
   private void tokenForGet(
-      HttpExchange exchange, FormData form, AuthFiles.Rules rules, String client)
+      HttpExchange exchange, FormData form, WatchedAuthFiles.Rules rules, String client)
       throws IOException {
     String authorization = header(exchange, "Authorization");
     Optional<String> user = Optional.empty();
@@ -357,7 +362,7 @@ public final class AuthServer implements AutoCloseable {
   }
 
   private void tokenForPost(
-      HttpExchange exchange, FormData form, AuthFiles.Rules rules, String client)
+      HttpExchange exchange, FormData form, WatchedAuthFiles.Rules rules, String client)
       throws IOException {
     String grantType = form.first("grant_type").orElse("");
     boolean offline = form.first("access_type").map("offline"::equals).orElse(false);
@@ -407,7 +412,7 @@ public final class AuthServer implements AutoCloseable {
 
   private void issue(
       HttpExchange exchange,
-      AuthFiles.Rules rules,
+      WatchedAuthFiles.Rules rules,
       Optional<String> user,
       List<String> scopeParameters,
       boolean offline,

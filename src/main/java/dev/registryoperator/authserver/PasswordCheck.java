@@ -46,7 +46,7 @@ public final class PasswordCheck {
     this.metrics = metrics;
   }
 
-  public Result check(String username, String password, Htpasswd htpasswd) {
+  public Result check(String username, String password, HtpasswdEntries htpasswd) {
     if (!validUsername(username)
         || password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES) {
       return Result.INVALID;
@@ -106,7 +106,7 @@ public final class PasswordCheck {
   }
 
   /** Makes the dummy hash ahead of the first unknown user (who would otherwise pay twice). */
-  public void prepare(Htpasswd htpasswd) {
+  public void prepare(HtpasswdEntries htpasswd) {
     dummyHash(htpasswd.typicalCost());
   }
 

@@ -59,7 +59,7 @@ public final class RefreshTokens {
   }
 
   /** The username the refresh token was issued to, when it is genuine, current and still bound. */
-  public Optional<String> verify(SigningKey key, String token, Htpasswd htpasswd) {
+  public Optional<String> verify(SigningKey key, String token, HtpasswdEntries htpasswd) {
     try {
       SignedJWT jwt = SignedJWT.parse(token);
       if (!JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())

@@ -25,8 +25,8 @@ class PasswordCheckTest {
     return BCrypt.hashpw(password, BCrypt.gensalt(4));
   }
 
-  private static Htpasswd htpasswd(String... lines) {
-    return Htpasswd.parse(String.join("\n", lines) + "\n");
+  private static HtpasswdEntries htpasswd(String... lines) {
+    return HtpasswdEntries.parse(String.join("\n", lines) + "\n");
   }
 
   private double bcrypts() {
@@ -35,7 +35,7 @@ class PasswordCheckTest {
 
   @Test
   void aVerifiedPasswordIsRememberedSoTheNextCheckPaysNoBcrypt() {
-    Htpasswd users = htpasswd("alice:" + hash("s3cret"));
+    HtpasswdEntries users = htpasswd("alice:" + hash("s3cret"));
 
     assertThat(check.check("alice", "s3cret", users)).isEqualTo(PasswordCheck.Result.OK);
     assertThat(check.check("alice", "s3cret", users)).isEqualTo(PasswordCheck.Result.OK);
@@ -48,7 +48,7 @@ class PasswordCheckTest {
 
   @Test
   void aWrongPasswordAlwaysPaysAFullBcryptAndIsNeverRemembered() {
-    Htpasswd users = htpasswd("alice:" + hash("s3cret"));
+    HtpasswdEntries users = htpasswd("alice:" + hash("s3cret"));
     check.check("alice", "s3cret", users);
 
     for (int i = 0; i < 3; i++) {
@@ -64,7 +64,7 @@ class PasswordCheckTest {
   @Test
   void aChangedPasswordMissesAtOnceAndTheOldOneFails() {
     check.check("alice", "old", htpasswd("alice:" + hash("old")));
-    Htpasswd changed = htpasswd("alice:" + hash("new"));
+    HtpasswdEntries changed = htpasswd("alice:" + hash("new"));
 
     assertThat(check.check("alice", "old", changed)).isEqualTo(PasswordCheck.Result.WRONG_PASSWORD);
     assertThat(check.check("alice", "new", changed)).isEqualTo(PasswordCheck.Result.OK);
@@ -73,7 +73,7 @@ class PasswordCheckTest {
 
   @Test
   void aRemovedUserIsUnknownAtOnceAndPaysADummyCompare() {
-    Htpasswd users = htpasswd("alice:" + hash("s3cret"), "bob:" + hash("x"));
+    HtpasswdEntries users = htpasswd("alice:" + hash("s3cret"), "bob:" + hash("x"));
     check.check("alice", "s3cret", users);
     check.prepare(users);
     double before = bcrypts();
@@ -85,7 +85,7 @@ class PasswordCheckTest {
 
   @Test
   void anEntryExpiresAfterItsMaximumAge() {
-    Htpasswd users = htpasswd("alice:" + hash("s3cret"));
+    HtpasswdEntries users = htpasswd("alice:" + hash("s3cret"));
     check.check("alice", "s3cret", users);
 
     clock.advance(Duration.ofMinutes(4));
@@ -99,7 +99,7 @@ class PasswordCheckTest {
 
   @Test
   void theCacheIsBoundedAndDropsTheLeastRecentlyUsed() {
-    Htpasswd users =
+    HtpasswdEntries users =
         htpasswd("a:" + hash("pa"), "b:" + hash("pb"), "c:" + hash("pc"), "d:" + hash("pd"));
     check.check("a", "pa", users);
     check.check("b", "pb", users);
@@ -119,7 +119,7 @@ class PasswordCheckTest {
 
   @Test
   void prunesUsersThatLeftHtpasswd() {
-    Htpasswd users = htpasswd("a:" + hash("pa"), "b:" + hash("pb"));
+    HtpasswdEntries users = htpasswd("a:" + hash("pa"), "b:" + hash("pb"));
     check.check("a", "pa", users);
     check.check("b", "pb", users);
 
@@ -140,13 +140,13 @@ class PasswordCheckTest {
   @Test
   void readsEveryBcryptVariantAndRefusesWhatBcryptCannotHold() {
     String a = hash("pw");
-    Htpasswd users = htpasswd("y:$2y$" + a.substring(4), "b:$2b$" + a.substring(4));
+    HtpasswdEntries users = htpasswd("y:$2y$" + a.substring(4), "b:$2b$" + a.substring(4));
 
     assertThat(check.check("y", "pw", users)).isEqualTo(PasswordCheck.Result.OK);
     assertThat(check.check("b", "pw", users)).isEqualTo(PasswordCheck.Result.OK);
     // bcrypt would read only the first 72 bytes: a longer password could be a mere prefix match
     String long72 = "p".repeat(72);
-    Htpasswd longUser = htpasswd("l:" + hash(long72));
+    HtpasswdEntries longUser = htpasswd("l:" + hash(long72));
     assertThat(check.check("l", long72, longUser)).isEqualTo(PasswordCheck.Result.OK);
     assertThat(check.check("l", long72 + "x", longUser)).isEqualTo(PasswordCheck.Result.INVALID);
     assertThat(check.check("bad name", "pw", users)).isEqualTo(PasswordCheck.Result.INVALID);
@@ -156,7 +156,7 @@ class PasswordCheckTest {
   @Test
   void concurrentChecksOfTheSameCredentialsShareOneBcrypt() throws Exception {
     // cost 8 so that the first check is still running when the others arrive
-    Htpasswd users = htpasswd("alice:" + BCrypt.hashpw("s3cret", BCrypt.gensalt(8)));
+    HtpasswdEntries users = htpasswd("alice:" + BCrypt.hashpw("s3cret", BCrypt.gensalt(8)));
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       CountDownLatch start = new CountDownLatch(1);

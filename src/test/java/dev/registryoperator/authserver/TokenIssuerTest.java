@@ -157,14 +157,15 @@ class TokenIssuerTest {
   @Test
   void aRefreshTokenWorksUntilThePasswordChangesOrTheUserGoes() throws Exception {
     String hash = BCrypt.hashpw("old", BCrypt.gensalt(4));
-    Htpasswd before = Htpasswd.parse("alice:" + hash + "\n");
+    HtpasswdEntries before = HtpasswdEntries.parse("alice:" + hash + "\n");
     String refresh = refreshTokens.issue(signingKey, "alice", hash);
 
     assertThat(refreshTokens.verify(signingKey, refresh, before)).contains("alice");
 
-    Htpasswd changed = Htpasswd.parse("alice:" + BCrypt.hashpw("new", BCrypt.gensalt(4)) + "\n");
+    HtpasswdEntries changed =
+        HtpasswdEntries.parse("alice:" + BCrypt.hashpw("new", BCrypt.gensalt(4)) + "\n");
     assertThat(refreshTokens.verify(signingKey, refresh, changed)).isEmpty();
-    assertThat(refreshTokens.verify(signingKey, refresh, Htpasswd.EMPTY)).isEmpty();
+    assertThat(refreshTokens.verify(signingKey, refresh, HtpasswdEntries.EMPTY)).isEmpty();
 
     // it can never pass as an access token: another audience, another type, no access claim
     SignedJWT jwt = SignedJWT.parse(refresh);
@@ -177,7 +178,7 @@ class TokenIssuerTest {
   @Test
   void aRefreshTokenExpiresAndOnlyOursAreAccepted() {
     String hash = BCrypt.hashpw("pw", BCrypt.gensalt(4));
-    Htpasswd users = Htpasswd.parse("alice:" + hash + "\n");
+    HtpasswdEntries users = HtpasswdEntries.parse("alice:" + hash + "\n");
     String refresh = refreshTokens.issue(signingKey, "alice", hash);
 
     SigningKey otherKey = TokenKeys.generate().signingKey();

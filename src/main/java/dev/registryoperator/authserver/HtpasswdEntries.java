@@ -9,25 +9,29 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The users' bcrypt hashes, as in an Apache htpasswd file. Like the registry's own htpasswd reader,
- * only bcrypt entries count; other lines are skipped. The first entry of a user wins, as in nginx
- * and Apache.
+ * The users' bcrypt hashes, as the auth server reads them from the mounted htpasswd file. Like the
+ * registry's own htpasswd reader, only bcrypt entries count; other lines are skipped (and counted).
+ * The first entry of a user wins, as in nginx and Apache.
+ *
+ * <p>The operator writes the file with {@link dev.registryoperator.roster.Htpasswd}; this is the
+ * reading side, stricter than {@code roster.Htpasswd.parse} (which trusts its own output): it
+ * checks each hash, normalises {@code $2y$}/{@code $2b$} for jBCrypt and knows the typical cost.
  */
-public final class Htpasswd {
+public final class HtpasswdEntries {
 
-  public static final Htpasswd EMPTY = new Htpasswd(Map.of(), 0);
+  public static final HtpasswdEntries EMPTY = new HtpasswdEntries(Map.of(), 0);
 
   private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(\\d\\d)\\$[./A-Za-z0-9]{53}");
 
   private final Map<String, String> hashes;
   private final int skippedLines;
 
-  private Htpasswd(Map<String, String> hashes, int skippedLines) {
+  private HtpasswdEntries(Map<String, String> hashes, int skippedLines) {
     this.hashes = Collections.unmodifiableMap(hashes);
     this.skippedLines = skippedLines;
   }
 
-  public static Htpasswd parse(String text) {
+  public static HtpasswdEntries parse(String text) {
     Map<String, String> hashes = new HashMap<>();
     int skipped = 0;
     for (String raw : text.split("\n", -1)) {
@@ -43,7 +47,7 @@ public final class Htpasswd {
       }
       hashes.putIfAbsent(line.substring(0, colon), normalise(hash));
     }
-    return new Htpasswd(hashes, skipped);
+    return new HtpasswdEntries(hashes, skipped);
   }
 
   /** jBCrypt only reads {@code $2a$}; {@code $2y$} and {@code $2b$} hash passwords identically. */
@@ -87,6 +91,6 @@ public final class Htpasswd {
 
   @Override
   public String toString() {
-    return "Htpasswd[" + hashes.size() + " users]";
+    return "HtpasswdEntries[" + hashes.size() + " users]";
   }
 }

@@ -16,12 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mindrot.jbcrypt.BCrypt;
 
-class AuthFilesTest {
+class WatchedAuthFilesTest {
 
   @TempDir Path dir;
 
   private final AuthMetrics metrics = new AuthMetrics();
-  private final List<Htpasswd> notified = new ArrayList<>();
+  private final List<HtpasswdEntries> notified = new ArrayList<>();
 
   private static final String ACCESS =
       AccessFile.of(
@@ -32,8 +32,8 @@ class AuthFilesTest {
                       List.of(new Grant(List.of("team-a/*"), List.of(Action.pull))), false)))
           .render();
 
-  private AuthFiles files(SecretVolume volume, Optional<List<Path>> token) {
-    return new AuthFiles(
+  private WatchedAuthFiles files(SecretVolume volume, Optional<List<Path>> token) {
+    return new WatchedAuthFiles(
         volume.path("htpasswd"), volume.path("access.json"), token, notified::add, metrics);
   }
 
@@ -44,7 +44,7 @@ class AuthFilesTest {
   @Test
   void startsEmptyAndIncompleteWhenTheFilesAreMissingAndLoadsThemWhenTheyAppear() throws Exception {
     SecretVolume volume = new SecretVolume(dir.resolve("auth"));
-    AuthFiles files = files(volume, Optional.empty());
+    WatchedAuthFiles files = files(volume, Optional.empty());
 
     files.refresh();
     assertThat(files.rules().complete()).isFalse();
@@ -67,9 +67,9 @@ class AuthFilesTest {
   void followsAnAtomicDataSwapAndReparsesOnlyWhatChanged() throws Exception {
     SecretVolume volume = new SecretVolume(dir.resolve("auth"));
     volume.write(Map.of("htpasswd", user("alice"), "access.json", ACCESS));
-    AuthFiles files = files(volume, Optional.empty());
+    WatchedAuthFiles files = files(volume, Optional.empty());
     files.refresh();
-    AuthFiles.Rules first = files.rules();
+    WatchedAuthFiles.Rules first = files.rules();
 
     files.refresh();
     assertThat(files.rules()).as("nothing changed, nothing swapped").isSameAs(first);
@@ -86,9 +86,9 @@ class AuthFilesTest {
   void keepsTheLastGoodVersionWhenAFileBreaksOrDisappearsAndWarnsOnce() throws Exception {
     SecretVolume volume = new SecretVolume(dir.resolve("auth"));
     volume.write(Map.of("htpasswd", user("alice"), "access.json", ACCESS));
-    AuthFiles files = files(volume, Optional.empty());
+    WatchedAuthFiles files = files(volume, Optional.empty());
     files.refresh();
-    AuthFiles.Rules good = files.rules();
+    WatchedAuthFiles.Rules good = files.rules();
 
     volume.write(Map.of("htpasswd", user("alice"), "access.json", "{ not json"));
     files.refresh();
@@ -111,7 +111,7 @@ class AuthFilesTest {
     SecretVolume token = new SecretVolume(dir.resolve("token"));
     TokenKeys keys = TokenKeys.generate();
     token.write(Map.of("tls.key", keys.keyPem(), "tls.crt", keys.chainPem()));
-    AuthFiles files =
+    WatchedAuthFiles files =
         files(auth, Optional.of(List.of(token.path("tls.key"), token.path("tls.crt"))));
 
     files.refresh();

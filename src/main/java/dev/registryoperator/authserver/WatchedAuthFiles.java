@@ -25,18 +25,21 @@ import org.slf4j.LoggerFactory;
  * appear; {@link Rules#complete()} stays false until every file has loaded once, and /healthz
  * reports that.
  */
-public final class AuthFiles {
+public final class WatchedAuthFiles {
 
-  private static final Logger LOG = LoggerFactory.getLogger(AuthFiles.class);
+  private static final Logger LOG = LoggerFactory.getLogger(WatchedAuthFiles.class);
 
   /** Everything a decision needs, swapped as a whole so a request never sees a mix. */
   public record Rules(
-      Htpasswd htpasswd, AccessFile access, Optional<SigningKey> signingKey, boolean complete) {}
+      HtpasswdEntries htpasswd,
+      AccessFile access,
+      Optional<SigningKey> signingKey,
+      boolean complete) {}
 
   private final WatchedFile htpasswdFile;
   private final WatchedFile accessFile;
   private final Optional<WatchedFile> tokenKeyFiles;
-  private final Consumer<Htpasswd> onNewHtpasswd;
+  private final Consumer<HtpasswdEntries> onNewHtpasswd;
   private final AuthMetrics metrics;
   private final Map<Path, String> lastProblem = new HashMap<>();
   private volatile Rules rules;
@@ -45,11 +48,11 @@ public final class AuthFiles {
    * @param tokenKeyAndCertificate empty in Basic mode; else the key file and the chain file
    * @param onNewHtpasswd told of each newly loaded htpasswd (to prune caches, prepare the dummy)
    */
-  public AuthFiles(
+  public WatchedAuthFiles(
       Path htpasswd,
       Path access,
       Optional<List<Path>> tokenKeyAndCertificate,
-      Consumer<Htpasswd> onNewHtpasswd,
+      Consumer<HtpasswdEntries> onNewHtpasswd,
       AuthMetrics metrics) {
     this.htpasswdFile = new WatchedFile(htpasswd);
     this.accessFile = new WatchedFile(access);
@@ -57,7 +60,7 @@ public final class AuthFiles {
         tokenKeyAndCertificate.map(files -> new WatchedFile(files.get(0), files.get(1)));
     this.onNewHtpasswd = onNewHtpasswd;
     this.metrics = metrics;
-    this.rules = new Rules(Htpasswd.EMPTY, AccessFile.EMPTY, Optional.empty(), false);
+    this.rules = new Rules(HtpasswdEntries.EMPTY, AccessFile.EMPTY, Optional.empty(), false);
   }
 
   public Rules rules() {
@@ -78,8 +81,8 @@ public final class AuthFiles {
   /** Re-reads every file and swaps in what changed and parses. Safe to call at any time. */
   public synchronized void refresh() {
     Rules current = rules;
-    Optional<Htpasswd> htpasswd =
-        load(htpasswdFile, read -> Htpasswd.parse(text(read.content())), "htpasswd");
+    Optional<HtpasswdEntries> htpasswd =
+        load(htpasswdFile, read -> HtpasswdEntries.parse(text(read.content())), "htpasswd");
     htpasswd.ifPresent(
         h -> {
           if (h.skippedLines() > 0) {

@@ -2,17 +2,19 @@ package dev.registryoperator.authserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.registryoperator.roster.Htpasswd;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mindrot.jbcrypt.BCrypt;
 
-class HtpasswdTest {
+class HtpasswdEntriesTest {
 
   @Test
   void readsBcryptEntriesSkipsCommentsAndEverythingElse() {
     String alice = BCrypt.hashpw("a", BCrypt.gensalt(4));
     String bob = BCrypt.hashpw("b", BCrypt.gensalt(5));
-    Htpasswd htpasswd =
-        Htpasswd.parse(
+    HtpasswdEntries htpasswd =
+        HtpasswdEntries.parse(
             "# written by the operator\n"
                 + "alice:"
                 + alice
@@ -48,7 +50,23 @@ class HtpasswdTest {
             + "\nc:"
             + BCrypt.hashpw("c", BCrypt.gensalt(4))
             + "\n";
-    assertThat(Htpasswd.parse(lines).typicalCost()).isEqualTo(4);
-    assertThat(Htpasswd.EMPTY.typicalCost()).isEqualTo(10);
+    assertThat(HtpasswdEntries.parse(lines).typicalCost()).isEqualTo(4);
+    assertThat(HtpasswdEntries.EMPTY.typicalCost()).isEqualTo(10);
+  }
+
+  @Test
+  void readsBackEveryEntryTheOperatorWrites() {
+    List<Htpasswd.Entry> written =
+        List.of(
+            new Htpasswd.Entry("ci.bot@example.com", BCrypt.hashpw("c", BCrypt.gensalt(4))),
+            new Htpasswd.Entry("alice", BCrypt.hashpw("a", BCrypt.gensalt(4))));
+
+    HtpasswdEntries read = HtpasswdEntries.parse(Htpasswd.render(written));
+
+    assertThat(read.skippedLines()).isZero();
+    for (Htpasswd.Entry entry : written) {
+      assertThat(read.hash(entry.username())).contains(entry.hash());
+    }
+    assertThat(read.users()).hasSize(written.size());
   }
 }
