@@ -95,6 +95,20 @@ final class RegistryInNamespace implements AutoCloseable {
   static RegistryInNamespace start(
       ExternalTool unshare, ExternalTool registryBinary, Path config, Path root)
       throws IOException {
+    return start(unshare, registryBinary, config, root, Optional.empty());
+  }
+
+  /**
+   * As {@link #start(ExternalTool, ExternalTool, Path, Path)}, with a second program in the same
+   * namespace (the auth server, as a shell command line), waited for until its /healthz says 200.
+   */
+  static RegistryInNamespace start(
+      ExternalTool unshare,
+      ExternalTool registryBinary,
+      Path config,
+      Path root,
+      Optional<String> authServerCommand)
+      throws IOException {
     Path script = root.resolve("registry-namespace.sh");
     Files.writeString(
         script,
@@ -104,9 +118,10 @@ final class RegistryInNamespace implements AutoCloseable {
         export %1$s=test-only-http-secret
         %2$s serve %3$s > %4$s 2>&1 &
         registry=$!
+        %6$s
         for _ in $(seq 400); do
           code=$(curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%5$d/v2/)
-          [ "$code" = 401 ] || [ "$code" = 200 ] && break
+          { [ "$code" = 401 ] || [ "$code" = 200 ]; } && %7$s && break
           sleep 0.05
         done
         echo "ready $registry"
@@ -118,7 +133,7 @@ final class RegistryInNamespace implements AutoCloseable {
             *) break ;;
           esac
         done
-        kill "$registry"
+        kill "$registry" %8$s
         wait
         echo "stopped"
         """
@@ -127,7 +142,14 @@ final class RegistryInNamespace implements AutoCloseable {
                 registryBinary.binary(),
                 config,
                 log(root),
-                Ports.REGISTRY));
+                Ports.REGISTRY,
+                authServerCommand
+                    .map(command -> command + " > " + authServerLog(root) + " 2>&1 &\nauth=$!")
+                    .orElse(""),
+                authServerCommand.isPresent()
+                    ? "curl -sf -o /dev/null http://127.0.0.1:" + Ports.AUTH_SERVER + "/healthz"
+                    : "true",
+                authServerCommand.isPresent() ? "\"$auth\"" : ""));
     Process shell =
         new ProcessBuilder(unshare.binary().toString(), "--net", "bash", script.toString())
             .directory(root.toFile())
@@ -143,6 +165,52 @@ final class RegistryInNamespace implements AutoCloseable {
 
   private static Path log(Path root) {
     return root.resolve("registry.log");
+  }
+
+  private static Path authServerLog(Path root) {
+    return root.resolve("auth-server.log");
+  }
+
+  /** The auth server's log so far (empty without one), for failure messages. */
+  String authServerLog() {
+    try {
+      return Files.exists(authServerLog(root)) ? Files.readString(authServerLog(root)) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * GET {@code pathAndQuery} on the auth server with Basic credentials; the body of a 200, else an
+   * exception with the status. The credentials travel in a curl config file.
+   */
+  String authServerGet(String pathAndQuery, String user, String password) {
+    int n = requests.incrementAndGet();
+    Path config = root.resolve("request-" + n + ".curl");
+    Path body = root.resolve("request-" + n + ".body");
+    String curl =
+        "url = \"http://127.0.0.1:%d%s\"\n".formatted(Ports.AUTH_SERVER, quoted(pathAndQuery))
+            + "user = \"%s:%s\"\n".formatted(quoted(user), quoted(password))
+            + "silent\n"
+            + "output = \"%s\"\n".formatted(body)
+            + "write-out = \"%{http_code}\"\n";
+    try {
+      Files.writeString(config, curl);
+      send("curl " + config);
+      int status = Integer.parseInt(next("answer ").substring("answer ".length()).strip());
+      if (status != 200) {
+        throw new IllegalStateException(
+            "auth server answered " + status + " to " + pathAndQuery + "\n" + authServerLog());
+      }
+      return Files.readString(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Inside a double-quoted curl config value. */
+  private static String quoted(String value) {
+    return value.replace("\\", "\\\\").replace("\"", "\\\"");
   }
 
   /** The registry process, as started once by the script. */

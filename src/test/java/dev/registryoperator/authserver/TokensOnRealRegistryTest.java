@@ -1,11 +1,17 @@
 package dev.registryoperator.authserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.util.X509CertUtils;
+import com.nimbusds.jwt.SignedJWT;
+import dev.registryoperator.Main;
 import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
+import dev.registryoperator.registry.model.AuthSecrets;
 import dev.registryoperator.registry.model.PodPaths;
 import dev.registryoperator.registry.model.RegistryConfig;
 import dev.registryoperator.registry.model.TlsMaterial;
@@ -16,24 +22,32 @@ import dev.registryoperator.tls.ExternalTool;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mindrot.jbcrypt.BCrypt;
 
 /**
  * The tokens of Token mode against the real registry (Debian's docker-registry, distribution 2.8),
  * started once for the class with the config the operator renders and the trust bundle the pod
  * mounts (the registry's CA), in a private network namespace. Tokens are signed by {@link
- * TokenIssuer} with keys from {@link TokenAuth#signingSecret}, as the auth server signs them. Every
- * case asserts on what the registry answered.
+ * TokenIssuer} with keys from {@link TokenAuth#signingSecret}, as the auth server signs them, or
+ * fetched from the real auth server running beside the registry in the same namespace. Every case
+ * asserts on what the registry answered.
  */
 class TokensOnRealRegistryTest {
 
@@ -42,9 +56,16 @@ class TokensOnRealRegistryTest {
 
   @TempDir static Path root;
 
+  private static final String ALICE_PASSWORD = "alice-Pässword-1";
+
   private static PrivateRegistry registry;
   private static Secret caSecret;
   private static RegistryInNamespace server;
+
+  /** The auth server's signing key volume, and the key in it at start (21 days old). */
+  private static SecretVolume signingVolume;
+
+  private static TokenAuth.SigningSecret signingAtStart;
 
   @BeforeAll
   static void startTheRegistry() throws Exception {
@@ -72,7 +93,17 @@ class TokensOnRealRegistryTest {
         Path.of(paths.tokenTrustDir(), RegistryConfig.TOKEN_TRUST_FILE),
         SecretData.decode(serving, Keys.CA_CERT).orElseThrow());
 
-    server = RegistryInNamespace.start(unshare, registryBinary, config, root);
+    // The auth server's files, as its Secret volumes lay them out.
+    String htpasswd = "alice:" + BCrypt.hashpw(ALICE_PASSWORD, BCrypt.gensalt(4)) + "\n";
+    new SecretVolume(Path.of(paths.htpasswdDir()))
+        .write(data(AuthSecrets.htpasswd(registry, Fixtures.authFiles(htpasswd))));
+    signingAtStart = TokenAuth.signingSecret(registry, null, caSecret, clockAt(daysAgo(21)));
+    signingVolume = new SecretVolume(Path.of(paths.tokenSigningDir()));
+    signingVolume.write(data(signingAtStart.secret()));
+
+    server =
+        RegistryInNamespace.start(
+            unshare, registryBinary, config, root, Optional.of(authServerCommand()));
   }
 
   @AfterAll
@@ -210,6 +241,82 @@ class TokensOnRealRegistryTest {
   }
 
   /** 401 invalid_token, and the registry's log names the reason expected, not just any. */
+  /**
+   * The whole chain of a rotation: the running auth server picks up the renewed key from its Secret
+   * volume and signs with it, and the registry, never restarted, accepts those tokens.
+   */
+  @Test
+  void theRunningAuthServersTokensWorkAcrossASigningKeyRotation() throws Exception {
+    long pid = server.registryPid();
+    String scope = "repository:" + REPOSITORY + ":pull,push";
+
+    String first = authServerToken(scope);
+    assertThat(leaf(first)).isEqualTo(key(signingAtStart).certificate());
+    RegistryInNamespace.Answer before = post(UPLOADS, first);
+    assertThat(before.status())
+        .as(describe("push, auth server token, key at start", before))
+        .isEqualTo(202);
+
+    TokenAuth.SigningSecret renewed =
+        TokenAuth.signingSecret(registry, signingAtStart.secret(), caSecret, Clock.systemUTC());
+    assertThat(renewed.reissueReason()).isPresent();
+    X509Certificate renewedCertificate = key(renewed).certificate();
+    signingVolume.write(data(renewed.secret()));
+    String second =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> authServerToken(scope), token -> leaf(token).equals(renewedCertificate));
+
+    RegistryInNamespace.Answer after = post(UPLOADS, second);
+    assertThat(after.status())
+        .as(describe("push, auth server token, renewed key", after))
+        .isEqualTo(202);
+    RegistryInNamespace.Answer old = post(UPLOADS, first);
+    assertThat(old.status())
+        .as(describe("push, auth server token of the old key", old))
+        .isEqualTo(202);
+    assertThat(server.registryPid()).isEqualTo(pid);
+    assertThat(server.registryStillRuns()).isTrue();
+  }
+
+  private static String authServerToken(String scope) throws Exception {
+    String body =
+        server.authServerGet(
+            "/token?service=" + TokenAuth.service(registry) + "&scope=" + scope,
+            "alice",
+            ALICE_PASSWORD);
+    return new ObjectMapper().readTree(body).get("token").asText();
+  }
+
+  /** The signing certificate a token names (first of its x5c chain). */
+  private static X509Certificate leaf(String token) {
+    try {
+      return X509CertUtils.parse(
+          SignedJWT.parse(token).getHeader().getX509CertChain().get(0).decode());
+    } catch (ParseException e) {
+      throw new IllegalStateException("not a JWT", e);
+    }
+  }
+
+  private static Map<String, String> data(Secret secret) {
+    Map<String, String> data = new TreeMap<>();
+    secret.getData().keySet().forEach(k -> data.put(k, SecretData.decode(secret, k).orElseThrow()));
+    return data;
+  }
+
+  /** The auth server as the pod's container starts it, from this JVM's classes. */
+  private static String authServerCommand() {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.add("auth-server");
+    command.addAll(SandboxAuthServer.arguments(registry, root));
+    return command.stream()
+        .map(arg -> "'" + arg.replace("'", "'\\''") + "'")
+        .collect(Collectors.joining(" "));
+  }
+
   private static void assertRefusedAsInvalid(String what, String token, String loggedReason) {
     RegistryInNamespace.Answer answer = get("/v2/", token);
     assertThat(answer.status())
