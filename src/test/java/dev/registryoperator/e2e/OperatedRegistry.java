@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
@@ -115,6 +116,34 @@ final class OperatedRegistry implements AutoCloseable {
     // The pod template must also have stopped changing, or a cluster would replace the pod that is
     // about to start.
     awaitRegistryReady("DeploymentUnavailable");
+    runPod();
+  }
+
+  /**
+   * Replaces the pod with one from the Deployment as it is now, as a rollout does (the runner does
+   * not follow template changes): for a spec change that rolls the pod, such as the auth mode.
+   */
+  void replacePod() {
+    pod.close();
+    pod = null;
+    await("the operator to see the old pod gone")
+        .ignoreException(KubernetesClientException.class)
+        .until(
+            () -> {
+              PrivateRegistry current =
+                  kube.resources(PrivateRegistry.class)
+                      .inNamespace(namespace)
+                      .withName(names.registry())
+                      .get();
+              return current.getStatus() != null
+                  && Objects.equals(
+                      current.getMetadata().getGeneration(),
+                      current.getStatus().observedGeneration);
+            });
+    runPod();
+  }
+
+  private void runPod() {
     long firstGeneration = deploymentGeneration();
     AtomicReference<Long> generation = new AtomicReference<>();
     await("the Deployment to stay unchanged for " + SETTLED)
@@ -130,9 +159,11 @@ final class OperatedRegistry implements AutoCloseable {
           "[e2e] the operator changed Deployment %s/%s after reporting status (generation %d -> %d)%n",
           namespace, names.deployment(), firstGeneration, generation.get());
     }
+    // The claim's data outlives the pod, as a bound volume does: a replaced pod serves it again.
     pod =
         PodRunner.builder(kube, namespace, names.deployment())
             .logsRoot(Path.of("target", "pod-runner-logs"))
+            .claimsRoot(workDir.resolve("claims"))
             .start();
     pod.awaitReady(TIMEOUT);
     await("the Deployment's status to be written")
@@ -261,6 +292,28 @@ final class OperatedRegistry implements AutoCloseable {
     return kube.resource(user).create();
   }
 
+  void editUser(String name, Consumer<RegistryUser> change) {
+    kube.resources(RegistryUser.class)
+        .inNamespace(namespace)
+        .withName(name)
+        .edit(
+            user -> {
+              change.accept(user);
+              return user;
+            });
+  }
+
+  void editRegistry(Consumer<PrivateRegistry> change) {
+    kube.resources(PrivateRegistry.class)
+        .inNamespace(namespace)
+        .withName(names.registry())
+        .edit(
+            registry -> {
+              change.accept(registry);
+              return registry;
+            });
+  }
+
   void deleteUser(String name) {
     kube.resources(RegistryUser.class).inNamespace(namespace).withName(name).delete();
   }
@@ -370,6 +423,37 @@ final class OperatedRegistry implements AutoCloseable {
    * @param userAgent null for curl's own
    */
   Answer request(String method, String path, String user, String password, String userAgent) {
+    List<String> extra = new ArrayList<>();
+    if (user != null) {
+      extra.addAll(List.of("-u", user + ":" + password));
+    }
+    if (userAgent != null) {
+      extra.addAll(List.of("-A", userAgent));
+    }
+    return request(method, path, extra);
+  }
+
+  /** A request with a bearer token, as a client does in the token modes. */
+  Answer requestWithToken(String method, String path, String token) {
+    return request(method, path, List.of("-H", "Authorization: Bearer " + token));
+  }
+
+  /**
+   * The body of a GET through the proxy (a token, a catalog), with basic credentials unless user is
+   * null.
+   */
+  String body(String path, String user, String password) {
+    List<String> command =
+        new ArrayList<>(
+            List.of("/usr/bin/curl", "-sS", "--max-time", "10", "--cacert", caFile.toString()));
+    if (user != null) {
+      command.addAll(List.of("-u", user + ":" + password));
+    }
+    command.add("https://" + proxyHost() + path);
+    return dns.run(CURL_TIMEOUT, Map.of("PATH", "/usr/bin:/bin"), command).orThrow().stdout();
+  }
+
+  private Answer request(String method, String path, List<String> extraCurlArguments) {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -386,12 +470,7 @@ final class OperatedRegistry implements AutoCloseable {
                 "-w",
                 "\n%{http_code}"));
     command.addAll("HEAD".equals(method) ? List.of("-I") : List.of("-X", method));
-    if (user != null) {
-      command.addAll(List.of("-u", user + ":" + password));
-    }
-    if (userAgent != null) {
-      command.addAll(List.of("-A", userAgent));
-    }
+    command.addAll(extraCurlArguments);
     command.add("https://" + proxyHost() + path);
     HostCommand.Result result =
         dns.run(CURL_TIMEOUT, Map.of("PATH", "/usr/bin:/bin"), command).orThrow();

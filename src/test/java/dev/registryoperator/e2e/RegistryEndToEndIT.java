@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.registryoperator.it.RealApiServer;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
-import dev.registryoperator.registry.model.RegistryDeployment;
 import dev.registryoperator.roster.Htpasswd;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -409,25 +406,5 @@ class RegistryEndToEndIT {
   private static Set<String> htpasswdUsers() {
     Secret htpasswd = registry.secret(registry.names().htpasswdSecret());
     return Htpasswd.parse(SecretData.decode(htpasswd, Keys.HTPASSWD).orElse("")).keySet();
-  }
-
-  /**
-   * The host PIDs of the pod's containers and of nginx's workers. A container restart changes its
-   * PID 1; an nginx reload (SIGHUP) keeps the master but replaces every worker.
-   */
-  record PodProcesses(Map<String, Long> containers, Set<Long> nginxWorkers) {
-    static PodProcesses of(PodRunner pod) {
-      Map<String, Long> containers =
-          pod.containerNames().stream().collect(Collectors.toMap(name -> name, pod::containerPid));
-      long nginx = pod.containerPid(RegistryDeployment.PROXY_CONTAINER);
-      Set<Long> workers =
-          ProcessHandle.of(nginx)
-              .orElseThrow()
-              .children()
-              .map(ProcessHandle::pid)
-              .collect(Collectors.toSet());
-      assertThat(workers).as("nginx workers").isNotEmpty();
-      return new PodProcesses(containers, workers);
-    }
   }
 }

@@ -94,6 +94,7 @@ public final class NginxConfig {
                 # report can quote storage errors.
                 location = %10$s {
                     access_log off;
+%18$s
                     proxy_pass http://127.0.0.1:%11$d/debug/health;
                     proxy_intercept_errors on;
                     error_page 500 502 503 504 =503 /registry-unhealthy;
@@ -103,7 +104,7 @@ public final class NginxConfig {
                     internal;
                     access_log off;
                     default_type text/plain;
-                    return 503 "registry unhealthy\n";
+                    return 503 "registry or auth server not ready\n";
                 }
 
                 # Liveness of nginx itself.
@@ -153,7 +154,8 @@ public final class NginxConfig {
             Keys.TLS_KEY,
             Ports.METRICS,
             httpLevel(spec),
-            spec.auth.mode == AuthMode.Basic ? "$registry_request_uri" : "");
+            spec.auth.mode == AuthMode.Basic ? "$registry_request_uri" : "",
+            authServerReady(spec));
   }
 
   /**
@@ -187,6 +189,23 @@ public final class NginxConfig {
               """;
         };
     return indented(block, 20).stripTrailing();
+  }
+
+  /**
+   * The pod is ready only once the auth server answers too: it starts a moment after nginx, and
+   * until then every login would fail with 500 (Basic) or 502 (Token).
+   */
+  private static String authServerReady(PrivateRegistrySpec spec) {
+    if (spec.auth.mode == AuthMode.ExternalToken) {
+      return "";
+    }
+    return indented(
+            """
+            # Not ready until the auth server has loaded its files.
+            auth_request /.auth-server-ready;
+            """,
+            20)
+        .stripTrailing();
   }
 
   private static String httpLevel(PrivateRegistrySpec spec) {
@@ -230,11 +249,25 @@ public final class NginxConfig {
     };
   }
 
+  private static final String AUTH_SERVER_READY =
+      """
+      location = /.auth-server-ready {
+          internal;
+          proxy_pass http://auth_server/healthz;
+          proxy_http_version 1.1;
+          proxy_set_header Connection "";
+          proxy_pass_request_body off;
+          proxy_set_header Content-Length "";
+      }
+
+      """;
+
   private static String authLocations(PrivateRegistrySpec spec) {
     String block =
         switch (spec.auth.mode) {
           case Basic ->
-              """
+              AUTH_SERVER_READY
+                  + """
               location = /.auth {
                   internal;
                   proxy_pass http://auth_server/auth;
@@ -258,7 +291,8 @@ public final class NginxConfig {
               }
               """;
           case Token ->
-              """
+              AUTH_SERVER_READY
+                  + """
               # The token endpoint: the auth server, behind the same host and port.
               location = /token {
                   proxy_pass http://auth_server/token;

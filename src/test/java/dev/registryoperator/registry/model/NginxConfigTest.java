@@ -140,6 +140,16 @@ class NginxConfigTest {
   }
 
   @Test
+  void thePodIsReadyOnlyOnceTheAuthServerIs() {
+    assertThat(location(DEFAULT, "= /healthz")).contains("auth_request /.auth-server-ready;");
+    assertThat(location(DEFAULT, "= /.auth-server-ready"))
+        .contains("internal;")
+        .contains("proxy_pass http://auth_server/healthz;");
+    assertThat(location(render(spec -> spec.auth.mode = AuthMode.Token), "= /healthz"))
+        .contains("auth_request /.auth-server-ready;");
+  }
+
+  @Test
   void externalTokenModeRunsNoAuthServer() {
     String external = render(spec -> spec.auth.mode = AuthMode.ExternalToken);
 
@@ -152,12 +162,13 @@ class NginxConfigTest {
 
   @Test
   void healthAndLivenessPathsNeedNoCredentials() {
-    // kubelet probes carry no credentials: these locations must be outside the auth_basic block.
+    // kubelet probes carry no credentials: no login check on these locations (readiness asks the
+    // auth server whether it is up, which needs none).
     String healthz = location(DEFAULT, "= /healthz");
     String livez = location(DEFAULT, "= /livez");
 
     assertThat(healthz)
-        .doesNotContain("auth_request")
+        .doesNotContain("auth_request /.auth;")
         .contains("proxy_pass http://127.0.0.1:5001/debug/health;");
     assertThat(livez)
         .doesNotContain("auth_request")

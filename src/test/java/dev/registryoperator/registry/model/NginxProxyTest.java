@@ -254,7 +254,7 @@ class NginxProxyTest {
 
     HttpResponse<String> response = send(get("/healthz"));
     assertThat(response.statusCode()).isEqualTo(503);
-    assertThat(response.body()).isEqualTo("registry unhealthy\n");
+    assertThat(response.body()).isEqualTo("registry or auth server not ready\n");
   }
 
   @Test
@@ -270,7 +270,9 @@ class NginxProxyTest {
     HttpResponse<String> response = send(get("/healthz"));
 
     assertThat(response.statusCode()).as(nginxLog()).isEqualTo(503);
-    assertThat(response.body()).isEqualTo("registry unhealthy\n").doesNotContain("secret-path");
+    assertThat(response.body())
+        .isEqualTo("registry or auth server not ready\n")
+        .doesNotContain("secret-path");
   }
 
   private interface Handler {
