@@ -1,5 +1,6 @@
 package dev.registryoperator.registry;
 
+import dev.registryoperator.api.v1alpha1.AuthSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.kube.SecretData;
@@ -44,6 +45,16 @@ final class RegistryStatus {
 
   private RegistryStatus() {}
 
+  /** Clients follow the registry's challenge; this says where it sends them from the Service. */
+  private static String tokenRealm(PrivateRegistry registry) {
+    AuthSpec auth = registry.getSpec().auth;
+    return switch (auth.mode) {
+      case Basic -> null;
+      case Token -> RegistryService.url(registry) + "/token";
+      case ExternalToken -> auth.externalToken == null ? null : auth.externalToken.realm;
+    };
+  }
+
   static PrivateRegistryStatus of(PrivateRegistry registry, Observed observed, Clock clock) {
     RegistryNames names = RegistryNames.of(registry);
     PrivateRegistryStatus status =
@@ -57,6 +68,8 @@ final class RegistryStatus {
     status.certificateExpiry =
         observed.servedCertificate().flatMap(RegistryStatus::certificateExpiry).orElse(null);
     status.users = observed.listedUsers();
+    status.authMode = registry.getSpec().auth.mode.name();
+    status.tokenRealm = tokenRealm(registry);
 
     Optional<Deployment> deployment = observed.deployment();
     boolean available = deployment.map(RegistryStatus::available).orElse(false);

@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "URL", jsonPath = ".status.url")
 @AdditionalPrinterColumn(name = "Users", jsonPath = ".status.users", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "Auth", jsonPath = ".status.authMode")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 @AdditionalPrinterColumn(
     name = "Message",

@@ -33,6 +33,14 @@ public class PrivateRegistryStatus implements ConditionedStatus {
   @JsonPropertyDescription("Number of ready RegistryUsers of this registry.")
   public Integer users;
 
+  @JsonPropertyDescription(
+      "The authentication in effect: Basic, Token (the operator's token server at"
+          + " tokenRealm) or ExternalToken.")
+  public String authMode;
+
+  @JsonPropertyDescription("Where clients get tokens, in the token modes.")
+  public String tokenRealm;
+
   @Override
   public Long observedGeneration() {
     return observedGeneration;
