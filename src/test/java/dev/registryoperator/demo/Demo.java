@@ -169,7 +169,8 @@ public final class Demo {
     shell.run(
         "kubectl apply -n "
             + ShippedOperator.LEASE_NAMESPACE
-            + " -f deploy/service-account.yaml -f deploy/cluster-role.yaml -f deploy/cluster-role-binding.yaml");
+            + " -f deploy/service-account.yaml -f deploy/cluster-role.yaml -f deploy/cluster-role-binding.yaml"
+            + " -f deploy/role.yaml -f deploy/role-binding.yaml");
     console.note(
         "(deploy/deployment.yaml is not applied: the operator runs as a local process, next step)");
     console.ok("CRDs established, RBAC in place");

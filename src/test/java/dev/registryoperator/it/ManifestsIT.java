@@ -149,6 +149,8 @@ class ManifestsIT {
               "service-account.yaml",
               "cluster-role.yaml",
               "cluster-role-binding.yaml",
+              "role.yaml",
+              "role-binding.yaml",
               "deployment.yaml")) {
         assertSucceeded(
             kubectl.run(
