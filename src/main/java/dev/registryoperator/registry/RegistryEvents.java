@@ -4,6 +4,7 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.EventRecorder;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.dependent.AppliedChanges;
+import java.util.Optional;
 
 /** The Events that tell what a reconcile did, derived from what the workflow recorded. */
 final class RegistryEvents {
@@ -49,5 +50,26 @@ final class RegistryEvents {
                       + "); the CA is unchanged and the pod restarts to load it.");
       case KEPT, NONE -> {}
     }
+    authModeChange(registry)
+        .ifPresent(
+            previous ->
+                events.normal(
+                    registry,
+                    "AuthModeChanged",
+                    "Authentication changed from "
+                        + previous
+                        + " to "
+                        + registry.getSpec().auth.mode
+                        + "; the pod restarts to apply it. Images and users are kept."));
+  }
+
+  /**
+   * The mode the registry reported before, when the spec now asks for another. Status is the record
+   * of what was in effect; this only words an Event, it routes nothing.
+   */
+  static Optional<String> authModeChange(PrivateRegistry registry) {
+    String reported = registry.getStatus() == null ? null : registry.getStatus().authMode;
+    String wanted = registry.getSpec().auth.mode.name();
+    return reported == null || reported.equals(wanted) ? Optional.empty() : Optional.of(reported);
   }
 }
