@@ -1,0 +1,175 @@
+package dev.registryoperator.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * What the benchmark reads from /proc about the pod's containers: CPU time of each container's
+ * process tree (nginx's master and workers, the registry, the auth server's JVM) and of the whole
+ * machine, the auth server's resident memory, and when a process started.
+ */
+final class BenchProc {
+
+  private BenchProc() {}
+
+  /** Clock ticks per second of /proc's times (USER_HZ); 100 on Linux unless getconf says else. */
+  static final long TICKS_PER_SECOND = ticksPerSecond();
+
+  private static long ticksPerSecond() {
+    try {
+      HostCommand.Result result =
+          HostCommand.run(java.time.Duration.ofSeconds(5), "getconf", "CLK_TCK");
+      return result.succeeded() ? Long.parseLong(result.stdout().trim()) : 100;
+    } catch (RuntimeException e) {
+      return 100;
+    }
+  }
+
+  /** CPU seconds of each container (its PID 1 and every descendant) and of the machine. */
+  record CpuSample(Map<String, Double> containers, double machineBusy, double machineTotal) {
+
+    /** What happened between {@code before} and this sample. */
+    CpuSample minus(CpuSample before) {
+      Map<String, Double> delta = new LinkedHashMap<>();
+      containers.forEach(
+          (name, seconds) -> delta.put(name, seconds - before.containers.getOrDefault(name, 0.0)));
+      return new CpuSample(
+          delta, machineBusy - before.machineBusy, machineTotal - before.machineTotal);
+    }
+  }
+
+  static CpuSample cpu(PodRunner pod, List<String> containers) {
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    for (String container : containers) {
+      long pid = pod.containerPid(container);
+      long ticks =
+          Stream.concat(
+                  Stream.of(pid),
+                  ProcessHandle.of(pid).stream()
+                      .flatMap(ProcessHandle::descendants)
+                      .map(ProcessHandle::pid))
+              .mapToLong(BenchProc::cpuTicks)
+              .sum();
+      seconds.put(container, ticks / (double) TICKS_PER_SECOND);
+    }
+    // /proc/stat's first line: user nice system idle iowait irq softirq steal ...
+    String[] cpu = read(Path.of("/proc/stat")).lines().findFirst().orElseThrow().trim().split(" +");
+    long busy = 0;
+    long total = 0;
+    for (int i = 1; i < cpu.length && i <= 8; i++) {
+      long value = Long.parseLong(cpu[i]);
+      total += value;
+      if (i != 4 && i != 5) {
+        busy += value;
+      }
+    }
+    return new CpuSample(
+        seconds, busy / (double) TICKS_PER_SECOND, total / (double) TICKS_PER_SECOND);
+  }
+
+  /** utime + stime of one process, 0 once it is gone. */
+  private static long cpuTicks(long pid) {
+    Optional<String[]> stat = stat(pid);
+    return stat.map(fields -> Long.parseLong(fields[11]) + Long.parseLong(fields[12])).orElse(0L);
+  }
+
+  /** /proc/PID/stat's fields after the command name: index 0 is field 3 (state). */
+  private static Optional<String[]> stat(long pid) {
+    try {
+      String text = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.UTF_8);
+      return Optional.of(text.substring(text.lastIndexOf(')') + 2).trim().split(" "));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The JVM of a container: its PID 1 unless that is a wrapper that did not exec. */
+  static long javaPid(PodRunner pod, String container) {
+    long pid = pod.containerPid(container);
+    return Stream.concat(
+            Stream.of(pid),
+            ProcessHandle.of(pid).stream()
+                .flatMap(ProcessHandle::descendants)
+                .map(ProcessHandle::pid))
+        .filter(p -> read(Path.of("/proc/" + p + "/comm")).trim().equals("java"))
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no java process in container " + container));
+  }
+
+  /** A /proc/PID/status field in KiB ({@code VmRSS}, {@code VmHWM}), -1 once it is gone. */
+  static long statusKib(long pid, String field) {
+    String text;
+    try {
+      text = Files.readString(Path.of("/proc/" + pid + "/status"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return -1;
+    }
+    return text.lines()
+        .filter(line -> line.startsWith(field + ":"))
+        .map(line -> line.substring(field.length() + 1).trim().split(" +")[0])
+        .mapToLong(Long::parseLong)
+        .findFirst()
+        .orElse(-1);
+  }
+
+  /** When the process started, in epoch milliseconds (at clock-tick resolution). */
+  static long startedEpochMillis(long pid) {
+    long startTicks = Long.parseLong(stat(pid).orElseThrow()[19]);
+    long bootSeconds =
+        read(Path.of("/proc/stat"))
+            .lines()
+            .filter(line -> line.startsWith("btime "))
+            .mapToLong(line -> Long.parseLong(line.substring("btime ".length()).trim()))
+            .findFirst()
+            .orElseThrow();
+    return bootSeconds * 1000 + startTicks * 1000 / TICKS_PER_SECOND;
+  }
+
+  /** Samples a process's VmRSS every 100 ms until closed; the largest value seen. */
+  static final class RssSampler implements AutoCloseable {
+    private final ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "bench-rss");
+              thread.setDaemon(true);
+              return thread;
+            });
+    private final AtomicLong maxKib = new AtomicLong(-1);
+
+    RssSampler(long pid) {
+      timer.scheduleAtFixedRate(
+          () -> maxKib.accumulateAndGet(statusKib(pid, "VmRSS"), Math::max),
+          0,
+          100,
+          TimeUnit.MILLISECONDS);
+    }
+
+    long maxKib() {
+      return maxKib.get();
+    }
+
+    @Override
+    public void close() {
+      timer.shutdownNow();
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}
