@@ -13,6 +13,9 @@ public final class NginxConfig {
   public static final String HEALTH_PATH = "/healthz";
   public static final String LIVENESS_PATH = "/livez";
 
+  /** On the metrics port: the auth server's Prometheus metrics. */
+  public static final String AUTH_SERVER_METRICS_PATH = "/auth-server/metrics";
+
   private NginxConfig() {}
 
   public static String render(PrivateRegistrySpec spec, PodPaths paths) {
@@ -130,7 +133,7 @@ public final class NginxConfig {
                     access_log off;
                     proxy_pass http://127.0.0.1:%11$d/metrics;
                 }
-
+%19$s
                 location / {
                     return 404;
                 }
@@ -155,7 +158,8 @@ public final class NginxConfig {
             Ports.METRICS,
             httpLevel(spec),
             spec.auth.mode == AuthMode.Basic ? "$registry_request_uri" : "",
-            authServerReady(spec));
+            authServerReady(spec),
+            authServerMetrics(spec));
   }
 
   /**
@@ -206,6 +210,23 @@ public final class NginxConfig {
             """,
             20)
         .stripTrailing();
+  }
+
+  /** The auth server's logins, cache hits and throttled attempts, next to the registry's. */
+  private static String authServerMetrics(PrivateRegistrySpec spec) {
+    if (spec.auth.mode == AuthMode.ExternalToken) {
+      return "";
+    }
+    return indented(
+        """
+
+        location = %s {
+            access_log off;
+            proxy_pass http://auth_server/metrics;
+        }
+        """
+            .formatted(AUTH_SERVER_METRICS_PATH),
+        16);
   }
 
   private static String httpLevel(PrivateRegistrySpec spec) {

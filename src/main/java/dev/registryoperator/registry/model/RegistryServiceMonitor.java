@@ -1,12 +1,14 @@
 package dev.registryoperator.registry.model;
 
 import dev.registryoperator.api.prometheus.ServiceMonitor;
+import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Tells a Prometheus Operator to scrape the registry's metrics Service. */
@@ -26,11 +28,20 @@ public final class RegistryServiceMonitor {
         new LabelSelectorBuilder()
             .withMatchLabels(Labels.forComponent(names.registry(), Components.METRICS))
             .build();
-    ServiceMonitor.Endpoint endpoint = new ServiceMonitor.Endpoint();
-    endpoint.port = Ports.METRICS_PORT_NAME;
-    endpoint.path = "/metrics";
-    spec.endpoints = List.of(endpoint);
+    List<ServiceMonitor.Endpoint> endpoints = new ArrayList<>();
+    endpoints.add(endpoint("/metrics"));
+    if (registry.getSpec().auth.mode != AuthMode.ExternalToken) {
+      endpoints.add(endpoint(NginxConfig.AUTH_SERVER_METRICS_PATH));
+    }
+    spec.endpoints = endpoints;
     monitor.setSpec(spec);
     return monitor;
+  }
+
+  private static ServiceMonitor.Endpoint endpoint(String path) {
+    ServiceMonitor.Endpoint endpoint = new ServiceMonitor.Endpoint();
+    endpoint.port = Ports.METRICS_PORT_NAME;
+    endpoint.path = path;
+    return endpoint;
   }
 }

@@ -210,6 +210,8 @@ class NginxConfigTest {
         .doesNotContain("pprof")
         .doesNotContain("/debug/")
         .containsPattern("location / \\{\\s+return 404;");
+    assertThat(location(metricsServer, "= /auth-server/metrics"))
+        .contains("proxy_pass http://auth_server/metrics;");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.registryoperator.registry.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.prometheus.ServiceMonitor;
+import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -23,11 +24,18 @@ class RegistryServiceMonitorTest {
     // The main Service shares the registry label but not the component: it is not selected.
     assertThat(mainServiceLabels.entrySet().containsAll(selector.entrySet())).isFalse();
     assertThat(monitor.getSpec().endpoints)
-        .singleElement()
-        .satisfies(
-            endpoint -> {
-              assertThat(endpoint.port).isEqualTo(Ports.METRICS_PORT_NAME);
-              assertThat(endpoint.path).isEqualTo("/metrics");
-            });
+        .allSatisfy(endpoint -> assertThat(endpoint.port).isEqualTo(Ports.METRICS_PORT_NAME))
+        .extracting(endpoint -> endpoint.path)
+        .containsExactly("/metrics", "/auth-server/metrics");
+  }
+
+  @Test
+  void anExternalTokenServerHasNoAuthServerToScrape() {
+    ServiceMonitor monitor =
+        RegistryServiceMonitor.render(Fixtures.registryInMode(AuthMode.ExternalToken));
+
+    assertThat(monitor.getSpec().endpoints)
+        .extracting(endpoint -> endpoint.path)
+        .containsExactly("/metrics");
   }
 }
