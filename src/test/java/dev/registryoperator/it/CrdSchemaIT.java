@@ -152,7 +152,59 @@ class CrdSchemaIT {
 
   @Test
   void anUnknownAuthModeIsRejected() {
-    assertRejected(() -> createRegistry("spec: {auth: {mode: Token}}"), "spec.auth.mode");
+    assertRejected(() -> createRegistry("spec: {auth: {mode: Digest}}"), "spec.auth.mode");
+  }
+
+  @Test
+  void everyAuthModeIsAccepted() {
+    createRegistry("spec: {auth: {mode: Basic}}");
+    createRegistry("spec: {auth: {mode: Token, tokenLifetimeSeconds: 60}}");
+    createRegistry(
+        "spec: {auth: {mode: ExternalToken, externalToken: {realm: \"https://auth.example.com/token\","
+            + " service: registry, issuer: docker_auth, certificateSecret: auth-certs}}}");
+  }
+
+  @Test
+  void anUnknownActionOrAnEmptyAccessEntryIsRejected() {
+    assertRejected(
+        () ->
+            createUser(
+                Map.of(
+                    "registryRef",
+                    "demo",
+                    "access",
+                    List.of(
+                        Map.of("repositories", List.of("team-a/*"), "actions", List.of("fly"))))),
+        API.version().atLeast(1, 25) ? "spec.access[0].actions[0]" : "spec.access.actions");
+    assertRejected(
+        () ->
+            createUser(
+                Map.of(
+                    "registryRef",
+                    "demo",
+                    "access",
+                    List.of(Map.of("repositories", List.of(), "actions", List.of("pull"))))),
+        API.version().atLeast(1, 25) ? "spec.access[0].repositories" : "spec.access.repositories");
+  }
+
+  /** Repository patterns are a schema pattern on the list items: refused at apply everywhere. */
+  @Test
+  void aMalformedRepositoryPatternIsRefused() {
+    assertRejected(
+        () ->
+            createUser(
+                Map.of(
+                    "registryRef",
+                    "demo",
+                    "access",
+                    List.of(
+                        Map.of("repositories", List.of("Team-A/*"), "actions", List.of("pull"))))),
+        API.version().atLeast(1, 25)
+            ? "spec.access[0].repositories[0]"
+            : "spec.access.repositories");
+    assertRejected(
+        () -> createRegistry("spec: {auth: {anonymousPull: [\"/public\"]}}"),
+        API.version().atLeast(1, 25) ? "spec.auth.anonymousPull[0]" : "spec.auth.anonymousPull");
   }
 
   @Test
@@ -210,7 +262,10 @@ class CrdSchemaIT {
             + " | spec.tls.renewBeforeDays must be less than spec.tls.validityDays",
         "spec: {proxy: {port: 9091}}"
             + " | spec.proxy.port"
-            + " | spec.proxy.port cannot be 9091: the proxy serves the registry's metrics"
+            + " | spec.proxy.port cannot be 9091: the proxy serves the registry's metrics",
+        "spec: {auth: {mode: ExternalToken}}"
+            + " | spec.auth.externalToken"
+            + " | spec.auth.mode ExternalToken needs spec.auth.externalToken."
       })
   void crossFieldMistakesAreRefusedWithTheRulesMessageWhereTheServerHasCel(
       String specYaml, String field, String message) {

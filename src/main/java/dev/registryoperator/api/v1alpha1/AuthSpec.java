@@ -2,6 +2,7 @@ package dev.registryoperator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.registryoperator.access.RepositoryPattern;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -49,12 +50,7 @@ public class AuthSpec {
       "Repository patterns anyone may pull from without logging in ('public/*', '*'). Not used"
           + " with ExternalToken, whose server decides.")
   @Size(max = 64)
-  @ValidationRule(
-      value = "self.all(p, p.matches('^[a-z0-9*]([a-z0-9._/*-]{0,253}[a-z0-9*])?$'))",
-      message =
-          "each repository pattern is a lowercase repository name, with '*' as wildcard, at most"
-              + " 255 characters")
-  public List<String> anonymousPull;
+  public List<@Pattern(RepositoryPattern.SYNTAX) String> anonymousPull;
 
   @JsonPropertyDescription("Lifetime of the tokens the auth server issues in Token mode.")
   @Min(60)
