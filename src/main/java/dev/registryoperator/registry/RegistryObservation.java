@@ -21,9 +21,12 @@ import java.util.function.Function;
  * @param claim the data claim the operator manages, once created
  * @param storageClasses reads a StorageClass with a GET: asked only when a claim is to grow, since
  *     StorageClasses are not watched
+ * @param tokenTrustSecret in ExternalToken mode, the Secret with the token server's certificates,
+ *     or null; read with a GET like the user's TLS Secret
  */
 record RegistryObservation(
     Secret userTlsSecret,
+    Secret tokenTrustSecret,
     Optional<Secret> caSecret,
     Optional<PersistentVolumeClaim> claim,
     Function<String, Optional<StorageClass>> storageClasses) {
@@ -40,8 +43,20 @@ record RegistryObservation(
                 .inNamespace(registry.getMetadata().getNamespace())
                 .withName(userTlsSecretName)
                 .get();
+    Secret tokenTrustSecret =
+        ExternalTokenTrust.secretName(registry.getSpec())
+            .map(
+                name ->
+                    context
+                        .getClient()
+                        .secrets()
+                        .inNamespace(registry.getMetadata().getNamespace())
+                        .withName(name)
+                        .get())
+            .orElse(null);
     return new RegistryObservation(
         userTlsSecret,
+        tokenTrustSecret,
         RegistryInputs.child(context, Secret.class, names.caSecret()),
         RegistryInputs.child(context, PersistentVolumeClaim.class, names.claim()),
         name ->

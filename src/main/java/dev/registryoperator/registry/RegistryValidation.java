@@ -75,7 +75,8 @@ public final class RegistryValidation {
 
   /**
    * What the state of the registry's inputs beyond its spec rules out: the user's TLS Secret, the
-   * CA Secret, a change of the data claim the API server cannot make.
+   * CA Secret, a change of the data claim the API server cannot make, an external token server's
+   * certificates.
    */
   static Optional<Problem> validate(PrivateRegistry registry, RegistryObservation seen) {
     RegistryNames names = RegistryNames.of(registry);
@@ -84,7 +85,8 @@ public final class RegistryValidation {
             () ->
                 CaSecrets.check(
                     names.caSecret(), seen.caSecret().orElse(null), names.caBundleConfigMap()))
-        .or(() -> ClaimChanges.check(registry, seen.claim().orElse(null), seen.storageClasses()));
+        .or(() -> ClaimChanges.check(registry, seen.claim().orElse(null), seen.storageClasses()))
+        .or(() -> ExternalTokenTrust.check(registry.getSpec(), seen.tokenTrustSecret()));
   }
 
   private static Optional<Problem> invalid(String message) {
