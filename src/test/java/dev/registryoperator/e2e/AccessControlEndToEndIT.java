@@ -155,6 +155,34 @@ class AccessControlEndToEndIT {
 
   @Test
   @Order(4)
+  void basicModeForgetsARotatedPasswordAndARemovedUserWithinSeconds() {
+    registry.putPasswordSecret("rotating-password", "the first password");
+    registry.createUser("rotating", "passwordSecretRef: {name: rotating-password}");
+    registry.createUser("leaving", "");
+    registry.awaitUserReady("rotating");
+    registry.awaitUserReady("leaving");
+    String leaving = registry.generatedPassword("leaving");
+    // Logged in once: both are in the auth server's verified-credential cache now.
+    registry.awaitLogin("rotating", "the first password", 200);
+    registry.awaitLogin("leaving", leaving, 200);
+
+    long changed = System.nanoTime();
+    registry.putPasswordSecret("rotating-password", "the second password");
+    registry.deleteUser("leaving");
+
+    registry.awaitLogin("rotating", "the first password", 401);
+    registry.awaitLogin("rotating", "the second password", 200);
+    registry.awaitLogin("leaving", leaving, 401);
+    Duration took = Duration.ofNanos(System.nanoTime() - changed);
+    System.out.printf(
+        "[e2e] rotated password and removed user refused after %d ms%n", took.toMillis());
+    assertThat(took)
+        .as("old credentials stop working within seconds")
+        .isLessThan(Duration.ofSeconds(10));
+  }
+
+  @Test
+  @Order(5)
   void switchingALiveRegistryToTokenModeKeepsEveryImageAndTheRules() {
     registry.editRegistry(r -> r.getSpec().auth.mode = AuthMode.Token);
     registry.replacePod();
@@ -198,18 +226,18 @@ class AccessControlEndToEndIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void tokenModeIssuesNothingForWrongOrOldCredentialsAndThrottlesThem() {
     String scope = "repository:team-a/app-basic:pull";
     assertThat(tokenStatus("admin", "not the password", scope)).isEqualTo(401);
 
     // A rotated password: the old one gets no token within seconds, the new one does.
-    registry.putPasswordSecret("admin-password", "a brand new password");
+    registry.putPasswordSecret("admin-own-password", "a brand new password");
     registry.editUser(
         "admin",
         user -> {
           user.getSpec().passwordSecretRef = new SecretKeyRef();
-          user.getSpec().passwordSecretRef.name = "admin-password";
+          user.getSpec().passwordSecretRef.name = "admin-own-password";
         });
     OperatedRegistry.await("the old password to stop working")
         .until(() -> tokenStatus("admin", admin, scope) == 401);
@@ -228,7 +256,7 @@ class AccessControlEndToEndIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void switchingBackToBasicKeepsEveryImage() {
     registry.editRegistry(r -> r.getSpec().auth.mode = AuthMode.Basic);
     registry.replacePod();
