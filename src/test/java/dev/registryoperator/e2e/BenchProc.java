@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,16 +29,20 @@ final class BenchProc {
 
   private static long ticksPerSecond() {
     try {
-      HostCommand.Result result =
-          HostCommand.run(java.time.Duration.ofSeconds(5), "getconf", "CLK_TCK");
+      HostCommand.Result result = HostCommand.run(Duration.ofSeconds(5), "getconf", "CLK_TCK");
       return result.succeeded() ? Long.parseLong(result.stdout().trim()) : 100;
     } catch (RuntimeException e) {
       return 100;
     }
   }
 
-  /** CPU seconds of each container (its PID 1 and every descendant) and of the machine. */
-  record CpuSample(Map<String, Double> containers, double machineBusy, double machineTotal) {
+  /**
+   * CPU seconds of each container (its PID 1 and every descendant), of this JVM's whole process
+   * tree (the containers, the API server, wrk and other clients it started, and the JVM itself) and
+   * of the machine.
+   */
+  record CpuSample(
+      Map<String, Double> containers, double ownTree, double machineBusy, double machineTotal) {
 
     /** What happened between {@code before} and this sample. */
     CpuSample minus(CpuSample before) {
@@ -45,24 +50,19 @@ final class BenchProc {
       containers.forEach(
           (name, seconds) -> delta.put(name, seconds - before.containers.getOrDefault(name, 0.0)));
       return new CpuSample(
-          delta, machineBusy - before.machineBusy, machineTotal - before.machineTotal);
+          delta,
+          ownTree - before.ownTree,
+          machineBusy - before.machineBusy,
+          machineTotal - before.machineTotal);
     }
   }
 
   static CpuSample cpu(PodRunner pod, List<String> containers) {
     Map<String, Double> seconds = new LinkedHashMap<>();
     for (String container : containers) {
-      long pid = pod.containerPid(container);
-      long ticks =
-          Stream.concat(
-                  Stream.of(pid),
-                  ProcessHandle.of(pid).stream()
-                      .flatMap(ProcessHandle::descendants)
-                      .map(ProcessHandle::pid))
-              .mapToLong(BenchProc::cpuTicks)
-              .sum();
-      seconds.put(container, ticks / (double) TICKS_PER_SECOND);
+      seconds.put(container, treeTicks(pod.containerPid(container)) / (double) TICKS_PER_SECOND);
     }
+    double own = treeTicks(ProcessHandle.current().pid()) / (double) TICKS_PER_SECOND;
     // /proc/stat's first line: user nice system idle iowait irq softirq steal ...
     String[] cpu = read(Path.of("/proc/stat")).lines().findFirst().orElseThrow().trim().split(" +");
     long busy = 0;
@@ -75,13 +75,63 @@ final class BenchProc {
       }
     }
     return new CpuSample(
-        seconds, busy / (double) TICKS_PER_SECOND, total / (double) TICKS_PER_SECOND);
+        seconds, own, busy / (double) TICKS_PER_SECOND, total / (double) TICKS_PER_SECOND);
   }
 
-  /** utime + stime of one process, 0 once it is gone. */
+  /** Machine CPU (cores busy) over a short while: other work on the machine skews the figures. */
+  static double machineBusyCores(Duration over) {
+    double[] before = machineTicks();
+    try {
+      Thread.sleep(over.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    double[] after = machineTicks();
+    return (after[0] - before[0]) / TICKS_PER_SECOND / (over.toMillis() / 1000.0);
+  }
+
+  /**
+   * busy and total ticks of /proc/stat's first line: user nice system idle iowait irq softirq
+   * steal.
+   */
+  private static double[] machineTicks() {
+    String[] cpu = read(Path.of("/proc/stat")).lines().findFirst().orElseThrow().trim().split(" +");
+    long busy = 0;
+    long total = 0;
+    for (int i = 1; i < cpu.length && i <= 8; i++) {
+      long value = Long.parseLong(cpu[i]);
+      total += value;
+      if (i != 4 && i != 5) {
+        busy += value;
+      }
+    }
+    return new double[] {busy, total};
+  }
+
+  /**
+   * CPU ticks of a process tree: utime + stime + cutime + cstime of the process and of each live
+   * descendant (a reaped child's time is in its parent's cutime/cstime, so nothing counts twice).
+   */
+  private static long treeTicks(long pid) {
+    return Stream.concat(
+            Stream.of(pid),
+            ProcessHandle.of(pid).stream()
+                .flatMap(ProcessHandle::descendants)
+                .map(ProcessHandle::pid))
+        .mapToLong(BenchProc::cpuTicks)
+        .sum();
+  }
+
+  /** utime + stime + cutime + cstime of one process, 0 once it is gone. */
   private static long cpuTicks(long pid) {
     Optional<String[]> stat = stat(pid);
-    return stat.map(fields -> Long.parseLong(fields[11]) + Long.parseLong(fields[12])).orElse(0L);
+    return stat.map(
+            fields ->
+                Long.parseLong(fields[11])
+                    + Long.parseLong(fields[12])
+                    + Long.parseLong(fields[13])
+                    + Long.parseLong(fields[14]))
+        .orElse(0L);
   }
 
   /** /proc/PID/stat's fields after the command name: index 0 is field 3 (state). */

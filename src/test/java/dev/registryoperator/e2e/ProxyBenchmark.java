@@ -159,9 +159,13 @@ class ProxyBenchmark {
 
   private double switchSeconds;
 
+  /** Cores busy on the machine just before the benchmark started: should be near 0. */
+  private double busyBefore;
+
   @Test
   void directVersusBasicVersusToken() {
     BenchWrk.requireInstalled();
+    busyBefore = BenchProc.machineBusyCores(Duration.ofSeconds(3));
     registry =
         OperatedRegistry.start(
             API, work, "bench", "spec: {auth: {mode: Basic, bcryptCost: " + COST + "}}");
@@ -558,6 +562,12 @@ class ProxyBenchmark {
     table.append(
         String.format(
             Locale.ROOT,
+            "(machine busy before the run: %.2f cores%s)%n",
+            busyBefore,
+            busyBefore > 0.2 ? " - OTHER WORK IS RUNNING, the figures are skewed" : ""));
+    table.append(
+        String.format(
+            Locale.ROOT,
             ROW,
             "",
             "direct  http://" + DIRECT,
@@ -635,7 +645,8 @@ class ProxyBenchmark {
         "\nCPU under wrk load, microseconds of CPU per request (cores busy in brackets; the machine"
             + " has "
             + Runtime.getRuntime().availableProcessors()
-            + "; 'rest' is wrk, the API server, the JVM running this and the kernel outside them):\n");
+            + "; 'outside' is every other process on the machine and interrupt time, which should be"
+            + " near 0):\n");
     for (Endpoint endpoint : Endpoint.values()) {
       for (Mode mode : Mode.values()) {
         Load load = loads.get(mode).get(endpoint);
@@ -657,13 +668,16 @@ class ProxyBenchmark {
                   1e6 * entry.getValue() / requests,
                   entry.getValue() / seconds));
         }
-        double rest = cpu.machineBusy() - containers;
+        double clients = cpu.ownTree() - containers;
+        double outside = cpu.machineBusy() - cpu.ownTree();
         line.append(
             String.format(
                 Locale.ROOT,
-                " rest %5.0f (%.2f) idle %.2f%n",
-                1e6 * rest / requests,
-                rest / seconds,
+                " | wrk+test JVM+API server %5.0f (%.2f) | outside %5.0f (%.2f) | idle %.2f%n",
+                1e6 * clients / requests,
+                clients / seconds,
+                1e6 * outside / requests,
+                outside / seconds,
                 (cpu.machineTotal() - cpu.machineBusy()) / seconds));
         table.append(line);
       }
