@@ -62,13 +62,11 @@ class ServiceMonitorIT {
     assertThat(main.getMetadata().getLabels())
         .doesNotContainEntry(
             "app.kubernetes.io/component", selector.get("app.kubernetes.io/component"));
+    // The registry's metrics and its auth server's, both on the metrics port.
     assertThat(monitor.getSpec().endpoints)
-        .singleElement()
-        .satisfies(
-            endpoint -> {
-              assertThat(endpoint.port).isEqualTo("metrics");
-              assertThat(endpoint.path).isEqualTo("/metrics");
-            });
+        .allSatisfy(endpoint -> assertThat(endpoint.port).isEqualTo("metrics"))
+        .extracting(endpoint -> endpoint.path)
+        .containsExactly("/metrics", "/auth-server/metrics");
     assertThat(metrics.getSpec().getType()).isEqualTo("ClusterIP");
     assertThat(monitor.getMetadata().getOwnerReferences())
         .singleElement()
