@@ -65,11 +65,10 @@ class TokenIssuerTest {
     SignedJWT jwt = SignedJWT.parse(issued.token());
     assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.ES256);
     assertThat(jwt.getHeader().getType()).isEqualTo(JOSEObjectType.JWT);
-    assertThat(jwt.getHeader().getX509CertChain()).hasSize(2);
+    // The signing certificate only: the registry trusts the CA and completes the chain itself.
+    assertThat(jwt.getHeader().getX509CertChain()).hasSize(1);
     assertThat(X509CertUtils.parse(jwt.getHeader().getX509CertChain().get(0).decode()))
         .isEqualTo(keys.signer().certificate());
-    assertThat(X509CertUtils.parse(jwt.getHeader().getX509CertChain().get(1).decode()))
-        .isEqualTo(keys.ca().certificate());
     assertThat(jwt.getHeader().getX509CertChain().get(0).toString()).doesNotContain("\n");
     assertThat(keys.ca().signed(keys.signer().certificate())).isTrue();
     assertThat(

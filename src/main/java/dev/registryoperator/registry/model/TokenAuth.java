@@ -50,8 +50,9 @@ public final class TokenAuth {
 
   /**
    * The existing signing key while it comes from the current CA and is not due for renewal;
-   * otherwise a new one. tls.crt holds the signing certificate then the CA (the token's x5c chain),
-   * ca.crt the CA alone (what the registry trusts).
+   * otherwise a new one. tls.crt holds the signing certificate then the CA (the token carries the
+   * first as x5c; the registry completes the chain from the CA it trusts), ca.crt the CA alone
+   * (what the registry trusts).
    */
   public static SigningSecret signingSecret(
       PrivateRegistry registry, Secret existing, Secret caSecret, Clock clock) {
