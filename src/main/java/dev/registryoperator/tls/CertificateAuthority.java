@@ -90,43 +90,23 @@ public final class CertificateAuthority {
     if (dnsNames.isEmpty()) {
       throw new IllegalArgumentException("a server certificate needs at least one DNS name");
     }
-    try {
-      KeyPair keys = newKeyPair();
-      Instant now = clock.instant();
-      JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-      GeneralNames subjectAltNames =
-          new GeneralNames(
-              dnsNames.stream()
-                  .map(name -> new GeneralName(GeneralName.dNSName, name))
-                  .toArray(GeneralName[]::new));
-      X509v3CertificateBuilder builder =
-          new JcaX509v3CertificateBuilder(
-                  ca.certificate(),
-                  serialNumber(),
-                  Date.from(now.minus(BACKDATE)),
-                  notAfter(now.plus(validity)),
-                  new X500Principal("CN=" + dnsNames.get(0)),
-                  keys.getPublic())
-              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-              .addExtension(
-                  Extension.extendedKeyUsage,
-                  false,
-                  new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
-              .addExtension(Extension.subjectAlternativeName, false, subjectAltNames)
-              .addExtension(
-                  Extension.subjectKeyIdentifier,
-                  false,
-                  extensions.createSubjectKeyIdentifier(keys.getPublic()))
-              .addExtension(
-                  Extension.authorityKeyIdentifier,
-                  false,
-                  extensions.createAuthorityKeyIdentifier(ca.certificate()));
-      X509Certificate certificate = sign(builder, new KeyPair(null, ca.key()));
-      return new KeyAndCertificate(certificate, keys.getPrivate());
-    } catch (GeneralSecurityException | CertIOException e) {
-      throw new IllegalStateException("cannot issue a server certificate", e);
-    }
+    GeneralNames subjectAltNames =
+        new GeneralNames(
+            dnsNames.stream()
+                .map(name -> new GeneralName(GeneralName.dNSName, name))
+                .toArray(GeneralName[]::new));
+    return issueLeaf(
+        new X500Principal("CN=" + dnsNames.get(0)),
+        validity,
+        clock,
+        "server certificate",
+        builder ->
+            builder
+                .addExtension(
+                    Extension.extendedKeyUsage,
+                    false,
+                    new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+                .addExtension(Extension.subjectAlternativeName, false, subjectAltNames));
   }
 
   /**
@@ -135,6 +115,23 @@ public final class CertificateAuthority {
    */
   public KeyAndCertificate issueSigningCertificate(
       String commonName, Duration validity, Clock clock) {
+    return issueLeaf(
+        new X500Principal("CN=" + commonName + ",O=registry-operator"),
+        validity,
+        clock,
+        "token signing certificate",
+        builder -> {});
+  }
+
+  /** What a kind of leaf certificate adds to the extensions every leaf of this CA has. */
+  @FunctionalInterface
+  private interface LeafPurpose {
+    void addTo(X509v3CertificateBuilder builder) throws CertIOException;
+  }
+
+  /** A new key and an end-entity certificate for it, signed by this CA, for digital signatures. */
+  private KeyAndCertificate issueLeaf(
+      X500Principal subject, Duration validity, Clock clock, String what, LeafPurpose purpose) {
     try {
       KeyPair keys = newKeyPair();
       Instant now = clock.instant();
@@ -145,7 +142,7 @@ public final class CertificateAuthority {
                   serialNumber(),
                   Date.from(now.minus(BACKDATE)),
                   notAfter(now.plus(validity)),
-                  new X500Principal("CN=" + commonName + ",O=registry-operator"),
+                  subject,
                   keys.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
               .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
@@ -157,10 +154,11 @@ public final class CertificateAuthority {
                   Extension.authorityKeyIdentifier,
                   false,
                   extensions.createAuthorityKeyIdentifier(ca.certificate()));
+      purpose.addTo(builder);
       X509Certificate certificate = sign(builder, new KeyPair(null, ca.key()));
       return new KeyAndCertificate(certificate, keys.getPrivate());
     } catch (GeneralSecurityException | CertIOException e) {
-      throw new IllegalStateException("cannot issue a token signing certificate", e);
+      throw new IllegalStateException("cannot issue a " + what, e);
     }
   }
 

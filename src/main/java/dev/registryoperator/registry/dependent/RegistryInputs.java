@@ -86,6 +86,12 @@ public final class RegistryInputs {
     return child(context, Secret.class, names.caSecret());
   }
 
+  /** The CA Secret, for the dependents that depend on "ca-secret": it exists by their turn. */
+  public Secret requiredCaSecret() {
+    return caSecret()
+        .orElseThrow(() -> new IllegalStateException("CA Secret not yet in the cache"));
+  }
+
   /** The serving certificate issued from the registry's CA. */
   public Optional<Secret> servingSecret() {
     return child(context, Secret.class, names.tlsSecret());

@@ -27,10 +27,7 @@ public class ServingSecretDependent extends RegistryChildDependent<Secret> {
   @Override
   protected Secret desired(PrivateRegistry registry, Context<PrivateRegistry> context) {
     RegistryInputs inputs = RegistryInputs.of(context);
-    Secret caSecret =
-        inputs
-            .caSecret()
-            .orElseThrow(() -> new IllegalStateException("CA Secret not yet in the cache"));
+    Secret caSecret = inputs.requiredCaSecret();
     ServingCertificate decision =
         TlsMaterial.servingCertificate(
             registry, inputs.servingSecret().orElse(null), caSecret, inputs.clock());

@@ -26,10 +26,7 @@ public class TokenSigningSecretDependent extends RegistryChildDependent<Secret> 
   @Override
   protected Secret desired(PrivateRegistry registry, Context<PrivateRegistry> context) {
     RegistryInputs inputs = RegistryInputs.of(context);
-    Secret caSecret =
-        inputs
-            .caSecret()
-            .orElseThrow(() -> new IllegalStateException("CA Secret not yet in the cache"));
+    Secret caSecret = inputs.requiredCaSecret();
     return TokenAuth.signingSecret(
             registry, inputs.tokenSigningSecret().orElse(null), caSecret, inputs.clock())
         .secret();

@@ -1,7 +1,6 @@
 package dev.registryoperator.registry.model;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
-import dev.registryoperator.api.v1alpha1.TlsSpec;
 import dev.registryoperator.kube.Hashes;
 import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.kube.SecretData;
@@ -25,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The registry's TLS objects: the CA Secret (created once, never regenerated), the serving
@@ -79,20 +79,47 @@ public final class TlsMaterial {
             .orElseThrow(() -> new IllegalStateException("the CA Secret is unreadable"));
     String caPem = SecretData.decode(caSecret, Keys.TLS_CERT).orElseThrow();
     Optional<String> reason = reissueReason(registry, existing, ca, clock);
+    Secret secret =
+        keptOrReissued(
+            registry,
+            RegistryNames.of(registry).tlsSecret(),
+            existing,
+            caPem,
+            reason,
+            () ->
+                ca.issueServerCertificate(
+                    dnsNames(registry),
+                    Duration.ofDays(registry.getSpec().tls.validityDays),
+                    clock),
+            false);
+    return new ServingCertificate(secret, reason);
+  }
+
+  /**
+   * The Secret of a certificate from the registry's CA, with the CA in ca.crt: the existing tls.crt
+   * and tls.key byte for byte while there is no reason to reissue, else a newly issued pair.
+   *
+   * @param chainWithCa whether a new tls.crt carries the CA after the certificate
+   */
+  static Secret keptOrReissued(
+      PrivateRegistry registry,
+      String name,
+      Secret existing,
+      String caPem,
+      Optional<String> reissueReason,
+      Supplier<KeyAndCertificate> reissue,
+      boolean chainWithCa) {
     Map<String, String> data = new TreeMap<>();
     data.put(Keys.CA_CERT, caPem);
-    if (reason.isEmpty()) {
+    if (reissueReason.isEmpty()) {
       data.put(Keys.TLS_CERT, SecretData.decode(existing, Keys.TLS_CERT).orElseThrow());
       data.put(Keys.TLS_KEY, SecretData.decode(existing, Keys.TLS_KEY).orElseThrow());
     } else {
-      TlsSpec tls = registry.getSpec().tls;
-      KeyAndCertificate issued =
-          ca.issueServerCertificate(dnsNames(registry), Duration.ofDays(tls.validityDays), clock);
-      data.put(Keys.TLS_CERT, issued.certificatePem());
+      KeyAndCertificate issued = reissue.get();
+      data.put(Keys.TLS_CERT, issued.certificatePem() + (chainWithCa ? caPem : ""));
       data.put(Keys.TLS_KEY, issued.keyPem());
     }
-    return new ServingCertificate(
-        tlsSecret(registry, RegistryNames.of(registry).tlsSecret(), data), reason);
+    return tlsSecret(registry, name, data);
   }
 
   /** Why the existing serving certificate must be replaced, or empty when it can stay. */
@@ -142,7 +169,7 @@ public final class TlsMaterial {
         .build();
   }
 
-  static Secret tlsSecret(PrivateRegistry registry, String name, Map<String, String> data) {
+  private static Secret tlsSecret(PrivateRegistry registry, String name, Map<String, String> data) {
     return new SecretBuilder()
         .withMetadata(
             OwnedMetadata.owned(

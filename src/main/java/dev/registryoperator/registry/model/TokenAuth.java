@@ -10,9 +10,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * Token mode: who the tokens are for and from, and the key they are signed with. The registry
@@ -61,20 +59,18 @@ public final class TokenAuth {
             .orElseThrow(() -> new IllegalStateException("the CA Secret is unreadable"));
     String caPem = SecretData.decode(caSecret, Keys.TLS_CERT).orElseThrow();
     Optional<String> reason = reissueReason(existing, ca, clock.instant());
-    Map<String, String> data = new TreeMap<>();
-    data.put(Keys.CA_CERT, caPem);
-    if (reason.isEmpty()) {
-      data.put(Keys.TLS_CERT, SecretData.decode(existing, Keys.TLS_CERT).orElseThrow());
-      data.put(Keys.TLS_KEY, SecretData.decode(existing, Keys.TLS_KEY).orElseThrow());
-    } else {
-      KeyAndCertificate issued =
-          ca.issueSigningCertificate("token signing " + issuer(registry), SIGNING_VALIDITY, clock);
-      data.put(Keys.TLS_CERT, issued.certificatePem() + caPem);
-      data.put(Keys.TLS_KEY, issued.keyPem());
-    }
-    return new SigningSecret(
-        TlsMaterial.tlsSecret(registry, RegistryNames.of(registry).tokenSigningSecret(), data),
-        reason);
+    Secret secret =
+        TlsMaterial.keptOrReissued(
+            registry,
+            RegistryNames.of(registry).tokenSigningSecret(),
+            existing,
+            caPem,
+            reason,
+            () ->
+                ca.issueSigningCertificate(
+                    "token signing " + issuer(registry), SIGNING_VALIDITY, clock),
+            true);
+    return new SigningSecret(secret, reason);
   }
 
   static Optional<String> reissueReason(Secret existing, CertificateAuthority ca, Instant now) {
