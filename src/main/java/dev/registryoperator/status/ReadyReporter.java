@@ -58,12 +58,12 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
     if (!StatusPatches.changed(resource.getStatus(), status)) {
       return UpdateControl.noUpdate();
     }
-    P fresh = StatusPatches.freshWithStatus(resource, status, blankResource);
     if (context
         .getControllerConfiguration()
         .getConfigurationService()
         .useSSAToPatchPrimaryResource()) {
-      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(resource, fresh, context);
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
+          resource, StatusPatches.freshWithStatus(resource, status, blankResource), context);
     } else {
       PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(
           resource,
