@@ -11,6 +11,11 @@ public final class RepositoryPattern {
   /** What the CRD accepts: repository-name characters and '*', at most 255 characters. */
   public static final String SYNTAX = "^[a-z0-9*]([a-z0-9._/*-]{0,253}[a-z0-9*])?$";
 
+  /** {@link #SYNTAX} in words, for the messages that refuse a pattern. */
+  public static final String RULE =
+      "lowercase letters, digits, '.', '_', '-', '/' and '*' as wildcard, starting and ending with"
+          + " a letter, digit or '*', at most 255 characters";
+
   private static final Pattern VALID = Pattern.compile(SYNTAX);
 
   private RepositoryPattern() {}

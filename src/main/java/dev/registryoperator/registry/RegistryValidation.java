@@ -64,9 +64,9 @@ public final class RegistryValidation {
       for (String pattern : spec.auth.anonymousPull) {
         if (!RepositoryPattern.isValid(pattern)) {
           return invalid(
-              "spec.auth.anonymousPull has an entry that is not a repository pattern: lowercase"
-                  + " letters, digits, '.', '_', '-', '/' and '*' as wildcard, starting and ending"
-                  + " with a letter, digit or '*', at most 255 characters.");
+              "spec.auth.anonymousPull has an entry that is not a repository pattern: "
+                  + RepositoryPattern.RULE
+                  + ".");
         }
       }
     }

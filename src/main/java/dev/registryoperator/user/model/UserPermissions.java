@@ -52,9 +52,9 @@ public final class UserPermissions {
               at
                   + ".repositories has '"
                   + printable(pattern)
-                  + "', which is not a repository pattern: lowercase letters, digits, '.', '_',"
-                  + " '-', '/' and '*' as wildcard, starting and ending with a letter, digit or"
-                  + " '*', at most 255 characters.");
+                  + "', which is not a repository pattern: "
+                  + RepositoryPattern.RULE
+                  + ".");
         }
       }
     }
