@@ -120,17 +120,7 @@ class AccessControlEndToEndIT {
         .isEqualTo(200);
 
     // Counted, and scraped where Prometheus scrapes the registry: the metrics port, not 15000.
-    String metrics =
-        registry
-            .dns()
-            .run(
-                Duration.ofSeconds(20),
-                "curl",
-                "-sS",
-                "-f",
-                "http://" + registry.pod().podIp() + ":9091/auth-server/metrics")
-            .orThrow()
-            .stdout();
+    String metrics = registry.scrapeMetricsPort("/auth-server/metrics");
     assertThat(metrics)
         .containsPattern("registry_auth_throttled_total\\{[^}]*endpoint=\"auth\"[^}]*\\} [1-9]")
         .containsPattern("registry_auth_cache_hits_total(\\{[^}]*\\})? [1-9]");

@@ -63,19 +63,9 @@ final class BenchProc {
       seconds.put(container, treeTicks(pod.containerPid(container)) / (double) TICKS_PER_SECOND);
     }
     double own = treeTicks(ProcessHandle.current().pid()) / (double) TICKS_PER_SECOND;
-    // /proc/stat's first line: user nice system idle iowait irq softirq steal ...
-    String[] cpu = read(Path.of("/proc/stat")).lines().findFirst().orElseThrow().trim().split(" +");
-    long busy = 0;
-    long total = 0;
-    for (int i = 1; i < cpu.length && i <= 8; i++) {
-      long value = Long.parseLong(cpu[i]);
-      total += value;
-      if (i != 4 && i != 5) {
-        busy += value;
-      }
-    }
+    double[] machine = machineTicks();
     return new CpuSample(
-        seconds, own, busy / (double) TICKS_PER_SECOND, total / (double) TICKS_PER_SECOND);
+        seconds, own, machine[0] / TICKS_PER_SECOND, machine[1] / TICKS_PER_SECOND);
   }
 
   /** Machine CPU (cores busy) over a short while: other work on the machine skews the figures. */

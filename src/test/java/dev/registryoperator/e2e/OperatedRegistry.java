@@ -8,6 +8,7 @@ import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.naming.UserSecretNames;
+import dev.registryoperator.registry.model.Ports;
 import dev.registryoperator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -431,6 +432,17 @@ final class OperatedRegistry implements AutoCloseable {
       extra.addAll(List.of("-A", userAgent));
     }
     return request(method, path, extra);
+  }
+
+  /**
+   * What Prometheus gets from the pod's metrics port (plain HTTP on the pod IP, never the public
+   * 15000) at {@code path}; a non-2xx answer fails.
+   */
+  String scrapeMetricsPort(String path) {
+    return dns.run(
+            CURL_TIMEOUT, "curl", "-sS", "-f", "http://" + pod.podIp() + ":" + Ports.METRICS + path)
+        .orThrow()
+        .stdout();
   }
 
   /** A request with a bearer token, as a client does in the token modes. */

@@ -373,10 +373,8 @@ class RegistryEndToEndIT {
     registry.awaitLogin("metrics-reader", password, 200);
     String metricsUrl = "http://" + registry.pod().podIp() + ":9091";
 
-    HostCommand.Result scrape =
-        registry.dns().run(Duration.ofSeconds(20), "curl", "-sS", "-f", metricsUrl + "/metrics");
     // The registry counts the request it just answered through the proxy.
-    assertThat(scrape.orThrow().stdout())
+    assertThat(registry.scrapeMetricsPort("/metrics"))
         .containsPattern("(?m)^registry_http_requests_total\\{[^}]*\\} [1-9]")
         .containsPattern("(?m)^go_goroutines [1-9]");
     for (String debugPath : List.of("/debug/pprof/", "/debug/vars", "/debug/health", "/v2/")) {

@@ -167,23 +167,10 @@ class CrdSchemaIT {
   @Test
   void anUnknownActionOrAnEmptyAccessEntryIsRejected() {
     assertRejected(
-        () ->
-            createUser(
-                Map.of(
-                    "registryRef",
-                    "demo",
-                    "access",
-                    List.of(
-                        Map.of("repositories", List.of("team-a/*"), "actions", List.of("fly"))))),
+        () -> createUserWithAccess(List.of("team-a/*"), List.of("fly")),
         API.version().atLeast(1, 25) ? "spec.access[0].actions[0]" : "spec.access.actions");
     assertRejected(
-        () ->
-            createUser(
-                Map.of(
-                    "registryRef",
-                    "demo",
-                    "access",
-                    List.of(Map.of("repositories", List.of(), "actions", List.of("pull"))))),
+        () -> createUserWithAccess(List.of(), List.of("pull")),
         API.version().atLeast(1, 25) ? "spec.access[0].repositories" : "spec.access.repositories");
   }
 
@@ -191,14 +178,7 @@ class CrdSchemaIT {
   @Test
   void aMalformedRepositoryPatternIsRefused() {
     assertRejected(
-        () ->
-            createUser(
-                Map.of(
-                    "registryRef",
-                    "demo",
-                    "access",
-                    List.of(
-                        Map.of("repositories", List.of("Team-A/*"), "actions", List.of("pull"))))),
+        () -> createUserWithAccess(List.of("Team-A/*"), List.of("pull")),
         API.version().atLeast(1, 25)
             ? "spec.access[0].repositories[0]"
             : "spec.access.repositories");
@@ -348,6 +328,17 @@ class CrdSchemaIT {
                 .formatted(uniqueName("user")));
     user.setAdditionalProperty("spec", spec);
     return namespace.kube().resource(user).create();
+  }
+
+  /** A user of registry "demo" with one access entry. */
+  private static GenericKubernetesResource createUserWithAccess(
+      List<String> repositories, List<String> actions) {
+    return createUser(
+        Map.of(
+            "registryRef",
+            "demo",
+            "access",
+            List.of(Map.of("repositories", repositories, "actions", actions))));
   }
 
   /**
