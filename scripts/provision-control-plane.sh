@@ -6,14 +6,16 @@
 # 1.20.2 needs no network access beyond Debian's own package archive:
 # Where each binary comes from:
 #   etcd            Debian package etcd-server (/usr/bin/etcd), installed with apt.
-#   kubectl         Debian package kubernetes-client 1.20.2, downloaded and unpacked into the
-#                   cache (not installed: on some images /usr/bin/kubectl belongs to another package).
-#   kube-apiserver  built once from Debian's `kubernetes` source package (1.20.2, fully vendored)
-#                   with Debian's Go 1.19, with the vendored modern-go/reflect2 1.0.1 replaced by
-#                   Debian's 1.0.2 (1.0.1 crashes under Go >= 1.18 on the first custom-resource
-#                   create). The source is fetched with a private apt configuration whose deb-src
-#                   entries reuse the archive URIs that this machine is already configured with,
-#                   so nothing under /etc/apt is changed.
+#   kube-apiserver, kubectl, and the node and control-plane binaries of the real-cluster tier
+#   (kubelet, kube-controller-manager, kube-scheduler, kube-proxy; scripts/cluster.sh runs them)
+#                   all built once, in one `make` in one tree (the vendored packages are shared),
+#                   from Debian's `kubernetes` source package (1.20.2, fully vendored) with Debian's
+#                   Go 1.19, with the vendored modern-go/reflect2 1.0.1 replaced by Debian's 1.0.2
+#                   (1.0.1 crashes under Go >= 1.18 on the first custom-resource create; Debian's own
+#                   kubectl 1.20.2 package has the same bug and panics in `kubectl config`). The
+#                   source is fetched with a private apt configuration whose deb-src entries reuse
+#                   the archive URIs that this machine is already configured with, so nothing under
+#                   /etc/apt is changed.
 #
 # 1.36.2:
 #   kube-apiserver  from ../shared/kube-apiserver-1.36 next to the project (CI and development
@@ -26,7 +28,7 @@
 #
 # Layout (kube-api-test looks for $KUBE_API_TEST_DIR/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl}):
 #   $REGISTRY_OPERATOR_CACHE            default: $HOME/.cache/registry-operator
-#     bin/kube-apiserver-1.20.2/        the built kube-apiserver and the unpacked kubectl
+#     bin/kubernetes-1.20.2/            the six binaries built from Debian's source
 #     bin/kube-apiserver-1.36.2/        kube-apiserver, etcd and kubectl for 1.36.2
 #     provision-control-plane.log       log of the last run that had work to do
 #   $KUBE_API_TEST_DIR                  default: $REGISTRY_OPERATOR_CACHE/kube-api-test (must be writable:
@@ -37,11 +39,11 @@
 #   scripts/provision-control-plane.sh              provision (as root on a fresh machine), then print
 #                                                   KUBE_API_TEST_DIR=<dir> as the only line on stdout
 #   scripts/provision-control-plane.sh --print-dir  print the directory only; builds nothing
-#   scripts/provision-control-plane.sh --rebuild    rebuild kube-apiserver and re-fetch kubectl
+#   scripts/provision-control-plane.sh --rebuild    rebuild the Kubernetes binaries and re-fetch the 1.36 ones
 #
 #   export KUBE_API_TEST_DIR=$(scripts/provision-control-plane.sh --print-dir)
 #
-# The first run takes about 6 minutes on 2 cores (the kube-apiserver build); later runs take
+# The first run takes about 20 minutes on 2 cores (the Kubernetes build); later runs take
 # well under a second and print only the final line.
 set -euo pipefail
 
@@ -91,9 +93,10 @@ if $PRINT_DIR; then
   exit 0
 fi
 
-readonly BIN_CACHE=$CACHE_DIR/bin/kube-apiserver-$K8S_VERSION
+readonly BIN_CACHE=$CACHE_DIR/bin/kubernetes-$K8S_VERSION
 readonly APISERVER=$BIN_CACHE/kube-apiserver
 readonly KUBECTL=$BIN_CACHE/kubectl
+readonly BUILT_COMMANDS=(kube-apiserver kubectl kubelet kube-controller-manager kube-scheduler kube-proxy)
 readonly WORK=$CACHE_DIR/build
 readonly LOG=$CACHE_DIR/provision-control-plane.log
 readonly TARGET_DIR=$KUBE_API_TEST_DIR/k8s/$K8S_VERSION-$PLATFORM
@@ -139,12 +142,19 @@ run() {
   "$@" >>"$LOG" 2>&1 || fail "command failed: $*"
 }
 
-apiserver_ok() {
-  [[ -x "$APISERVER" ]] && [[ "$("$APISERVER" --version 2>/dev/null)" == "Kubernetes v$K8S_VERSION" ]]
-}
-
-kubectl_ok() {
-  [[ -x "$KUBECTL" ]] && "$KUBECTL" version --client --short 2>/dev/null | grep -qx "Client Version: v$K8S_VERSION"
+# Every built binary is there and reports the version (kubectl prints it differently).
+kubernetes_ok() {
+  local command out
+  for command in "${BUILT_COMMANDS[@]}"; do
+    [[ -x "$BIN_CACHE/$command" ]] || return 1
+    if [[ "$command" == kubectl ]]; then
+      out=$("$KUBECTL" version --client --short 2>/dev/null) || return 1
+      [[ "$out" == "Client Version: v$K8S_VERSION" ]] || return 1
+    else
+      out=$("$BIN_CACHE/$command" --version 2>/dev/null) || return 1
+      [[ "$out" == "Kubernetes v$K8S_VERSION" ]] || return 1
+    fi
+  done
 }
 
 package_installed() {
@@ -234,30 +244,10 @@ setup_private_apt() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# kubectl: unpacked from Debian's kubernetes-client package
-
-fetch_kubectl() {
-  note "fetching kubectl $K8S_VERSION (Debian kubernetes-client)"
-  setup_private_apt
-  local dir=$WORK/kubectl
-  rm -rf "$dir"
-  mkdir -p "$dir" "$BIN_CACHE"
-  (cd "$dir" && run apt-get "${APT_PRIVATE[@]}" download kubernetes-client)
-  local deb
-  deb=$(find "$dir" -maxdepth 1 -name 'kubernetes-client_*.deb' -print -quit)
-  [[ -n "$deb" ]] || fail "apt-get download kubernetes-client produced no .deb"
-  run dpkg-deb -x "$deb" "$dir/root"
-  run install -m 0755 "$dir/root/usr/bin/kubectl" "$KUBECTL.tmp"
-  mv -f "$KUBECTL.tmp" "$KUBECTL"
-  kubectl_ok || fail "$KUBECTL is not kubectl v$K8S_VERSION: $("$KUBECTL" version --client --short 2>&1 || true)"
-  rm -rf "$dir"
-}
-
-# ---------------------------------------------------------------------------------------------
 # kube-apiserver: built from Debian's kubernetes source package
 
-build_apiserver() {
-  note "building kube-apiserver $K8S_VERSION from Debian's kubernetes source (one time, about 6 min); log: $LOG"
+build_kubernetes() {
+  note "building Kubernetes $K8S_VERSION (${BUILT_COMMANDS[*]}) from Debian's kubernetes source (one time, about 20 min); log: $LOG"
   setup_private_apt
   local src_dir=$WORK/src dl_dir=$WORK/download started=$SECONDS
   rm -rf "$src_dir" "$dl_dir"
@@ -286,14 +276,17 @@ build_apiserver() {
     run env -u GOFLAGS -u GOROOT -u GOPATH \
       PATH="/usr/lib/go/bin:$PATH" HOME="$WORK/home" GOENV=off \
       CGO_ENABLED=0 GOPROXY=off \
-      make WHAT=cmd/kube-apiserver
+      make WHAT="${BUILT_COMMANDS[*]/#/cmd/}"
   )
-  [[ -x "$src_dir/_output/bin/kube-apiserver" ]] || fail "the build produced no _output/bin/kube-apiserver"
-  run install -m 0755 "$src_dir/_output/bin/kube-apiserver" "$APISERVER.tmp"
-  mv -f "$APISERVER.tmp" "$APISERVER"
-  apiserver_ok || fail "$APISERVER does not report v$K8S_VERSION: $("$APISERVER" --version 2>&1 || true)"
+  local command
+  for command in "${BUILT_COMMANDS[@]}"; do
+    [[ -x "$src_dir/_output/bin/$command" ]] || fail "the build produced no _output/bin/$command"
+    run install -m 0755 "$src_dir/_output/bin/$command" "$BIN_CACHE/$command.tmp"
+    mv -f "$BIN_CACHE/$command.tmp" "$BIN_CACHE/$command"
+  done
+  kubernetes_ok || fail "the binaries in $BIN_CACHE do not all report v$K8S_VERSION"
   echo "=== built in $((SECONDS - started)) s" >>"$LOG"
-  # The source tree with its Go cache is about 2 GB; only the binary is kept.
+  # The source tree with its Go cache is about 2.4 GB; only the binaries are kept.
   rm -rf "$src_dir" "${WORK:?}/home"
 }
 
@@ -418,20 +411,18 @@ if ! flock -n 9; then
 fi
 
 if $REBUILD; then
-  rm -f "$APISERVER" "$KUBECTL" "$CURRENT_BIN_CACHE"/{kube-apiserver,etcd,kubectl}
+  rm -f "${BUILT_COMMANDS[@]/#/$BIN_CACHE/}" "$CURRENT_BIN_CACHE"/{kube-apiserver,etcd,kubectl}
 fi
 
-need_apiserver=false
-need_kubectl=false
-apiserver_ok || need_apiserver=true
-kubectl_ok || need_kubectl=true
+need_kubernetes=false
+kubernetes_ok || need_kubernetes=true
 
 need_current_apiserver=false
 need_current_debs=false
 current_apiserver_ok || need_current_apiserver=true
 { current_etcd_ok && current_kubectl_ok; } || need_current_debs=true
 
-if $need_apiserver; then
+if $need_kubernetes; then
   ensure_packages "${RUNTIME_PACKAGES[@]}" "${BUILD_PACKAGES[@]}"
 else
   ensure_packages "${RUNTIME_PACKAGES[@]}"
@@ -440,10 +431,9 @@ fi
 if $need_current_apiserver; then ensure_packages xz-utils curl; fi
 [[ -x "$ETCD_BIN" ]] || die "$ETCD_BIN not found although etcd-server is installed"
 
-if $need_kubectl || $need_apiserver || $need_current_apiserver || $need_current_debs; then
+if $need_kubernetes || $need_current_apiserver || $need_current_debs; then
   rm -rf "${WORK:?}"
-  if $need_kubectl; then fetch_kubectl; fi
-  if $need_apiserver; then build_apiserver; fi
+  if $need_kubernetes; then build_kubernetes; fi
   if $need_current_apiserver; then fetch_current_apiserver; fi
   if $need_current_debs; then fetch_current_etcd_and_kubectl; fi
   rm -rf "${WORK:?}"

@@ -1,6 +1,7 @@
 package dev.registryoperator;
 
 import dev.registryoperator.kube.OwnImage;
+import dev.registryoperator.nodeagent.NodeAgentSettings;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -19,7 +20,10 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "registry-operator",
-    subcommands = dev.registryoperator.authserver.AuthServerCommand.class,
+    subcommands = {
+      dev.registryoperator.authserver.AuthServerCommand.class,
+      dev.registryoperator.nodeagent.NodeAgentCommand.class
+    },
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
@@ -69,6 +73,45 @@ public final class Main implements Callable<Integer> {
               + ".")
   private String authServerImage;
 
+  @Option(
+      names = "--node-agent",
+      description =
+          "Run the node agent, a DaemonSet that makes every node trust and resolve the"
+              + " registries, so that kubelet can pull from them. Installed with"
+              + " deploy/node-agent/, which grants what it needs.")
+  private boolean nodeAgent;
+
+  @Option(
+      names = "--node-agent-namespace",
+      paramLabel = "NS",
+      defaultValue = NodeAgentSettings.DEFAULT_NAMESPACE,
+      description =
+          "Namespace of the node agent's DaemonSet and the nodes' reports; it may not enforce a"
+              + " Pod Security level below privileged (the agent mounts host paths)."
+              + " Default: ${DEFAULT-VALUE}.")
+  private String nodeAgentNamespace;
+
+  @Option(
+      names = "--node-agent-containerd-certs-dir",
+      paramLabel = "DIR",
+      defaultValue = NodeAgentSettings.DEFAULT_CONTAINERD_CERTS_DIR,
+      description = "containerd's registry config_path on the nodes. Default: ${DEFAULT-VALUE}.")
+  private String nodeAgentContainerdCertsDir;
+
+  @Option(
+      names = "--node-agent-docker-certs-dir",
+      paramLabel = "DIR",
+      description =
+          "Docker's certs.d on the nodes (/etc/docker/certs.d), for nodes running Docker.")
+  private String nodeAgentDockerCertsDir;
+
+  @Option(
+      names = "--node-agent-hosts-file",
+      paramLabel = "FILE",
+      defaultValue = NodeAgentSettings.DEFAULT_HOSTS_FILE,
+      description = "The nodes' hosts file. Default: ${DEFAULT-VALUE}.")
+  private String nodeAgentHostsFile;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -82,11 +125,21 @@ public final class Main implements Callable<Integer> {
     }
     KubernetesClient client = builder.build();
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Operator operator =
-        RegistryOperator.create(
-            client,
-            RegistryOperator.Settings.production(
-                new LinkedHashSet<>(namespaces), leaseNamespace, meters, authServerImage(client)));
+    String operatorImage = authServerImage(client);
+    RegistryOperator.Settings settings =
+        RegistryOperator.Settings.production(
+            new LinkedHashSet<>(namespaces), leaseNamespace, meters, operatorImage);
+    if (nodeAgent) {
+      settings =
+          settings.withNodeAgent(
+              new NodeAgentSettings(
+                  nodeAgentNamespace,
+                  operatorImage,
+                  nodeAgentContainerdCertsDir,
+                  nodeAgentDockerCertsDir,
+                  nodeAgentHostsFile));
+    }
+    Operator operator = RegistryOperator.create(client, settings, nodeAgentNamespace);
     HealthServer health =
         healthPort > 0 ? HealthServer.start(healthPort, operator, meters::scrape) : null;
     CountDownLatch stopped = new CountDownLatch(1);

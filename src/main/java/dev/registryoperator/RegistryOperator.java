@@ -1,6 +1,8 @@
 package dev.registryoperator;
 
 import dev.registryoperator.kube.EventRecorder;
+import dev.registryoperator.nodeagent.NodeAgentKeeper;
+import dev.registryoperator.nodeagent.NodeAgentSettings;
 import dev.registryoperator.registry.PrivateRegistryReconciler;
 import dev.registryoperator.user.RegistryUserReconciler;
 import dev.registryoperator.user.model.PasswordHasher;
@@ -33,6 +35,7 @@ public final class RegistryOperator {
    * @param leaseNamespace namespace of the leader-election lease, or null to run without leader
    *     election
    * @param operatorImage the image the operator runs; registry pods run their auth server from it
+   * @param nodeAgent the node agent's settings with --node-agent, else null
    */
   public record Settings(
       boolean serverSideApply,
@@ -42,7 +45,8 @@ public final class RegistryOperator {
       PasswordHasher hasher,
       Metrics metrics,
       MeterRegistry meters,
-      String operatorImage) {
+      String operatorImage,
+      NodeAgentSettings nodeAgent) {
 
     /** The image deploy/ installs; used when the operator does not run in a pod of its own. */
     public static final String DEFAULT_OPERATOR_IMAGE = "registryoperator/registry-operator:0.1.0";
@@ -64,7 +68,21 @@ public final class RegistryOperator {
           new PasswordHasher(meters),
           MicrometerMetrics.withoutPerResourceMetrics(meters),
           meters,
-          operatorImage);
+          operatorImage,
+          null);
+    }
+
+    public Settings withNodeAgent(NodeAgentSettings nodeAgent) {
+      return new Settings(
+          serverSideApply,
+          namespaces,
+          leaseNamespace,
+          clock,
+          hasher,
+          metrics,
+          meters,
+          operatorImage,
+          nodeAgent);
     }
   }
 
@@ -73,6 +91,15 @@ public final class RegistryOperator {
   private RegistryOperator() {}
 
   public static Operator create(KubernetesClient client, Settings settings) {
+    return create(client, settings, null);
+  }
+
+  /**
+   * @param nodeAgentNamespace where a node agent may have been started before: without --node-agent
+   *     it is removed from there; null to leave DaemonSets alone
+   */
+  public static Operator create(
+      KubernetesClient client, Settings settings, String nodeAgentNamespace) {
     Operator operator =
         new Operator(
             overrider -> {
@@ -84,9 +111,14 @@ public final class RegistryOperator {
                   .withSSABasedCreateUpdateMatchForDependentResources(settings.serverSideApply());
               if (settings.leaseNamespace() != null) {
                 overrider.withLeaderElectionConfiguration(
-                    leaderElection(settings.leaseNamespace()));
+                    leaderElection(
+                        settings.leaseNamespace(),
+                        () -> keepNodeAgent(client, settings, nodeAgentNamespace)));
               }
             });
+    if (settings.leaseNamespace() == null) {
+      keepNodeAgent(client, settings, nodeAgentNamespace);
+    }
     EventRecorder events = new EventRecorder(client, settings.clock());
     Consumer<ControllerConfigurationOverrider<?>> common =
         configuration -> {
@@ -97,7 +129,11 @@ public final class RegistryOperator {
         };
     operator.register(
         new PrivateRegistryReconciler(
-            settings.clock(), events, settings.meters(), settings.operatorImage()),
+            settings.clock(),
+            events,
+            settings.meters(),
+            settings.operatorImage(),
+            settings.nodeAgent() == null ? null : settings.nodeAgent().namespace()),
         common::accept);
     operator.register(
         new RegistryUserReconciler(settings.clock(), events, settings.hasher(), settings.meters()),
@@ -111,13 +147,27 @@ public final class RegistryOperator {
    * System.exit blocks forever (every rollout then waits out the grace period). The exit runs on a
    * thread of its own instead; losing the lease still ends the process with status 1.
    */
-  private static LeaderElectionConfiguration leaderElection(String leaseNamespace) {
+  /**
+   * The node agent's DaemonSet is the leader's to keep, like everything else the operator writes.
+   * Without --node-agent one left by an earlier run is removed.
+   */
+  private static void keepNodeAgent(
+      KubernetesClient client, Settings settings, String nodeAgentNamespace) {
+    if (settings.nodeAgent() != null) {
+      NodeAgentKeeper.start(client, settings.nodeAgent());
+    } else if (nodeAgentNamespace != null) {
+      NodeAgentKeeper.removeIfPresent(client, nodeAgentNamespace);
+    }
+  }
+
+  private static LeaderElectionConfiguration leaderElection(
+      String leaseNamespace, Runnable onStartLeading) {
     return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
         .withLeaseNamespace(leaseNamespace)
         .withExitOnStopLeading(false)
         .withLeaderCallbacks(
             new LeaderCallbacks(
-                () -> {},
+                onStartLeading,
                 () -> new Thread(() -> System.exit(1), "lost-leadership-exit").start(),
                 leader -> {}))
         .build();

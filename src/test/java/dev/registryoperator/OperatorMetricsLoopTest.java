@@ -61,7 +61,8 @@ class OperatorMetricsLoopTest {
                 new PasswordHasher(meters),
                 MicrometerMetrics.withoutPerResourceMetrics(meters),
                 meters,
-                Settings.DEFAULT_OPERATOR_IMAGE));
+                Settings.DEFAULT_OPERATOR_IMAGE,
+                null));
     operator.start();
     health = HealthServer.start(0, operator, meters::scrape);
 

@@ -16,12 +16,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class OwnImage {
 
-  /** Set from the downward API in deploy/deployment.yaml. */
+  /** Set from the downward API in deploy/operator/deployment.yaml. */
   public static final String POD_NAME_ENV = "POD_NAME";
 
   public static final String POD_NAMESPACE_ENV = "POD_NAMESPACE";
 
-  /** The operator's container in deploy/deployment.yaml. */
+  /** The operator's container in deploy/operator/deployment.yaml. */
   public static final String CONTAINER = "operator";
 
   private static final Logger log = LoggerFactory.getLogger(OwnImage.class);

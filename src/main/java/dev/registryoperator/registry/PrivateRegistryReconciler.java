@@ -1,5 +1,6 @@
 package dev.registryoperator.registry;
 
+import dev.registryoperator.api.v1alpha1.NodeAccessStatus;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
@@ -126,15 +127,24 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
 
   private final Clock clock;
   private final String operatorImage;
+  private final String nodeAgentNamespace;
   private final MeterRegistry meters;
   private CertificateExpiryGauge certificateExpiry;
   private final RegistryEvents events;
   private final ReadyReporter<PrivateRegistry, PrivateRegistryStatus> ready;
 
+  /**
+   * @param nodeAgentNamespace where the node agents report, with --node-agent; null without
+   */
   public PrivateRegistryReconciler(
-      Clock clock, EventRecorder events, MeterRegistry meters, String operatorImage) {
+      Clock clock,
+      EventRecorder events,
+      MeterRegistry meters,
+      String operatorImage,
+      String nodeAgentNamespace) {
     this.clock = clock;
     this.operatorImage = operatorImage;
+    this.nodeAgentNamespace = nodeAgentNamespace;
     this.meters = meters;
     this.events = new RegistryEvents(events);
     this.ready =
@@ -151,7 +161,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       EventSourceContext<PrivateRegistry> context) {
     ReadyGauges.register(meters, "PrivateRegistry", context.getPrimaryCache());
     certificateExpiry = new CertificateExpiryGauge(meters, context.getPrimaryCache());
-    return RegistryEventSources.create(context);
+    return RegistryEventSources.create(context, nodeAgentNamespace);
   }
 
   @Override
@@ -186,8 +196,17 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     boolean firstReconcile =
         registry.getStatus() == null || registry.getStatus().observedGeneration == null;
     events.record(registry, firstReconcile, inputs.changes());
+    Optional<NodeAccessStatus> nodeAccess =
+        nodeAgentNamespace == null
+            ? Optional.empty()
+            : NodeAccess.of(
+                registry,
+                inputs.service(),
+                inputs.caBundle(),
+                RegistryEventSources.nodeReports(context, nodeAgentNamespace));
     PrivateRegistryStatus status =
-        RegistryStatus.of(registry, RegistryStatus.Observed.from(inputs, roster.size()), clock);
+        RegistryStatus.of(
+            registry, RegistryStatus.Observed.from(inputs, roster.size(), nodeAccess), clock);
     certificateExpiry.refresh();
     return ready.patchIfChanged(registry, status, context);
   }

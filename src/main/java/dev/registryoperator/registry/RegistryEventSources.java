@@ -6,9 +6,11 @@ import dev.registryoperator.kube.ByRegistryLabel;
 import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.UserSecretNames;
+import dev.registryoperator.nodeagent.NodeReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -27,10 +29,15 @@ final class RegistryEventSources {
 
   static final String SECRETS = "registry-secrets";
   static final String CONFIG_MAPS = "registry-configmaps";
+  static final String NODE_REPORTS = "node-reports";
 
   private RegistryEventSources() {}
 
-  static List<EventSource<?, PrivateRegistry>> create(EventSourceContext<PrivateRegistry> context) {
+  /**
+   * @param nodeAgentNamespace where the node agents' reports are, or null without --node-agent
+   */
+  static List<EventSource<?, PrivateRegistry>> create(
+      EventSourceContext<PrivateRegistry> context, String nodeAgentNamespace) {
     // The registry's generated Secrets and its users' htpasswd entries (the entries are owned by
     // their RegistryUser and found by the registry label). Users' passwords and pull Secrets are
     // not in this cache.
@@ -66,7 +73,41 @@ final class RegistryEventSources {
                 .withSecondaryToPrimaryMapper((RegistryUser user) -> registriesOf(user, secrets))
                 .build(),
             context);
-    return List.of(secrets, configMaps, users);
+    if (nodeAgentNamespace == null) {
+      return List.of(secrets, configMaps, users);
+    }
+    // A node's report concerns the registries it lists; one that appears or goes (with its node)
+    // changes every registry's node count, which the periodic pass catches up with.
+    var nodeReports =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ConfigMap.class, PrivateRegistry.class)
+                .withName(NODE_REPORTS)
+                .withNamespaces(Set.of(nodeAgentNamespace))
+                .withLabelSelector(NodeReport.SELECTOR)
+                .withSecondaryToPrimaryMapper(RegistryEventSources::registriesIn)
+                .build(),
+            context);
+    return List.of(secrets, configMaps, users, nodeReports);
+  }
+
+  /** Every node's report: each registry counts them all. */
+  @SuppressWarnings("unchecked")
+  static List<ConfigMap> nodeReports(Context<PrivateRegistry> context, String namespace) {
+    var reports =
+        (InformerEventSource<ConfigMap, PrivateRegistry>)
+            context.eventSourceRetriever().getEventSourceFor(ConfigMap.class, NODE_REPORTS);
+    return reports.list(namespace).toList();
+  }
+
+  private static Set<ResourceID> registriesIn(ConfigMap report) {
+    Set<ResourceID> registries = new HashSet<>();
+    for (String registry : NodeReport.configured(report).keySet()) {
+      int slash = registry.indexOf('/');
+      if (slash > 0) {
+        registries.add(new ResourceID(registry.substring(slash + 1), registry.substring(0, slash)));
+      }
+    }
+    return registries;
   }
 
   private static Set<ResourceID> registriesOf(

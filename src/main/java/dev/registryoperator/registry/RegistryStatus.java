@@ -1,6 +1,7 @@
 package dev.registryoperator.registry;
 
 import dev.registryoperator.api.v1alpha1.AuthSpec;
+import dev.registryoperator.api.v1alpha1.NodeAccessStatus;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.kube.SecretData;
@@ -27,19 +28,23 @@ final class RegistryStatus {
    * @param servedCertificate the Secret whose certificate the pod serves (the user's or ours)
    * @param caBundlePublished whether the CA bundle ConfigMap exists
    * @param listedUsers the number of users in the htpasswd file
+   * @param nodeAccess what the node agents need and report; empty without --node-agent
    */
   record Observed(
       Optional<Deployment> deployment,
       Optional<Secret> servedCertificate,
       boolean caBundlePublished,
-      int listedUsers) {
+      int listedUsers,
+      Optional<NodeAccessStatus> nodeAccess) {
 
-    static Observed from(RegistryInputs inputs, int listedUsers) {
+    static Observed from(
+        RegistryInputs inputs, int listedUsers, Optional<NodeAccessStatus> nodeAccess) {
       return new Observed(
           inputs.deployment(),
           inputs.userTlsSecret().or(inputs::servingSecret),
           inputs.caBundle().isPresent(),
-          listedUsers);
+          listedUsers,
+          nodeAccess);
     }
   }
 
@@ -70,6 +75,7 @@ final class RegistryStatus {
     status.users = observed.listedUsers();
     status.authMode = registry.getSpec().auth.mode.name();
     status.tokenRealm = tokenRealm(registry);
+    status.nodeAccess = observed.nodeAccess().orElse(null);
 
     Optional<Deployment> deployment = observed.deployment();
     boolean available = deployment.map(RegistryStatus::available).orElse(false);

@@ -165,14 +165,14 @@ public final class Demo {
     // drops it when storing the CRD (see "Kubernetes versions" in the README).
     shell.run("kubectl apply --validate=false -k crds/");
     shell.run("kubectl wait --for condition=established --timeout 60s crd --all");
-    shell.run("kubectl apply -f deploy/namespace.yaml");
+    shell.run("kubectl apply -f deploy/operator/namespace.yaml");
     shell.run(
         "kubectl apply -n "
             + ShippedOperator.LEASE_NAMESPACE
-            + " -f deploy/service-account.yaml -f deploy/cluster-role.yaml -f deploy/cluster-role-binding.yaml"
-            + " -f deploy/role.yaml -f deploy/role-binding.yaml");
+            + " -f deploy/operator/service-account.yaml -f deploy/operator/cluster-role.yaml -f deploy/operator/cluster-role-binding.yaml"
+            + " -f deploy/operator/role.yaml -f deploy/operator/role-binding.yaml");
     console.note(
-        "(deploy/deployment.yaml is not applied: the operator runs as a local process, next step)");
+        "(deploy/operator/deployment.yaml is not applied: the operator runs as a local process, next step)");
     console.ok("CRDs established, RBAC in place");
   }
 
@@ -192,7 +192,7 @@ public final class Demo {
                 "\n!! The operator exited with code " + code + "; see " + show(operator.log())));
     console.where("identity", ControlPlane.OPERATOR_USER);
     console.where(
-        "", "(the ServiceAccount's user name: only what deploy/cluster-role.yaml grants)");
+        "", "(the ServiceAccount's user name: only what deploy/operator/cluster-role.yaml grants)");
     console.where("health", operator.healthUrl("/healthz"));
     console.where("log", show(operator.log()));
     operator.awaitStarted(OPERATOR_TIMEOUT);
@@ -408,7 +408,7 @@ public final class Demo {
           "the push and pull worked, but the API server refused the operator: "
               + String.join("; ", refusals)
               + ".\n"
-              + "deploy/cluster-role.yaml lacks these permissions; in a cluster the operator would fail the same way.");
+              + "deploy/operator/cluster-role.yaml lacks these permissions; in a cluster the operator would fail the same way.");
     }
     if (!operator.isRunning()) {
       throw new IllegalStateException(

@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * The operator as it ships: {@code target/registry-operator.jar} in a JVM of its own, with the
- * arguments deploy/deployment.yaml gives it (leader election in its namespace, the health port),
- * its output in a log file. Started means its {@code /startup} endpoint answers 200, as the
+ * arguments deploy/operator/deployment.yaml gives it (leader election in its namespace, the health
+ * port), its output in a log file. Started means its {@code /startup} endpoint answers 200, as the
  * Deployment's startupProbe checks.
  */
 final class ShippedOperator implements AutoCloseable {
@@ -120,7 +120,8 @@ final class ShippedOperator implements AutoCloseable {
 
   /**
    * The permissions the API server refused the operator so far ("patch leases in
-   * coordination.k8s.io"), from its log: each one is a rule deploy/cluster-role.yaml lacks.
+   * coordination.k8s.io"), from its log: each one is a rule deploy/operator/cluster-role.yaml
+   * lacks.
    */
   TreeSet<String> refusals() throws IOException {
     TreeSet<String> refusals = new TreeSet<>();

@@ -135,6 +135,24 @@ class ManifestsIT {
     if (API.version().atLeast(1, 25)) {
       assertClean(
           kubectl.run("apply", "--server-side", "--field-manager=installer", "-k", "deploy/"));
+      // The same with the node agent: its namespace, its RBAC, and the operator's flag.
+      assertClean(
+          kubectl.run(
+              "apply", "--server-side", "--field-manager=installer", "-k", "deploy/node-agent/"));
+      assertThat(
+              API.client()
+                  .apps()
+                  .deployments()
+                  .inNamespace(OPERATOR_NAMESPACE)
+                  .withName("registry-operator")
+                  .get()
+                  .getSpec()
+                  .getTemplate()
+                  .getSpec()
+                  .getContainers()
+                  .get(0)
+                  .getArgs())
+          .contains("--node-agent");
     } else {
       assertSucceeded(installCrds());
       assertSucceeded(
@@ -143,7 +161,7 @@ class ManifestsIT {
               "--server-side",
               "--field-manager=installer",
               "-f",
-              "deploy/namespace.yaml"));
+              "deploy/operator/namespace.yaml"));
       for (String file :
           List.of(
               "service-account.yaml",
@@ -160,7 +178,7 @@ class ManifestsIT {
                 "-n",
                 OPERATOR_NAMESPACE,
                 "-f",
-                "deploy/" + file));
+                "deploy/operator/" + file));
       }
     }
     Deployment operator =
@@ -184,7 +202,11 @@ class ManifestsIT {
     ServiceMonitorCrd.install(API);
     assertSucceeded(
         kubectl.run(
-            "apply", "--server-side", "--field-manager=installer", "-f", "deploy/namespace.yaml"));
+            "apply",
+            "--server-side",
+            "--field-manager=installer",
+            "-f",
+            "deploy/operator/namespace.yaml"));
 
     if (API.version().atLeast(1, 25)) {
       assertClean(

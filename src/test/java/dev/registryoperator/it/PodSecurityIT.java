@@ -26,9 +26,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The pods the operator and its registries run in, as PodSecurity admission judges them in a
- * namespace labelled {@code pod-security.kubernetes.io/enforce=restricted} (deploy/namespace.yaml
- * sets that label). There is no controller-manager to turn a Deployment into pods, so each test
- * creates a Pod from the pod template directly: admission judges the Pod, not the Deployment.
+ * namespace labelled {@code pod-security.kubernetes.io/enforce=restricted}
+ * (deploy/operator/namespace.yaml sets that label). There is no controller-manager to turn a
+ * Deployment into pods, so each test creates a Pod from the pod template directly: admission judges
+ * the Pod, not the Deployment.
  *
  * <p>PodSecurity admission exists from 1.23 (GA in 1.25). 1.20 ignores the label and admits every
  * pod; the tests say so where their expectation differs.
@@ -112,7 +113,7 @@ class PodSecurityIT {
   }
 
   private static PodTemplateSpec operatorPodTemplate() throws IOException {
-    try (InputStream in = Files.newInputStream(Path.of("deploy/deployment.yaml"))) {
+    try (InputStream in = Files.newInputStream(Path.of("deploy/operator/deployment.yaml"))) {
       return API.client().apps().deployments().load(in).item().getSpec().getTemplate();
     }
   }

@@ -209,12 +209,13 @@ class RegistryStatusTest {
   }
 
   private static Observed observed(Optional<Deployment> deployment) {
-    return new Observed(deployment, Optional.of(servedCertificate), true, 2);
+    return new Observed(deployment, Optional.of(servedCertificate), true, 2, Optional.empty());
   }
 
   private static Observed withoutDeployment(
       Optional<Secret> servedCertificate, boolean caBundlePublished, int listedUsers) {
-    return new Observed(Optional.empty(), servedCertificate, caBundlePublished, listedUsers);
+    return new Observed(
+        Optional.empty(), servedCertificate, caBundlePublished, listedUsers, Optional.empty());
   }
 
   private static String waiting(int availableReplicas) {

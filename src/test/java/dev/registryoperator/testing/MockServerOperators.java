@@ -28,6 +28,7 @@ public final class MockServerOperators {
         hasher,
         metrics,
         new SimpleMeterRegistry(),
-        Settings.DEFAULT_OPERATOR_IMAGE);
+        Settings.DEFAULT_OPERATOR_IMAGE,
+        null);
   }
 }

@@ -41,6 +41,10 @@ public class PrivateRegistryStatus implements ConditionedStatus {
   @JsonPropertyDescription("Where clients get tokens, in the token modes.")
   public String tokenRealm;
 
+  @JsonPropertyDescription(
+      "How the cluster's nodes pull from the registry, when the operator runs its node agent.")
+  public NodeAccessStatus nodeAccess;
+
   @Override
   public Long observedGeneration() {
     return observedGeneration;

@@ -6,6 +6,7 @@ import dev.registryoperator.registry.model.AuthFiles;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Clock;
@@ -108,6 +109,10 @@ public final class RegistryInputs {
 
   public Optional<ConfigMap> caBundle() {
     return child(context, ConfigMap.class, names.caBundleConfigMap());
+  }
+
+  public Optional<Service> service() {
+    return child(context, Service.class, names.service());
   }
 
   public Optional<Deployment> deployment() {
