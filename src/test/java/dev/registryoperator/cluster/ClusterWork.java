@@ -1,0 +1,176 @@
+package dev.registryoperator.cluster;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.e2e.HostCommand;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** What the real-cluster tests do over and over: apply, wait, read a password, push. */
+final class ClusterWork {
+
+  private ClusterWork() {}
+
+  /** Server-side apply of a manifest file into a namespace, as {@code kubectl apply -n} does. */
+  static void apply(KubernetesClient client, String namespace, Path manifest) {
+    try (InputStream in = Files.newInputStream(manifest)) {
+      apply(client, namespace, client.load(in).items());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void apply(KubernetesClient client, String namespace, String manifest) {
+    apply(
+        client,
+        namespace,
+        client.load(new ByteArrayInputStream(manifest.getBytes(StandardCharsets.UTF_8))).items());
+  }
+
+  private static void apply(KubernetesClient client, String namespace, List<HasMetadata> objects) {
+    for (HasMetadata object : objects) {
+      object.getMetadata().setNamespace(namespace);
+      client.resource(object).fieldManager("kubectl").forceConflicts().serverSideApply();
+    }
+  }
+
+  static boolean ready(List<Condition> conditions) {
+    return conditions != null
+        && conditions.stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** The password the operator generated for a user (never printed). */
+  static String generatedPassword(KubernetesClient client, String namespace, String user) {
+    Secret secret =
+        await("the generated password of " + user)
+            .atMost(Duration.ofMinutes(1))
+            .until(
+                () -> client.secrets().inNamespace(namespace).withName(user + "-password").get(),
+                Objects::nonNull);
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get("password")), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Pushes the cluster's busybox image to the registry with skopeo from the node, over TLS verified
+   * against the registry's CA, the name resolving through the hosts entry the node agent wrote.
+   */
+  static void pushBusybox(
+      RealCluster cluster, String image, String user, String password, String caCertificate)
+      throws IOException {
+    Path certDir = Files.createTempDirectory("registry-ca");
+    Files.writeString(certDir.resolve("ca.crt"), caCertificate);
+    Path skopeoHome = Files.createTempDirectory("skopeo");
+    Files.writeString(
+        skopeoHome.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+    HostCommand.Result push =
+        HostCommand.run(
+            Duration.ofMinutes(2),
+            "skopeo",
+            "--policy",
+            skopeoHome.resolve("policy.json").toString(),
+            "copy",
+            "--dest-cert-dir",
+            certDir.toString(),
+            "--dest-creds",
+            user + ":" + password,
+            "docker-archive:" + cluster.imageArchive("busybox"),
+            "docker://" + image);
+    if (!push.succeeded()) {
+      // The command line holds the password: only the exit code and skopeo's own words.
+      throw new AssertionError(
+          "skopeo copy to " + image + " failed (" + push.exitCode() + "): " + push.stderr());
+    }
+  }
+
+  /** The one pod of a Deployment, once its container runs. */
+  static Pod runningPod(KubernetesClient client, String namespace, String app, Duration timeout) {
+    return await(app + " running")
+        .atMost(timeout)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> pod(client, namespace, app),
+            pod ->
+                pod.isPresent()
+                    && pod.get().getStatus().getContainerStatuses() != null
+                    && pod.get().getStatus().getContainerStatuses().stream()
+                        .allMatch(s -> Boolean.TRUE.equals(s.getReady())))
+        .orElseThrow();
+  }
+
+  /** Why the Deployment's pod cannot start its container, once kubelet says so. */
+  static String pullFailure(
+      KubernetesClient client, String namespace, String app, Duration timeout) {
+    return await(app + " failing to pull")
+        .atMost(timeout)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> waitingReason(client, namespace, app), Optional::isPresent)
+        .orElseThrow();
+  }
+
+  static void copySecret(KubernetesClient client, String namespace, String from, String to) {
+    Secret original = client.secrets().inNamespace(namespace).withName(from).get();
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(to)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withType(original.getType())
+                .withData(original.getData())
+                .build())
+        .create();
+  }
+
+  static void awaitListedUsers(
+      KubernetesClient client, String namespace, String registry, int users) {
+    await("registry " + registry + " listing " + users + " users")
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                client
+                    .resources(PrivateRegistry.class)
+                    .inNamespace(namespace)
+                    .withName(registry)
+                    .get(),
+            r -> r.getStatus() != null && Integer.valueOf(users).equals(r.getStatus().users));
+  }
+
+  private static Optional<Pod> pod(KubernetesClient client, String namespace, String app) {
+    return client.pods().inNamespace(namespace).withLabel("app", app).list().getItems().stream()
+        .filter(pod -> pod.getMetadata().getDeletionTimestamp() == null)
+        .findFirst();
+  }
+
+  private static Optional<String> waitingReason(
+      KubernetesClient client, String namespace, String app) {
+    return pod(client, namespace, app)
+        .map(pod -> pod.getStatus().getContainerStatuses())
+        .flatMap(statuses -> statuses.stream().findFirst())
+        .map(ContainerStatus::getState)
+        .filter(state -> state.getWaiting() != null)
+        .map(state -> state.getWaiting().getReason())
+        .filter(reason -> reason.equals("ErrImagePull") || reason.equals("ImagePullBackOff"));
+  }
+}

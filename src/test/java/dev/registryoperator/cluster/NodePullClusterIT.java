@@ -1,0 +1,225 @@
+package dev.registryoperator.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.nodeagent.HostsBlock;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What people run a registry in their cluster for: the cluster's own pods run images from it. On
+ * the real node, with the node agent on: kubelet's containerd resolves the Service name and trusts
+ * the operator's CA because the agent configured them, and pulls with the user's generated pull
+ * Secret; a wrong password or a removed user ends in ErrImagePull; a deleted registry leaves
+ * nothing behind on the node.
+ */
+@ExtendWith(RealCluster.Extension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NodePullClusterIT {
+
+  private static final String NAMESPACE = "node-pull";
+  private static final String REGISTRY = "demo";
+  private static final String HOST = REGISTRY + "." + NAMESPACE + ".svc";
+  private static final String IMAGE = HOST + ":15000/apps/busybox:1";
+
+  private static RealCluster cluster;
+  private static KubernetesClient client;
+
+  @BeforeAll
+  static void aRegistryAndAUser(RealCluster realCluster) throws Exception {
+    cluster = realCluster;
+    client = cluster.client();
+    client
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .serverSideApply();
+    ClusterWork.apply(client, NAMESPACE, Path.of("examples", "registry-minimal.yaml"));
+    ClusterWork.apply(client, NAMESPACE, userYaml("pusher"));
+  }
+
+  @AfterAll
+  static void removeNamespace() {
+    if (client != null) {
+      client.namespaces().withName(NAMESPACE).delete();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theNodeAgentConfiguresTheNodeAndTheRegistryCountsIt() throws Exception {
+    PrivateRegistry registry =
+        await("the registry Ready and configured on the node")
+            .atMost(Duration.ofMinutes(3))
+            .pollInterval(Duration.ofSeconds(1))
+            .until(
+                () ->
+                    client
+                        .resources(PrivateRegistry.class)
+                        .inNamespace(NAMESPACE)
+                        .withName(REGISTRY)
+                        .get(),
+                r ->
+                    ClusterWork.ready(r.getStatus() == null ? null : r.getStatus().conditions)
+                        && r.getStatus().nodeAccess != null
+                        && Integer.valueOf(1).equals(r.getStatus().nodeAccess.configuredNodes));
+
+    assertThat(registry.getStatus().nodeAccess.nodes).isEqualTo(1);
+    Path hostsToml = cluster.containerdCertsDir().resolve(HOST + ":15000").resolve("hosts.toml");
+    assertThat(hostsToml).exists();
+    assertThat(Files.readString(hostsToml)).contains("server = \"https://" + HOST + ":15000\"");
+    assertThat(Files.readString(hostsToml.resolveSibling("ca.crt")))
+        .isEqualTo(registry.getStatus().nodeAccess.caCertificate);
+    assertThat(Files.readString(Path.of("/etc/hosts")))
+        .contains(HostsBlock.BEGIN)
+        .contains(registry.getStatus().nodeAccess.clusterIP + " " + HOST);
+  }
+
+  @Test
+  @Order(2)
+  void aWorkloadRunsAnImagePulledFromTheRegistryWithTheUsersPullSecret() throws Exception {
+    String password = ClusterWork.generatedPassword(client, NAMESPACE, "pusher");
+    ClusterWork.pushBusybox(cluster, IMAGE, "pusher", password, caOf(REGISTRY));
+
+    client.resource(workload("app", "pusher-pull-secret")).serverSideApply();
+
+    Pod pod = ClusterWork.runningPod(client, NAMESPACE, "app", Duration.ofMinutes(2));
+    ContainerStatus status = pod.getStatus().getContainerStatuses().get(0);
+    assertThat(status.getImage()).isEqualTo(IMAGE);
+    assertThat(status.getImageID()).startsWith(HOST + ":15000/apps/busybox@sha256:");
+  }
+
+  @Test
+  @Order(3)
+  void aWrongPasswordEndsInErrImagePull() {
+    Secret good = client.secrets().inNamespace(NAMESPACE).withName("pusher-pull-secret").get();
+    String config =
+        new String(
+            Base64.getDecoder().decode(good.getData().get(".dockerconfigjson")),
+            StandardCharsets.UTF_8);
+    String password = ClusterWork.generatedPassword(client, NAMESPACE, "pusher");
+    String wrongAuth =
+        Base64.getEncoder()
+            .encodeToString(("pusher:not-" + password).getBytes(StandardCharsets.UTF_8));
+    String goodAuth =
+        Base64.getEncoder().encodeToString(("pusher:" + password).getBytes(StandardCharsets.UTF_8));
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("wrong-pull-secret")
+                .withNamespace(NAMESPACE)
+                .endMetadata()
+                .withType("kubernetes.io/dockerconfigjson")
+                .addToStringData(".dockerconfigjson", config.replace(goodAuth, wrongAuth))
+                .build())
+        .create();
+
+    client.resource(workload("wrong-password", "wrong-pull-secret")).serverSideApply();
+
+    assertThat(ClusterWork.pullFailure(client, NAMESPACE, "wrong-password", Duration.ofMinutes(2)))
+        .isIn("ErrImagePull", "ImagePullBackOff");
+  }
+
+  @Test
+  @Order(4)
+  void aRemovedUserCannotPullAnyMore() {
+    // The user's pull Secret goes with the user (owned); a copy keeps its password.
+    ClusterWork.copySecret(client, NAMESPACE, "pusher-pull-secret", "kept-pull-secret");
+    client.resources(RegistryUser.class).inNamespace(NAMESPACE).withName("pusher").delete();
+    ClusterWork.awaitListedUsers(client, NAMESPACE, REGISTRY, 0);
+
+    client.resource(workload("removed-user", "kept-pull-secret")).serverSideApply();
+
+    assertThat(ClusterWork.pullFailure(client, NAMESPACE, "removed-user", Duration.ofMinutes(2)))
+        .isIn("ErrImagePull", "ImagePullBackOff");
+  }
+
+  @Test
+  @Order(5)
+  void aDeletedRegistryLeavesNothingOnTheNode() {
+    client.resources(PrivateRegistry.class).inNamespace(NAMESPACE).withName(REGISTRY).delete();
+
+    Path directory = cluster.containerdCertsDir().resolve(HOST + ":15000");
+    await("the node agent removing what it wrote")
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                !Files.exists(directory)
+                    && !Files.readString(Path.of("/etc/hosts")).contains(HOST));
+  }
+
+  private static String caOf(String registry) {
+    return client
+        .resources(PrivateRegistry.class)
+        .inNamespace(NAMESPACE)
+        .withName(registry)
+        .get()
+        .getStatus()
+        .nodeAccess
+        .caCertificate;
+  }
+
+  private static Deployment workload(String name, String pullSecret) {
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(NAMESPACE)
+        .endMetadata()
+        .withNewSpec()
+        .withNewSelector()
+        .withMatchLabels(Map.of("app", name))
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(Map.of("app", name))
+        .endMetadata()
+        .withNewSpec()
+        .addNewImagePullSecret(pullSecret)
+        .addNewContainer()
+        .withName("app")
+        .withImage(IMAGE)
+        // Always: every pod asks the registry, so a refused pull is a refusal, not a cached image.
+        .withImagePullPolicy("Always")
+        .withCommand("sleep", "3600")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  private static String userYaml(String name) {
+    return """
+        apiVersion: registryoperator.dev/v1alpha1
+        kind: RegistryUser
+        metadata:
+          name: %s
+        spec:
+          registryRef: %s
+        """
+        .formatted(name, REGISTRY);
+  }
+}

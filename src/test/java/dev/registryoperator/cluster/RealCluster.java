@@ -1,0 +1,258 @@
+package dev.registryoperator.cluster;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.registryoperator.e2e.HostCommand;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * The real single-node cluster of {@code scripts/cluster.sh} (kubelet, containerd, the control
+ * plane; see the README's table of what is real), with the operator installed the way users install
+ * it: {@code deploy/node-agent/}, its image, two replicas with leader election, and its node agent.
+ *
+ * <p>Started once per test JVM by the first class that uses it (the {@code it-real-cluster}
+ * failsafe execution), and stopped when the JUnit run ends, after every component's log, the Events
+ * and {@code kubectl describe} of everything went to {@link #LOGS}: one place to read a failure. A
+ * cluster that was already running (a developer's {@code cluster.sh up}) is reused and left
+ * running, as is any cluster with {@code REAL_CLUSTER_KEEP=1}.
+ */
+public final class RealCluster implements ExtensionContext.Store.CloseableResource {
+
+  public static final Path LOGS = Path.of("target", "real-cluster-logs");
+  public static final String OPERATOR_NAMESPACE = "registry-operator-system";
+  public static final String AGENT_NAMESPACE = "registry-node-agent";
+
+  private static final Path SCRIPT = Path.of("scripts", "cluster.sh");
+  private static final Path OPERATOR_JAR = Path.of("target", "registry-operator.jar");
+
+  /** The first run of cluster.sh builds Kubernetes (about 8 minutes on 2 cores) and images. */
+  private static final Duration UP_TIMEOUT = Duration.ofMinutes(45);
+
+  private final KubernetesClient client;
+  private final Map<String, String> env;
+  private final Path containerdCertsDir;
+  private final boolean keep;
+
+  private RealCluster(Map<String, String> env, boolean keep) {
+    this.env = env;
+    this.keep = keep;
+    this.containerdCertsDir = Path.of(env.get("CONTAINERD_CERTS_DIR"));
+    try {
+      Path kubeconfig = Path.of(env.get("KUBECONFIG"));
+      this.client =
+          new KubernetesClientBuilder()
+              .withConfig(
+                  Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString()))
+              .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Brings the cluster up (or finds it up), loads the operator image and installs the operator. */
+  static RealCluster start() {
+    boolean wasUp = script(Duration.ofSeconds(30), "status").succeeded();
+    script(UP_TIMEOUT, "up").orThrow();
+    script(Duration.ofMinutes(5), "load-operator-image", OPERATOR_JAR.toString()).orThrow();
+    RealCluster cluster =
+        new RealCluster(
+            parseEnv(script(Duration.ofSeconds(30), "env").orThrow().stdout()),
+            wasUp || "1".equals(System.getenv("REAL_CLUSTER_KEEP")));
+    cluster.installOperator();
+    return cluster;
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Where the node's containerd reads registry hosts.toml files (the node agent writes them). */
+  public Path containerdCertsDir() {
+    return containerdCertsDir;
+  }
+
+  /** A docker-archive of one of the images cluster.sh built (busybox, registry, ...). */
+  public Path imageArchive(String name) {
+    return Path.of(env.get("IMAGE_ARCHIVES")).resolve(name + ".tar");
+  }
+
+  /** kubectl with the cluster's admin kubeconfig. */
+  public HostCommand.Result kubectl(String... arguments) {
+    List<String> command = new ArrayList<>();
+    command.add(kubectlBinary().toString());
+    command.addAll(List.of(arguments));
+    Map<String, String> environment = new HashMap<>(System.getenv());
+    environment.put("KUBECONFIG", env.get("KUBECONFIG"));
+    return HostCommand.run(Duration.ofMinutes(2), environment, command);
+  }
+
+  @Override
+  public void close() {
+    try {
+      script(Duration.ofMinutes(5), "logs", LOGS.toString());
+    } finally {
+      client.close();
+      if (!keep) {
+        script(Duration.ofMinutes(5), "down").orThrow();
+      }
+    }
+  }
+
+  /**
+   * deploy/node-agent/ as users apply it, rendered by a current kubectl (1.20's built-in kustomize
+   * cannot take ../crds), with one change: the node agent's containerd directory is the test
+   * cluster's, which keeps its containerd away from the machine's /etc/containerd.
+   */
+  private void installOperator() {
+    String rendered =
+        HostCommand.run(
+                Duration.ofMinutes(1),
+                currentKubectl().toString(),
+                "kustomize",
+                Path.of("deploy", "node-agent").toString())
+            .orThrow()
+            .stdout();
+    List<HasMetadata> objects =
+        client.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8))).items();
+    for (HasMetadata object : objects) {
+      if (object instanceof CustomResourceDefinition crd) {
+        // 1.20 refuses these CRDs under server-side apply (see the README); users apply them with
+        // --validate=false, which is a create or replace.
+        client.resource(crd).createOr(existing -> existing.update());
+      }
+    }
+    for (HasMetadata object : objects) {
+      if (object instanceof CustomResourceDefinition) {
+        continue;
+      }
+      if (object instanceof Deployment deployment) {
+        deployment
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0)
+            .getArgs()
+            .add("--node-agent-containerd-certs-dir=" + containerdCertsDir);
+      }
+      client.resource(object).fieldManager("installer").forceConflicts().serverSideApply();
+    }
+    await("the operator's two replicas")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              Deployment operator =
+                  client
+                      .apps()
+                      .deployments()
+                      .inNamespace(OPERATOR_NAMESPACE)
+                      .withName("registry-operator")
+                      .get();
+              return operator != null
+                  && operator.getStatus() != null
+                  && Integer.valueOf(2).equals(operator.getStatus().getReadyReplicas());
+            });
+    await("the node agent on the node")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              var agent =
+                  client
+                      .apps()
+                      .daemonSets()
+                      .inNamespace(AGENT_NAMESPACE)
+                      .withName("registry-node-agent")
+                      .get();
+              return agent != null
+                  && agent.getStatus() != null
+                  && agent.getStatus().getNumberReady() != null
+                  && agent.getStatus().getNumberReady() >= 1;
+            });
+  }
+
+  private static HostCommand.Result script(Duration timeout, String... arguments) {
+    List<String> command = new ArrayList<>();
+    command.add(SCRIPT.toString());
+    command.addAll(List.of(arguments));
+    return HostCommand.run(timeout, command);
+  }
+
+  private static Map<String, String> parseEnv(String output) {
+    Map<String, String> env = new HashMap<>();
+    for (String line : output.split("\n")) {
+      int equals = line.indexOf('=');
+      if (equals > 0) {
+        env.put(line.substring(0, equals), line.substring(equals + 1).trim());
+      }
+    }
+    if (!env.containsKey("KUBECONFIG") || !env.containsKey("CONTAINERD_CERTS_DIR")) {
+      throw new IllegalStateException(
+          "cluster.sh env printed no KUBECONFIG or CONTAINERD_CERTS_DIR:\n" + output);
+    }
+    return env;
+  }
+
+  private static Path cacheDir() {
+    String cache = System.getenv("REGISTRY_OPERATOR_CACHE");
+    return cache != null
+        ? Path.of(cache)
+        : Path.of(System.getProperty("user.home"), ".cache", "registry-operator");
+  }
+
+  /** The kubectl built with the cluster (1.20.2): the one that matches the server. */
+  private static Path kubectlBinary() {
+    return cacheDir().resolve("bin/kubernetes-1.20.2/kubectl");
+  }
+
+  /** A current kubectl (1.36), for kustomize: what users of a current cluster run. */
+  private static Path currentKubectl() {
+    return cacheDir().resolve("bin/kube-apiserver-1.36.2/kubectl");
+  }
+
+  /** Gives test classes the cluster, starting it for the first of them. */
+  public static final class Extension implements BeforeAllCallback, ParameterResolver {
+    @Override
+    public void beforeAll(ExtensionContext context) {
+      cluster(context);
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+      return parameter.getParameter().getType() == RealCluster.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+      return cluster(context);
+    }
+
+    private static RealCluster cluster(ExtensionContext context) {
+      return context
+          .getRoot()
+          .getStore(ExtensionContext.Namespace.GLOBAL)
+          .getOrComputeIfAbsent(RealCluster.class, key -> start(), RealCluster.class);
+    }
+  }
+}
