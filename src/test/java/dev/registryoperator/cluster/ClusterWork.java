@@ -3,7 +3,6 @@ package dev.registryoperator.cluster;
 import static org.awaitility.Awaitility.await;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
-import dev.registryoperator.e2e.HostCommand;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -75,31 +74,15 @@ final class ClusterWork {
    * against the registry's CA, the name resolving through the hosts entry the node agent wrote.
    */
   static void pushBusybox(
-      RealCluster cluster, String image, String user, String password, String caCertificate)
-      throws IOException {
-    Path certDir = Files.createTempDirectory("registry-ca");
-    Files.writeString(certDir.resolve("ca.crt"), caCertificate);
-    Path skopeoHome = Files.createTempDirectory("skopeo");
-    Files.writeString(
-        skopeoHome.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
-    HostCommand.Result push =
-        HostCommand.run(
-            Duration.ofMinutes(2),
-            "skopeo",
-            "--policy",
-            skopeoHome.resolve("policy.json").toString(),
-            "copy",
-            "--dest-cert-dir",
-            certDir.toString(),
-            "--dest-creds",
-            user + ":" + password,
-            "docker-archive:" + cluster.imageArchive("busybox"),
-            "docker://" + image);
-    if (!push.succeeded()) {
-      // The command line holds the password: only the exit code and skopeo's own words.
-      throw new AssertionError(
-          "skopeo copy to " + image + " failed (" + push.exitCode() + "): " + push.stderr());
-    }
+      RealCluster cluster, String image, String user, String password, String caCertificate) {
+    NodeClients.assertSucceeded(
+        NodeClients.trusting(caCertificate)
+            .copy(
+                "docker-archive:" + cluster.imageArchive("busybox"),
+                "docker://" + image,
+                "--dest-creds",
+                user + ":" + password),
+        "pushing busybox to " + image);
   }
 
   /** The one pod of a Deployment, once its container runs. */

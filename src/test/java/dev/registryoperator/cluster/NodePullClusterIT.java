@@ -102,7 +102,7 @@ class NodePullClusterIT {
     String password = ClusterWork.generatedPassword(client, NAMESPACE, "pusher");
     ClusterWork.pushBusybox(cluster, IMAGE, "pusher", password, caOf(REGISTRY));
 
-    client.resource(workload("app", "pusher-pull-secret")).serverSideApply();
+    client.resource(workload(NAMESPACE, "app", IMAGE, "pusher-pull-secret")).serverSideApply();
 
     Pod pod = ClusterWork.runningPod(client, NAMESPACE, "app", Duration.ofMinutes(2));
     ContainerStatus status = pod.getStatus().getContainerStatuses().get(0);
@@ -136,7 +136,9 @@ class NodePullClusterIT {
                 .build())
         .create();
 
-    client.resource(workload("wrong-password", "wrong-pull-secret")).serverSideApply();
+    client
+        .resource(workload(NAMESPACE, "wrong-password", IMAGE, "wrong-pull-secret"))
+        .serverSideApply();
 
     assertThat(ClusterWork.pullFailure(client, NAMESPACE, "wrong-password", Duration.ofMinutes(2)))
         .isIn("ErrImagePull", "ImagePullBackOff");
@@ -150,7 +152,9 @@ class NodePullClusterIT {
     client.resources(RegistryUser.class).inNamespace(NAMESPACE).withName("pusher").delete();
     ClusterWork.awaitListedUsers(client, NAMESPACE, REGISTRY, 0);
 
-    client.resource(workload("removed-user", "kept-pull-secret")).serverSideApply();
+    client
+        .resource(workload(NAMESPACE, "removed-user", IMAGE, "kept-pull-secret"))
+        .serverSideApply();
 
     assertThat(ClusterWork.pullFailure(client, NAMESPACE, "removed-user", Duration.ofMinutes(2)))
         .isIn("ErrImagePull", "ImagePullBackOff");
@@ -182,11 +186,12 @@ class NodePullClusterIT {
         .caCertificate;
   }
 
-  private static Deployment workload(String name, String pullSecret) {
+  /** A Deployment of one pod running {@code image}, pulled with {@code pullSecret}. */
+  static Deployment workload(String namespace, String name, String image, String pullSecret) {
     return new DeploymentBuilder()
         .withNewMetadata()
         .withName(name)
-        .withNamespace(NAMESPACE)
+        .withNamespace(namespace)
         .endMetadata()
         .withNewSpec()
         .withNewSelector()
@@ -200,7 +205,7 @@ class NodePullClusterIT {
         .addNewImagePullSecret(pullSecret)
         .addNewContainer()
         .withName("app")
-        .withImage(IMAGE)
+        .withImage(image)
         // Always: every pod asks the registry, so a refused pull is a refusal, not a cached image.
         .withImagePullPolicy("Always")
         .withCommand("sleep", "3600")

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -91,9 +92,41 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
     return containerdCertsDir;
   }
 
-  /** A docker-archive of one of the images cluster.sh built (busybox, registry, ...). */
+  /**
+   * A docker-archive of one of the images cluster.sh built (busybox, registry, ...): its cache
+   * names them NAME-HASH.tar, the hash of their inputs, and keeps only the current one.
+   */
   public Path imageArchive(String name) {
-    return Path.of(env.get("IMAGE_ARCHIVES")).resolve(name + ".tar");
+    try (var archives = Files.list(cacheDir().resolve("cluster-images"))) {
+      return archives
+          .filter(
+              path ->
+                  path.getFileName().toString().matches(Pattern.quote(name) + "-[0-9a-f]+\\.tar"))
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException("cluster.sh built no " + name + " image"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Gives an imported image a second name in the node's containerd (a new image, same bytes). */
+  public void tagImage(String source, String target) {
+    HostCommand.run(
+            Duration.ofMinutes(1),
+            "ctr",
+            "--address",
+            Path.of(env.get("CONTAINERD_CERTS_DIR"))
+                .getParent()
+                .resolve("containerd.sock")
+                .toString(),
+            "-n",
+            "k8s.io",
+            "images",
+            "tag",
+            "--force",
+            source,
+            target)
+        .orThrow();
   }
 
   /** kubectl with the cluster's admin kubeconfig. */
