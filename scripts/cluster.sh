@@ -52,7 +52,9 @@
 #   Loopback only:     etcd 127.0.0.1:12379/12380, controller-manager 10257, scheduler 10259,
 #                      kubelet healthz 10248, kube-proxy 10249/10256
 # Pods may reach only pods, Service IPs and the node IP: the iptables chain REGISTRY-OPERATOR-EGRESS
-# (mangle table, jumped to first in FORWARD) drops everything else. There is no cluster DNS: pods
+# (mangle table, jumped to first in FORWARD) drops everything else, and the chain of that name in
+# the filter table refuses any Service address kube-proxy did not translate, from this machine and
+# from pods (it would otherwise follow the default route out). There is no cluster DNS: pods
 # reach the API server through KUBERNETES_SERVICE_HOST; their resolv.conf names 127.0.0.1 (kubelet's
 # choice without any resolver), so name lookups fail at once inside the pod.
 #
@@ -939,17 +941,27 @@ setup_network() {
     run ip addr add "$NODE_IP/32" dev lo
   fi
   run sysctl -w net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
-  # The egress guard: forwarded pod traffic may go to pods, Service IPs (and, after kube-proxy's DNAT,
-  # their endpoints) and the node IP, nowhere else. In mangle's FORWARD, which every forwarded packet
-  # passes before filter's: kube-proxy prepends its own rules to filter FORWARD (KUBE-FORWARD accepts
-  # marked and established traffic), which would put a guard there behind them.
+  # The egress guard: forwarded pod traffic may go to pods (a Service IP has been DNATed to one by
+  # then, in PREROUTING) and the node IP, nowhere else. In mangle's FORWARD, which every forwarded
+  # packet passes before filter's: kube-proxy prepends its own rules to filter FORWARD (KUBE-FORWARD
+  # accepts marked and established traffic), which would put a guard there behind them.
   iptables -w -t mangle -N "$GUARD_CHAIN" 2>/dev/null || run iptables -w -t mangle -F "$GUARD_CHAIN"
   run iptables -w -t mangle -A "$GUARD_CHAIN" -d "$POD_CIDR" -j RETURN
-  run iptables -w -t mangle -A "$GUARD_CHAIN" -d "$SERVICE_CIDR" -j RETURN
   run iptables -w -t mangle -A "$GUARD_CHAIN" -d "$NODE_IP/32" -j RETURN
   run iptables -w -t mangle -A "$GUARD_CHAIN" -m comment --comment "registry-operator cluster: pods stay inside this machine" -j DROP
   iptables -w -t mangle -C FORWARD -s "$POD_CIDR" -j "$GUARD_CHAIN" 2>/dev/null ||
     run iptables -w -t mangle -I FORWARD 1 -s "$POD_CIDR" -j "$GUARD_CHAIN"
+  # A Service address that kube-proxy did not translate (a Service without ready endpoints while
+  # kube-proxy catches up, or one that no longer exists, as a stale hosts entry may name) would
+  # follow this machine's default route out of it: seen here, answered by a machine outside. In
+  # filter, after every DNAT, legitimate traffic no longer has such a destination: refuse the rest
+  # at once, from this machine (OUTPUT) and from pods (FORWARD).
+  iptables -w -t filter -N "$GUARD_CHAIN" 2>/dev/null || run iptables -w -t filter -F "$GUARD_CHAIN"
+  run iptables -w -t filter -A "$GUARD_CHAIN" -d "$SERVICE_CIDR" -m comment --comment "registry-operator cluster: untranslated Service addresses stay inside this machine" -j REJECT
+  for chain in OUTPUT FORWARD; do
+    iptables -w -t filter -C "$chain" -d "$SERVICE_CIDR" -j "$GUARD_CHAIN" 2>/dev/null ||
+      run iptables -w -t filter -I "$chain" 1 -d "$SERVICE_CIDR" -j "$GUARD_CHAIN"
+  done
 }
 
 # kubelet's cgroupRoot must exist in every hierarchy; cpuset children start empty in cgroup v1.

@@ -6,6 +6,7 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -27,6 +28,49 @@ import java.util.Optional;
 final class ClusterWork {
 
   private ClusterWork() {}
+
+  /**
+   * A namespace of the test's own, new: one left by an earlier run on a kept cluster is deleted
+   * first, and waited for, so that no object of that run is seen.
+   */
+  static void freshNamespace(KubernetesClient client, String namespace) {
+    client.namespaces().withName(namespace).delete();
+    await("namespace " + namespace + " gone")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> client.namespaces().withName(namespace).get() == null);
+    client
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .create();
+  }
+
+  /**
+   * Waits until the registry answers through its Service from the node (kube-proxy has its
+   * endpoint), with 401 to an anonymous request.
+   */
+  static void awaitServing(NodeClients node, String hostAndPort) {
+    await(hostAndPort + " answering through its Service")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> node.request("https://" + hostAndPort + "/v2/", null, null).status() == 401);
+  }
+
+  /** kubelet's own word that it pulled the image for the pod (it asks the registry each time). */
+  static boolean pulledBy(KubernetesClient client, Pod pod, String image) {
+    return client
+        .v1()
+        .events()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .list()
+        .getItems()
+        .stream()
+        .anyMatch(
+            event ->
+                pod.getMetadata().getName().equals(event.getInvolvedObject().getName())
+                    && "Pulled".equals(event.getReason())
+                    && event.getMessage().contains("Successfully pulled image \"" + image + "\""));
+  }
 
   /** Server-side apply of a manifest file into a namespace, as {@code kubectl apply -n} does. */
   static void apply(KubernetesClient client, String namespace, Path manifest) {
@@ -75,13 +119,14 @@ final class ClusterWork {
    */
   static void pushBusybox(
       RealCluster cluster, String image, String user, String password, String caCertificate) {
+    NodeClients node = NodeClients.trusting(caCertificate);
+    awaitServing(node, image.substring(0, image.indexOf('/')));
     NodeClients.assertSucceeded(
-        NodeClients.trusting(caCertificate)
-            .copy(
-                "docker-archive:" + cluster.imageArchive("busybox"),
-                "docker://" + image,
-                "--dest-creds",
-                user + ":" + password),
+        node.copy(
+            "docker-archive:" + cluster.imageArchive("busybox"),
+            "docker://" + image,
+            "--dest-creds",
+            user + ":" + password),
         "pushing busybox to " + image);
   }
 

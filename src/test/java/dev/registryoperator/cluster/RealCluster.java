@@ -60,11 +60,11 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
     this.containerdCertsDir = Path.of(env.get("CONTAINERD_CERTS_DIR"));
     try {
       Path kubeconfig = Path.of(env.get("KUBECONFIG"));
-      this.client =
-          new KubernetesClientBuilder()
-              .withConfig(
-                  Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString()))
-              .build();
+      Config config =
+          Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+      // cluster.sh issues EC client keys; fabric8 reads a PKCS#8 key as RSA unless told.
+      config.setClientKeyAlgo("EC");
+      this.client = new KubernetesClientBuilder().withConfig(config).build();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -73,14 +73,22 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
   /** Brings the cluster up (or finds it up), loads the operator image and installs the operator. */
   static RealCluster start() {
     boolean wasUp = script(Duration.ofSeconds(30), "status").succeeded();
+    boolean keep = wasUp || "1".equals(System.getenv("REAL_CLUSTER_KEEP"));
     script(UP_TIMEOUT, "up").orThrow();
-    script(Duration.ofMinutes(5), "load-operator-image", OPERATOR_JAR.toString()).orThrow();
-    RealCluster cluster =
-        new RealCluster(
-            parseEnv(script(Duration.ofSeconds(30), "env").orThrow().stdout()),
-            wasUp || "1".equals(System.getenv("REAL_CLUSTER_KEEP")));
-    cluster.installOperator();
-    return cluster;
+    try {
+      script(Duration.ofMinutes(5), "load-operator-image", OPERATOR_JAR.toString()).orThrow();
+      RealCluster cluster =
+          new RealCluster(parseEnv(script(Duration.ofSeconds(30), "env").orThrow().stdout()), keep);
+      cluster.installOperator();
+      return cluster;
+    } catch (RuntimeException | Error e) {
+      // Nothing would close a cluster that never reached the tests: its logs, then down.
+      script(Duration.ofMinutes(5), "logs", LOGS.toString());
+      if (!keep) {
+        script(Duration.ofMinutes(5), "down");
+      }
+      throw e;
+    }
   }
 
   public KubernetesClient client() {
