@@ -214,7 +214,12 @@ kubectl get -n "$NAMESPACE" configmap demo-ca-bundle -o jsonpath='{.data.ca\.crt
 kubectl get -n "$NAMESPACE" secret alice-pull-secret -o jsonpath='{.data.\.dockerconfigjson}' |
   base64 -d >"$CLIENT/alice-auth.json"
 say "(the CA from ConfigMap demo-ca-bundle, alice's credentials from her pull Secret, in $CLIENT/)"
-anonymous=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$CLIENT/certs/ca.crt" "https://$REGISTRY_HOST/v2/")
+anonymous_status() {
+  curl -sS -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$CLIENT/certs/ca.crt" "https://$REGISTRY_HOST/v2/"
+}
+# Ready means the Deployment is available; kube-proxy routes the Service a moment later.
+wait_until 60 anonymous_status
+anonymous=$(anonymous_status)
 say "anonymous GET https://$REGISTRY_HOST/v2/ -> $anonymous"
 [[ "$anonymous" == 401 ]] || die "an anonymous request got $anonymous, not 401"
 busybox=$(find "$CACHE_DIR/cluster-images" -maxdepth 1 -name 'busybox-*.tar' -print -quit)
@@ -242,12 +247,13 @@ spec:
         - name: hello
           image: $IMAGE
           imagePullPolicy: Always
-          command: ["sh", "-c", "echo hello from an image pulled from the operator's registry; exec sleep 3600"]
+          command: ["sh", "-c", "echo hello from an image kubelet pulled from the Registry Operator; exec sleep 3600"]
 EOF
 show kubectl apply -n "$NAMESPACE" -f "$DEMO_DIR/hello.yaml"
 show kubectl rollout status -n "$NAMESPACE" deployment/hello --timeout=120s
 show kubectl get pods -n "$NAMESPACE" -l app=hello -o 'jsonpath={range .items[*]}{.metadata.name}: {.status.containerStatuses[0].imageID}{"\n"}{end}'
-show kubectl logs -n "$NAMESPACE" deployment/hello
+show kubectl logs -n "$NAMESPACE" deployment/hello | tee "$LOGS/hello.log"
+grep -q '^hello from an image kubelet pulled' "$LOGS/hello.log" || die "the workload did not say hello"
 
 # The operator runs with exactly the RBAC deploy/ grants; a refusal would show in its log.
 kubectl logs -n registry-operator-system deployment/registry-operator --all-containers >"$LOGS/operator.log" 2>&1 || true
