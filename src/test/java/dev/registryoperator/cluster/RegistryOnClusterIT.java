@@ -89,6 +89,12 @@ class RegistryOnClusterIT {
   @Test
   @Order(1)
   void pushAndPullOverVerifiedTlsWithTheCredentialsTheOperatorHandedOut() {
+    // The pull Secret names the registry by the host clients use and carries the published CA.
+    var pullSecret = client.secrets().inNamespace(NAMESPACE).withName("alice-pull-secret").get();
+    assertThat(pullSecret.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
+    assertThat(decode(pullSecret.getData().get(".dockerconfigjson"))).contains("\"" + HOST + "\"");
+    assertThat(decode(pullSecret.getData().get("ca.crt"))).isEqualTo(caCertificate());
+
     OciImages.OciImage image =
         OciImages.withRandomLayer(node.work().resolve("payload"), "v1", 16L << 20);
 
@@ -225,8 +231,45 @@ class RegistryOnClusterIT {
     assertThat(inside.exitCode()).as(inside.toString()).isZero();
   }
 
+  /** Through the metrics Service, as Prometheus scrapes it; the debug listener's rest stays in. */
   @Test
   @Order(5)
+  void theMetricsServiceServesTheRegistrysMetricsAndNothingElseOfItsDebugListener() {
+    String metrics =
+        "http://"
+            + client
+                .services()
+                .inNamespace(NAMESPACE)
+                .withName(REGISTRY + "-metrics")
+                .get()
+                .getSpec()
+                .getClusterIP()
+            + ":9091";
+    HostCommand.Result scrape =
+        HostCommand.run(
+            Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", metrics + "/metrics");
+    assertThat(scrape.orThrow().stdout())
+        .containsPattern("(?m)^registry_http_requests_total\\{[^}]*\\} [1-9]")
+        .containsPattern("(?m)^go_goroutines [1-9]");
+    for (String debugPath : List.of("/debug/pprof/", "/debug/vars", "/debug/health", "/v2/")) {
+      HostCommand.Result refused =
+          HostCommand.run(
+              Duration.ofSeconds(30),
+              "curl",
+              "-sS",
+              "--max-time",
+              "10",
+              "-o",
+              "/dev/null",
+              "-w",
+              "%{http_code}",
+              metrics + debugPath);
+      assertThat(refused.orThrow().stdout()).as(debugPath).isEqualTo("404");
+    }
+  }
+
+  @Test
+  @Order(6)
   void theImagesOutliveADeletedPodOnTheSameClaim() {
     Pod old = registryPod();
     client.resource(old).delete();
@@ -252,7 +295,7 @@ class RegistryOnClusterIT {
    * (one new revision), with Recreate, on the same claim.
    */
   @Test
-  @Order(6)
+  @Order(7)
   void thePodRollsOnceForEachConfigurationCertificateAndImageChange() {
     assertThat(deployment().getSpec().getStrategy().getType()).isEqualTo("Recreate");
 
@@ -268,7 +311,7 @@ class RegistryOnClusterIT {
 
   /** containerd as the token client: it asks the realm in the challenge with the pull Secret. */
   @Test
-  @Order(7)
+  @Order(8)
   void inTokenModeKubeletPullsThroughTheOperatorsTokenServer() {
     ClusterWork.pushBusybox(
         cluster, HOST + "/apps/busybox:1", "alice", alicePassword, caCertificate());
@@ -364,6 +407,11 @@ class RegistryOnClusterIT {
 
   private static String caCertificate() {
     return awaitReady().getStatus().nodeAccess.caCertificate;
+  }
+
+  private static String decode(String base64) {
+    return new String(
+        java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static String alice() {
