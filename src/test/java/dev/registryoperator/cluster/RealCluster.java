@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The real single-node cluster of {@code scripts/cluster.sh} (kubelet, containerd, the control
@@ -273,7 +274,19 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
   }
 
   /** Gives test classes the cluster, starting it for the first of them. */
-  public static final class Extension implements BeforeAllCallback, ParameterResolver {
+  public static final class Extension implements BeforeAllCallback, ParameterResolver, TestWatcher {
+
+    /** Says where to read why: the cluster's logs are written when the run ends. */
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+      System.err.println(
+          context.getDisplayName()
+              + " failed on the real cluster: component logs, Events, kubectl describe and every"
+              + " container's log are in "
+              + LOGS.toAbsolutePath()
+              + " once the run ends");
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
       cluster(context);

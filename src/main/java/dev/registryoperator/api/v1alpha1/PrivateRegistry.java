@@ -31,6 +31,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Users", jsonPath = ".status.users", type = Type.INTEGER)
 @AdditionalPrinterColumn(name = "Auth", jsonPath = ".status.authMode")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+// With the node agent: nodes that trust the registry's current CA (wide output only).
+@AdditionalPrinterColumn(
+    name = "Nodes",
+    jsonPath = ".status.nodeAccess.configuredNodes",
+    type = Type.INTEGER,
+    priority = 1)
 @AdditionalPrinterColumn(
     name = "Message",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].message",
