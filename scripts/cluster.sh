@@ -230,33 +230,9 @@ take_lock() {
   fi
 }
 
-package_installed() {
-  [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" == "ii " ]]
-}
-
-# Installs missing Debian packages (root only; `up` already requires root).
-ensure_packages() {
-  local missing=() pkg attempt
-  for pkg in "$@"; do
-    package_installed "$pkg" || missing+=("$pkg")
-  done
-  if ((${#missing[@]} == 0)); then return 0; fi
-  note "installing Debian packages: ${missing[*]}"
-  # apt-get install waits for the dpkg lock by itself; apt-get update is retried on its lists lock.
-  for attempt in $(seq 1 60); do
-    echo "+ apt-get update (attempt $attempt)" >>"$LOG"
-    if apt-get -o DPkg::Lock::Timeout=600 update >>"$LOG" 2>&1; then break; fi
-    if ! tail -n 5 "$LOG" | grep -q 'Could not get lock'; then
-      echo "(apt-get update reported errors; trying the install anyway)" >>"$LOG"
-      break
-    fi
-    sleep 10
-  done
-  DEBIAN_FRONTEND=noninteractive run apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"
-  for pkg in "${missing[@]}"; do
-    package_installed "$pkg" || fail "package $pkg is still not installed after apt-get install"
-  done
-}
+# package_installed, ensure_packages
+# shellcheck source=lib/debian-packages.sh
+. "$SCRIPT_DIR/lib/debian-packages.sh"
 
 # Polls "$@" every 0.2 s until it succeeds; fails after $1 seconds with message $2.
 wait_for() {

@@ -157,45 +157,11 @@ kubernetes_ok() {
   done
 }
 
-package_installed() {
-  [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" == "ii " ]]
-}
-
 # ---------------------------------------------------------------------------------------------
 # Host packages (the only step that needs root, and only when something is missing)
 
-ensure_packages() {
-  local missing=() pkg attempt
-  for pkg in "$@"; do
-    package_installed "$pkg" || missing+=("$pkg")
-  done
-  if ((${#missing[@]} == 0)); then return 0; fi
-
-  if ((EUID != 0)); then
-    die "missing Debian packages: ${missing[*]}
-  install them as root first:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}
-  (or run this script as root)"
-  fi
-
-  note "installing Debian packages: ${missing[*]}"
-  # Another apt/dpkg may be running: apt-get install waits for the dpkg lock by itself
-  # (DPkg::Lock::Timeout); for the lists lock of apt-get update we retry.
-  for attempt in $(seq 1 60); do
-    echo "+ apt-get update (attempt $attempt)" >>"$LOG"
-    if apt-get -o DPkg::Lock::Timeout=600 update >>"$LOG" 2>&1; then
-      break
-    fi
-    if ! tail -n 5 "$LOG" | grep -q 'Could not get lock'; then
-      echo "(apt-get update reported errors; trying the install anyway)" >>"$LOG"
-      break
-    fi
-    sleep 10
-  done
-  DEBIAN_FRONTEND=noninteractive run apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"
-  for pkg in "${missing[@]}"; do
-    package_installed "$pkg" || fail "package $pkg is still not installed after apt-get install"
-  done
-}
+# shellcheck source=lib/debian-packages.sh
+. "$(dirname "$0")/lib/debian-packages.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Private apt configuration: same archive URIs as the machine's own Debian entries, with deb-src

@@ -95,6 +95,27 @@ final class ClusterWork {
     }
   }
 
+  /**
+   * The registry Ready for its current generation, and configured with its current CA on the
+   * cluster's one node by the node agent.
+   */
+  static PrivateRegistry awaitReadyOnTheNode(
+      KubernetesClient client, String namespace, String name) {
+    return await("registry " + name + " Ready and configured on the node")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                client.resources(PrivateRegistry.class).inNamespace(namespace).withName(name).get(),
+            r ->
+                r != null
+                    && r.getStatus() != null
+                    && r.getMetadata().getGeneration().equals(r.getStatus().observedGeneration)
+                    && ready(r.getStatus().conditions)
+                    && r.getStatus().nodeAccess != null
+                    && Integer.valueOf(1).equals(r.getStatus().nodeAccess.configuredNodes));
+  }
+
   static boolean ready(List<Condition> conditions) {
     return conditions != null
         && conditions.stream()

@@ -65,21 +65,7 @@ class NodePullClusterIT {
   @Test
   @Order(1)
   void theNodeAgentConfiguresTheNodeAndTheRegistryCountsIt() throws Exception {
-    PrivateRegistry registry =
-        await("the registry Ready and configured on the node")
-            .atMost(Duration.ofMinutes(3))
-            .pollInterval(Duration.ofSeconds(1))
-            .until(
-                () ->
-                    client
-                        .resources(PrivateRegistry.class)
-                        .inNamespace(NAMESPACE)
-                        .withName(REGISTRY)
-                        .get(),
-                r ->
-                    ClusterWork.ready(r.getStatus() == null ? null : r.getStatus().conditions)
-                        && r.getStatus().nodeAccess != null
-                        && Integer.valueOf(1).equals(r.getStatus().nodeAccess.configuredNodes));
+    PrivateRegistry registry = ClusterWork.awaitReadyOnTheNode(client, NAMESPACE, REGISTRY);
 
     assertThat(registry.getStatus().nodeAccess.nodes).isEqualTo(1);
     Path hostsToml = cluster.containerdCertsDir().resolve(HOST + ":15000").resolve("hosts.toml");
@@ -132,12 +118,7 @@ class NodePullClusterIT {
                 .build())
         .create();
 
-    client
-        .resource(workload(NAMESPACE, "wrong-password", IMAGE, "wrong-pull-secret"))
-        .serverSideApply();
-
-    assertThat(ClusterWork.pullFailure(client, NAMESPACE, "wrong-password", Duration.ofMinutes(2)))
-        .isIn("ErrImagePull", "ImagePullBackOff");
+    assertAWorkloadCannotPullWith("wrong-password", "wrong-pull-secret");
   }
 
   @Test
@@ -163,12 +144,7 @@ class NodePullClusterIT {
         "NodePullClusterIT: a removed user was refused %.1f s after the delete%n",
         (System.nanoTime() - removed) / 1e9);
 
-    client
-        .resource(workload(NAMESPACE, "removed-user", IMAGE, "kept-pull-secret"))
-        .serverSideApply();
-
-    assertThat(ClusterWork.pullFailure(client, NAMESPACE, "removed-user", Duration.ofMinutes(2)))
-        .isIn("ErrImagePull", "ImagePullBackOff");
+    assertAWorkloadCannotPullWith("removed-user", "kept-pull-secret");
   }
 
   @Test
@@ -195,6 +171,13 @@ class NodePullClusterIT {
         .getStatus()
         .nodeAccess
         .caCertificate;
+  }
+
+  private static void assertAWorkloadCannotPullWith(String name, String pullSecret) {
+    client.resource(workload(NAMESPACE, name, IMAGE, pullSecret)).serverSideApply();
+
+    assertThat(ClusterWork.pullFailure(client, NAMESPACE, name, Duration.ofMinutes(2)))
+        .isIn("ErrImagePull", "ImagePullBackOff");
   }
 
   /** A Deployment of one pod running {@code image}, pulled with {@code pullSecret}. */

@@ -151,16 +151,7 @@ class RegistryOnClusterIT {
   void usersComeChangeTheirPasswordAndGoWithoutAPodRestart() {
     Pod before = registryPod();
     String revision = revision();
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("bob-secret")
-                .withNamespace(NAMESPACE)
-                .endMetadata()
-                .addToStringData("password", "first-password-of-bob")
-                .build())
-        .serverSideApply();
+    setBobsPassword("first-password-of-bob");
     ClusterWork.apply(
         client,
         NAMESPACE,
@@ -178,16 +169,7 @@ class RegistryOnClusterIT {
     // kubelet brings the new htpasswd into the running pod (its Secret-volume sync, ~10 s here).
     awaitStatus("bob:first-password-of-bob", 200);
 
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("bob-secret")
-                .withNamespace(NAMESPACE)
-                .endMetadata()
-                .addToStringData("password", "second-password-of-bob")
-                .build())
-        .serverSideApply();
+    setBobsPassword("second-password-of-bob");
     awaitStatus("bob:second-password-of-bob", 200);
     assertThat(node.request("https://" + HOST + "/v2/", "bob:first-password-of-bob", null).status())
         .isEqualTo(401);
@@ -338,6 +320,20 @@ class RegistryOnClusterIT {
     assertThat(ClusterWork.pulledBy(client, pod, HOST + "/apps/busybox:1")).isTrue();
   }
 
+  /** bob's password Secret, owned by the test as a user's own Secret would be. */
+  private static void setBobsPassword(String password) {
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("bob-secret")
+                .withNamespace(NAMESPACE)
+                .endMetadata()
+                .addToStringData("password", password)
+                .build())
+        .serverSideApply();
+  }
+
   private static void rollsOnce(Consumer<PrivateRegistry> change) {
     int revision = Integer.parseInt(revision());
     String pod = registryPod().getMetadata().getUid();
@@ -380,24 +376,7 @@ class RegistryOnClusterIT {
   }
 
   private static PrivateRegistry awaitReady() {
-    PrivateRegistry ready =
-        await("registry Ready")
-            .atMost(Duration.ofMinutes(3))
-            .pollInterval(Duration.ofSeconds(1))
-            .until(
-                () ->
-                    client
-                        .resources(PrivateRegistry.class)
-                        .inNamespace(NAMESPACE)
-                        .withName(REGISTRY)
-                        .get(),
-                r ->
-                    r != null
-                        && r.getStatus() != null
-                        && r.getMetadata().getGeneration().equals(r.getStatus().observedGeneration)
-                        && ClusterWork.ready(r.getStatus().conditions)
-                        && r.getStatus().nodeAccess != null
-                        && Integer.valueOf(1).equals(r.getStatus().nodeAccess.configuredNodes));
+    PrivateRegistry ready = ClusterWork.awaitReadyOnTheNode(client, NAMESPACE, REGISTRY);
     if (node != null) {
       // Ready is the Deployment's word; clients on the node also need kube-proxy to have caught up.
       ClusterWork.awaitServing(node, HOST);
