@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,24 +23,50 @@ final class NodeAgent {
 
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
 
+  private static final long COALESCE_MILLIS = 200;
+
+  /** A failed sync (the API server away, a file not writable) is tried again this much later. */
+  private static final long RETRY_SECONDS = 10;
+
   private final NodeIdentity identity;
   private final Supplier<List<PrivateRegistry>> registries;
   private final NodeConfigurator configurator;
   private final Path containerdCertsDir;
   private final KubernetesClient client;
+  private final ScheduledExecutorService loop;
+  private final AtomicBoolean syncPending = new AtomicBoolean();
   private ConfigMap lastReport;
 
+  /**
+   * @param loop the one thread every sync runs on, so that syncs never overlap
+   */
   NodeAgent(
       NodeIdentity identity,
       Supplier<List<PrivateRegistry>> registries,
       NodeConfigurator configurator,
       Path containerdCertsDir,
-      KubernetesClient client) {
+      KubernetesClient client,
+      ScheduledExecutorService loop) {
     this.identity = identity;
     this.registries = registries;
     this.configurator = configurator;
     this.containerdCertsDir = containerdCertsDir;
     this.client = client;
+    this.loop = loop;
+  }
+
+  /** Asks for a sync; requests arriving together (several registries changing) make one. */
+  void syncSoon() {
+    if (syncPending.compareAndSet(false, true)) {
+      loop.schedule(this::syncNow, COALESCE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void syncNow() {
+    syncPending.set(false);
+    if (!sync()) {
+      loop.schedule(this::syncSoon, RETRY_SECONDS, TimeUnit.SECONDS);
+    }
   }
 
   /** Returns false when the sync failed and should be retried. */

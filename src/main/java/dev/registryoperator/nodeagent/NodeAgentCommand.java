@@ -14,7 +14,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -45,11 +44,6 @@ public final class NodeAgentCommand implements Callable<Integer> {
 
   /** Also repairs files someone removed on the node, which no API event announces. */
   private static final long RESYNC_SECONDS = 60;
-
-  private static final long RETRY_SECONDS = 10;
-
-  /** Several registries changing together are written once. */
-  private static final long COALESCE_MILLIS = 200;
 
   @Option(
       names = "--containerd-certs-dir",
@@ -93,25 +87,11 @@ public final class NodeAgentCommand implements Callable<Integer> {
               () -> registries.getStore().list(),
               configurator,
               containerdCertsDir,
-              client);
-      AtomicBoolean syncPending = new AtomicBoolean();
-      Runnable[] syncLater = new Runnable[1];
-      Runnable sync =
-          () -> {
-            syncPending.set(false);
-            if (!agent.sync()) {
-              loop.schedule(syncLater[0], RETRY_SECONDS, TimeUnit.SECONDS);
-            }
-          };
-      syncLater[0] =
-          () -> {
-            if (syncPending.compareAndSet(false, true)) {
-              loop.schedule(sync, COALESCE_MILLIS, TimeUnit.MILLISECONDS);
-            }
-          };
-      registries.addEventHandler(new Changes(syncLater[0]));
+              client,
+              loop);
+      registries.addEventHandler(new Changes(agent::syncSoon));
       registries.run();
-      loop.scheduleWithFixedDelay(syncLater[0], 0, RESYNC_SECONDS, TimeUnit.SECONDS);
+      loop.scheduleWithFixedDelay(agent::syncSoon, 0, RESYNC_SECONDS, TimeUnit.SECONDS);
       log.info(
           "Node agent on {} started: containerd {}, Docker {}, hosts file {}",
           identity.node(),

@@ -7,6 +7,9 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +23,18 @@ public final class NodeAgentKeeper implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(NodeAgentKeeper.class);
 
+  /** A refused apply (the API server away, RBAC not yet there) is tried again this much later. */
+  private static final long RETRY_SECONDS = 30;
+
   private final KubernetesClient client;
   private final DaemonSet desired;
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "node-agent-keeper");
+            thread.setDaemon(true);
+            return thread;
+          });
   private SharedIndexInformer<DaemonSet> watch;
 
   private NodeAgentKeeper(KubernetesClient client, DaemonSet desired) {
@@ -71,16 +84,21 @@ public final class NodeAgentKeeper implements AutoCloseable {
           .serverSideApply();
     } catch (KubernetesClientException e) {
       log.warn(
-          "Cannot apply the node agent DaemonSet {}/{} (HTTP {}): {}",
+          "Cannot apply the node agent DaemonSet {}/{} (HTTP {}), retrying in {} s: {}",
           desired.getMetadata().getNamespace(),
           NodeAgentDaemonSet.NAME,
           e.getCode(),
+          RETRY_SECONDS,
           e.getStatus() == null ? e.getClass().getSimpleName() : e.getStatus().getMessage());
+      if (!retries.isShutdown()) {
+        retries.schedule(this::apply, RETRY_SECONDS, TimeUnit.SECONDS);
+      }
     }
   }
 
   @Override
   public void close() {
+    retries.shutdownNow();
     if (watch != null) {
       watch.close();
     }
