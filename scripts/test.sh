@@ -2,10 +2,12 @@
 # The project's test command (the README's "Test" section; .ci/run runs exactly this).
 #
 # Installs what the tests use when it is missing (Debian packages: needs root), provisions the
-# real kube-apiservers for the integration tier (1.20.2 built once into a cache, 1.36.2 from
-# ../shared or the Kubernetes release site; both reused later), and runs `mvn verify`: unit
-# tests, mock-server loop tests, the integration tier on both API servers and the end-to-end
-# tests with the real registry, nginx and skopeo.
+# Kubernetes binaries (1.20.2 built once into a cache: the API server of the integration tier and
+# the node and control-plane binaries of the real cluster; 1.36.2 from ../shared or the Kubernetes
+# release site; all reused later), and runs `mvn verify`: unit tests, mock-server loop tests, the
+# integration tier on both API servers, the pod-runner end-to-end tests, and the real-cluster
+# tier (scripts/cluster.sh, brought up and down by the tests themselves, its own packages and
+# images installed and built by that script).
 # Extra arguments go to Maven, e.g. scripts/test.sh -Dit.test=PrivateRegistryIT
 set -euo pipefail
 cd "$(dirname "$0")/.."
