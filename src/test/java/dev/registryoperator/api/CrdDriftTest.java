@@ -110,7 +110,8 @@ class CrdDriftTest {
   void printerColumnsComeInTheOrderKubectlUsersExpect() throws IOException {
     // kubectl prints them in the CRD's order: state first, Age last, the message only with -o wide.
     assertThat(printerColumns("privateregistries.registryoperator.dev-v1.yml"))
-        .containsExactly("Ready", "URL", "Users", "Auth", "Age", "Message (priority 1)");
+        .containsExactly(
+            "Ready", "URL", "Users", "Auth", "Age", "Nodes (priority 1)", "Message (priority 1)");
     assertThat(printerColumns("registryusers.registryoperator.dev-v1.yml"))
         .containsExactly("Ready", "Registry", "Username", "Age", "Message (priority 1)");
   }
