@@ -79,6 +79,10 @@ class AccessControlEndToEndIT {
     admin = registry.generatedPassword("admin");
     writer = registry.generatedPassword("writer");
     reader = registry.generatedPassword("reader");
+    // Each user's entry reaches the pod's htpasswd on its own: the users reconcile concurrently,
+    // so the file with one of them may still lack another.
+    registry.awaitLogin("admin", admin, 200);
+    registry.awaitLogin("writer", writer, 200);
     registry.awaitLogin("reader", reader, 200);
   }
 
