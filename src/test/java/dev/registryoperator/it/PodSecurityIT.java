@@ -96,6 +96,7 @@ class PodSecurityIT {
       strings = {
         "spec: {}",
         "spec: {ingress: {host: registry.example.test}, service: {type: NodePort}}",
+        "spec: {auth: {mode: Token, anonymousPull: [\"public/*\"]}}",
         "spec: {storage: {existingClaim: shared-data, accessModes: [ReadWriteMany]},"
             + " tls: {secretName: issued-by-cert-manager},"
             + " resources: {registry: {requests: {cpu: 200m, memory: 256Mi},"
