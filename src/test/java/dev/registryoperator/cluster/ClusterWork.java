@@ -3,6 +3,9 @@ package dev.registryoperator.cluster;
 import static org.awaitility.Awaitility.await;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
+import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -19,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -128,10 +130,14 @@ final class ClusterWork {
         await("the generated password of " + user)
             .atMost(Duration.ofMinutes(1))
             .until(
-                () -> client.secrets().inNamespace(namespace).withName(user + "-password").get(),
+                () ->
+                    client
+                        .secrets()
+                        .inNamespace(namespace)
+                        .withName(Fixtures.userSecretNames(user).credentialsSecret())
+                        .get(),
                 Objects::nonNull);
-    return new String(
-        Base64.getDecoder().decode(secret.getData().get("password")), StandardCharsets.UTF_8);
+    return SecretData.decode(secret, Keys.PASSWORD).orElseThrow();
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.registryoperator.cluster;
 
 import dev.registryoperator.e2e.HostCommand;
+import dev.registryoperator.naming.Keys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ final class NodeClients {
   static NodeClients trusting(String caCertificate) {
     try {
       NodeClients clients = new NodeClients(Files.createTempDirectory("node-clients"));
-      Files.writeString(clients.caDir.resolve("ca.crt"), caCertificate);
+      Files.writeString(clients.caDir.resolve(Keys.CA_CERT), caCertificate);
       return clients;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -54,7 +55,7 @@ final class NodeClients {
                 "--max-time",
                 "10",
                 "--cacert",
-                caDir.resolve("ca.crt").toString(),
+                caDir.resolve(Keys.CA_CERT).toString(),
                 "-o",
                 "/dev/null",
                 "-D",

@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.nodeagent.HostsBlock;
+import dev.registryoperator.nodeagent.NodeFiles;
+import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -42,6 +46,7 @@ class NodePullClusterIT {
   private static final String REGISTRY = "demo";
   private static final String HOST = REGISTRY + "." + NAMESPACE + ".svc";
   private static final String IMAGE = HOST + ":15000/apps/busybox:1";
+  private static final String PULL_SECRET = Fixtures.userSecretNames("pusher").pullSecret();
 
   private static RealCluster cluster;
   private static KubernetesClient client;
@@ -71,7 +76,7 @@ class NodePullClusterIT {
     Path hostsToml = cluster.containerdCertsDir().resolve(HOST + ":15000").resolve("hosts.toml");
     assertThat(hostsToml).exists();
     assertThat(Files.readString(hostsToml)).contains("server = \"https://" + HOST + ":15000\"");
-    assertThat(Files.readString(hostsToml.resolveSibling("ca.crt")))
+    assertThat(Files.readString(hostsToml.resolveSibling(NodeFiles.CA_FILE)))
         .isEqualTo(registry.getStatus().nodeAccess.caCertificate);
     assertThat(Files.readString(Path.of("/etc/hosts")))
         .contains(HostsBlock.BEGIN)
@@ -84,7 +89,7 @@ class NodePullClusterIT {
     String password = ClusterWork.generatedPassword(client, NAMESPACE, "pusher");
     ClusterWork.pushBusybox(cluster, IMAGE, "pusher", password, caOf(REGISTRY));
 
-    client.resource(workload(NAMESPACE, "app", IMAGE, "pusher-pull-secret")).serverSideApply();
+    client.resource(workload(NAMESPACE, "app", IMAGE, PULL_SECRET)).serverSideApply();
 
     Pod pod = ClusterWork.runningPod(client, NAMESPACE, "app", Duration.ofMinutes(2));
     ContainerStatus status = pod.getStatus().getContainerStatuses().get(0);
@@ -95,11 +100,8 @@ class NodePullClusterIT {
   @Test
   @Order(3)
   void aWrongPasswordEndsInErrImagePull() {
-    Secret good = client.secrets().inNamespace(NAMESPACE).withName("pusher-pull-secret").get();
-    String config =
-        new String(
-            Base64.getDecoder().decode(good.getData().get(".dockerconfigjson")),
-            StandardCharsets.UTF_8);
+    Secret good = client.secrets().inNamespace(NAMESPACE).withName(PULL_SECRET).get();
+    String config = SecretData.decode(good, Keys.DOCKER_CONFIG).orElseThrow();
     String password = ClusterWork.generatedPassword(client, NAMESPACE, "pusher");
     String wrongAuth =
         Base64.getEncoder()
@@ -113,8 +115,8 @@ class NodePullClusterIT {
                 .withName("wrong-pull-secret")
                 .withNamespace(NAMESPACE)
                 .endMetadata()
-                .withType("kubernetes.io/dockerconfigjson")
-                .addToStringData(".dockerconfigjson", config.replace(goodAuth, wrongAuth))
+                .withType(Keys.DOCKER_CONFIG_TYPE)
+                .addToStringData(Keys.DOCKER_CONFIG, config.replace(goodAuth, wrongAuth))
                 .build())
         .create();
 
@@ -125,7 +127,7 @@ class NodePullClusterIT {
   @Order(4)
   void aRemovedUserCannotPullAnyMore() {
     // The user's pull Secret goes with the user (owned); a copy keeps its password.
-    ClusterWork.copySecret(client, NAMESPACE, "pusher-pull-secret", "kept-pull-secret");
+    ClusterWork.copySecret(client, NAMESPACE, PULL_SECRET, "kept-pull-secret");
     String password = ClusterWork.generatedPassword(client, NAMESPACE, "pusher");
     long removed = System.nanoTime();
     client.resources(RegistryUser.class).inNamespace(NAMESPACE).withName("pusher").delete();

@@ -7,6 +7,9 @@ import dev.registryoperator.api.v1alpha1.AuthSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.e2e.HostCommand;
 import dev.registryoperator.e2e.OciImages;
+import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Keys;
+import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -90,10 +93,16 @@ class RegistryOnClusterIT {
   @Order(1)
   void pushAndPullOverVerifiedTlsWithTheCredentialsTheOperatorHandedOut() {
     // The pull Secret names the registry by the host clients use and carries the published CA.
-    var pullSecret = client.secrets().inNamespace(NAMESPACE).withName("alice-pull-secret").get();
-    assertThat(pullSecret.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
-    assertThat(decode(pullSecret.getData().get(".dockerconfigjson"))).contains("\"" + HOST + "\"");
-    assertThat(decode(pullSecret.getData().get("ca.crt"))).isEqualTo(caCertificate());
+    var pullSecret =
+        client
+            .secrets()
+            .inNamespace(NAMESPACE)
+            .withName(Fixtures.userSecretNames("alice").pullSecret())
+            .get();
+    assertThat(pullSecret.getType()).isEqualTo(Keys.DOCKER_CONFIG_TYPE);
+    assertThat(SecretData.decode(pullSecret, Keys.DOCKER_CONFIG).orElseThrow())
+        .contains("\"" + HOST + "\"");
+    assertThat(SecretData.decode(pullSecret, Keys.CA_CERT)).contains(caCertificate());
 
     OciImages.OciImage image =
         OciImages.withRandomLayer(node.work().resolve("payload"), "v1", 16L << 20);
@@ -311,7 +320,10 @@ class RegistryOnClusterIT {
     client
         .resource(
             NodePullClusterIT.workload(
-                NAMESPACE, "token-app", HOST + "/apps/busybox:1", "alice-pull-secret"))
+                NAMESPACE,
+                "token-app",
+                HOST + "/apps/busybox:1",
+                Fixtures.userSecretNames("alice").pullSecret()))
         .serverSideApply();
 
     Pod pod = ClusterWork.runningPod(client, NAMESPACE, "token-app", Duration.ofMinutes(2));
@@ -329,7 +341,7 @@ class RegistryOnClusterIT {
                 .withName("bob-secret")
                 .withNamespace(NAMESPACE)
                 .endMetadata()
-                .addToStringData("password", password)
+                .addToStringData(Keys.PASSWORD, password)
                 .build())
         .serverSideApply();
   }
@@ -386,11 +398,6 @@ class RegistryOnClusterIT {
 
   private static String caCertificate() {
     return awaitReady().getStatus().nodeAccess.caCertificate;
-  }
-
-  private static String decode(String base64) {
-    return new String(
-        java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static String alice() {

@@ -10,6 +10,7 @@ import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.registry.model.Ports;
 import dev.registryoperator.status.Conditions;
+import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -371,9 +372,7 @@ final class OperatedRegistry implements AutoCloseable {
 
   /** Names of a user's Secrets, by the RegistryUser's name. */
   static UserSecretNames userNames(String user) {
-    RegistryUser named = new RegistryUser();
-    named.getMetadata().setName(user);
-    return UserSecretNames.of(named);
+    return Fixtures.userSecretNames(user);
   }
 
   /** Creates or replaces a Secret the test owns, as a user keeps their own password. */

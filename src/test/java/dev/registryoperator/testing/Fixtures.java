@@ -5,6 +5,8 @@ import dev.registryoperator.api.v1alpha1.AuthSpec;
 import dev.registryoperator.api.v1alpha1.ExternalTokenSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.registry.model.AuthFiles;
 import dev.registryoperator.roster.Htpasswd;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -55,6 +57,13 @@ public final class Fixtures {
     customize.accept(spec);
     registry.setSpec(spec);
     return registry;
+  }
+
+  /** Names of a user's Secrets, by the RegistryUser's name. */
+  public static UserSecretNames userSecretNames(String user) {
+    RegistryUser named = new RegistryUser();
+    named.getMetadata().setName(user);
+    return UserSecretNames.of(named);
   }
 
   /** A clock standing {@code days} after {@link #NOW}. */
