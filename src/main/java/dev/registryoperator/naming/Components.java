@@ -28,5 +28,11 @@ public final class Components {
 
   public static final String USER_PULL_SECRET = "user-pull-secret";
 
+  // The node agent's (with --node-agent)
+  public static final String NODE_AGENT = "node-agent";
+
+  /** One node's account of the registries it configured. */
+  public static final String NODE_REPORT = "node-report";
+
   private Components() {}
 }

@@ -29,6 +29,10 @@ public final class Keys {
   public static final String ACCESS_FILE = "access.json";
   public static final String DOCKER_CONFIG = ".dockerconfigjson";
 
+  // A node agent's report: the node's name, and a line "namespace/name fingerprint" per registry
+  public static final String NODE_REPORT_NODE = "node";
+  public static final String NODE_REPORT_REGISTRIES = "registries";
+
   /** On a user's entry and pull Secret: which password version they were made from. */
   public static final String PASSWORD_SOURCE_ANNOTATION = "registryoperator.dev/password-source";
 

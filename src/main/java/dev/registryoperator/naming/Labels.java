@@ -21,6 +21,12 @@ public final class Labels {
   public static final String APP_NAME = "private-registry";
   public static final String OPERATOR_NAME = "registry-operator";
 
+  /**
+   * The node agent: its DaemonSet, ServiceAccount (from deploy/node-agent/) and namespace by
+   * default, and the field manager and managed-by label of the reports it writes.
+   */
+  public static final String NODE_AGENT_NAME = "registry-node-agent";
+
   /** Selects every object this operator manages; informers use it so caches hold only ours. */
   public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR_NAME;
 

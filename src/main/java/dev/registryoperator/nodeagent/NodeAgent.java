@@ -1,6 +1,7 @@
 package dev.registryoperator.nodeagent;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.naming.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -82,7 +83,7 @@ final class NodeAgent {
       if (!report.equals(lastReport)) {
         client
             .resource(report)
-            .fieldManager(NodeReport.MANAGED_BY)
+            .fieldManager(Labels.NODE_AGENT_NAME)
             .forceConflicts()
             .serverSideApply();
         lastReport = report;

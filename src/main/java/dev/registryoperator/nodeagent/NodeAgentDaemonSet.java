@@ -1,5 +1,6 @@
 package dev.registryoperator.nodeagent;
 
+import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.Labels;
 import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -31,12 +32,10 @@ import java.util.TreeMap;
  */
 public final class NodeAgentDaemonSet {
 
-  public static final String NAME = "registry-node-agent";
+  public static final String NAME = Labels.NODE_AGENT_NAME;
 
   /** Created by deploy/node-agent/ with its RBAC: reading PrivateRegistries, writing its report. */
-  public static final String SERVICE_ACCOUNT = "registry-node-agent";
-
-  public static final String COMPONENT = "node-agent";
+  public static final String SERVICE_ACCOUNT = Labels.NODE_AGENT_NAME;
 
   static final String HOSTS_MOUNT = "/host/hosts";
   private static final String OPERATOR_JAR = "/app/registry-operator.jar";
@@ -51,7 +50,7 @@ public final class NodeAgentDaemonSet {
 
   public static Map<String, String> labels() {
     Map<String, String> labels = new TreeMap<>(selector());
-    labels.put(Labels.COMPONENT, COMPONENT);
+    labels.put(Labels.COMPONENT, Components.NODE_AGENT);
     labels.put(Labels.MANAGED_BY, Labels.OPERATOR_NAME);
     return labels;
   }

@@ -1,5 +1,7 @@
 package dev.registryoperator.nodeagent;
 
+import dev.registryoperator.naming.Labels;
+
 /**
  * The operator's {@code --node-agent} settings: where the DaemonSet runs and which host paths it
  * may touch. Only these paths are mounted into the agent's pods.
@@ -18,7 +20,7 @@ public record NodeAgentSettings(
     String dockerCertsDir,
     String hostsFile) {
 
-  public static final String DEFAULT_NAMESPACE = "registry-node-agent";
+  public static final String DEFAULT_NAMESPACE = Labels.NODE_AGENT_NAME;
   public static final String DEFAULT_CONTAINERD_CERTS_DIR = "/etc/containerd/certs.d";
   public static final String DEFAULT_HOSTS_FILE = "/etc/hosts";
 }

@@ -1,6 +1,8 @@
 package dev.registryoperator.nodeagent;
 
 import dev.registryoperator.kube.Hashes;
+import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -22,15 +24,15 @@ import java.util.stream.Collectors;
  */
 public final class NodeReport {
 
-  /** Labels of the reports, distinct from the operator's own children (which are not read here). */
-  public static final String COMPONENT = "node-report";
-
-  public static final String MANAGED_BY = "registry-node-agent";
+  /** The reports are managed by the agent, so the operator's informers on its own skip them. */
   public static final String SELECTOR =
-      Labels.MANAGED_BY + "=" + MANAGED_BY + "," + Labels.COMPONENT + "=" + COMPONENT;
-
-  static final String NODE_KEY = "node";
-  static final String REGISTRIES_KEY = "registries";
+      Labels.MANAGED_BY
+          + "="
+          + Labels.NODE_AGENT_NAME
+          + ","
+          + Labels.COMPONENT
+          + "="
+          + Components.NODE_REPORT;
 
   private static final String PREFIX = "registry-node-agent-";
   private static final int MAX_NAME = 253;
@@ -50,12 +52,12 @@ public final class NodeReport {
             .map(trust -> trust.registry() + " " + trust.fingerprint() + "\n")
             .collect(Collectors.joining());
     Map<String, String> labels = new TreeMap<>();
-    labels.put(Labels.NAME, MANAGED_BY);
-    labels.put(Labels.COMPONENT, COMPONENT);
-    labels.put(Labels.MANAGED_BY, MANAGED_BY);
+    labels.put(Labels.NAME, Labels.NODE_AGENT_NAME);
+    labels.put(Labels.COMPONENT, Components.NODE_REPORT);
+    labels.put(Labels.MANAGED_BY, Labels.NODE_AGENT_NAME);
     Map<String, String> data = new TreeMap<>();
-    data.put(NODE_KEY, agent.node());
-    data.put(REGISTRIES_KEY, registries);
+    data.put(Keys.NODE_REPORT_NODE, agent.node());
+    data.put(Keys.NODE_REPORT_REGISTRIES, registries);
     return new ConfigMapBuilder()
         .withNewMetadata()
         .withName(name(agent.node()))
@@ -76,7 +78,8 @@ public final class NodeReport {
   /** Registry ("namespace/name") to the fingerprint of the CA the node trusts for it. */
   public static Map<String, String> configured(ConfigMap report) {
     Map<String, String> configured = new LinkedHashMap<>();
-    String registries = report.getData() == null ? null : report.getData().get(REGISTRIES_KEY);
+    String registries =
+        report.getData() == null ? null : report.getData().get(Keys.NODE_REPORT_REGISTRIES);
     if (registries == null) {
       return configured;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.registryoperator.e2e.HostCommand;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.nodeagent.NodeAgentDaemonSet;
 import dev.registryoperator.nodeagent.NodeReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -78,7 +79,7 @@ class NodeAgentClusterIT {
     assertThat(report.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(owner -> assertThat(owner.getKind()).isEqualTo("Pod"));
-    assertThat(report.getData()).containsEntry("node", "node-1");
+    assertThat(report.getData()).containsEntry(Keys.NODE_REPORT_NODE, "node-1");
   }
 
   /** Reads PrivateRegistries and writes its report; reads no Secret or ConfigMap anywhere. */

@@ -74,8 +74,8 @@ class NodeAccessTest {
         .withNewMetadata()
         .withName("registry-node-agent-" + node)
         .endMetadata()
-        .addToData("node", node)
-        .addToData("registries", registries)
+        .addToData(Keys.NODE_REPORT_NODE, node)
+        .addToData(Keys.NODE_REPORT_REGISTRIES, registries)
         .build();
   }
 }
