@@ -129,17 +129,17 @@ public final class Main implements Callable<Integer> {
     RegistryOperator.Settings settings =
         RegistryOperator.Settings.production(
             new LinkedHashSet<>(namespaces), leaseNamespace, meters, operatorImage);
-    if (nodeAgent) {
-      settings =
-          settings.withNodeAgent(
-              new NodeAgentSettings(
-                  nodeAgentNamespace,
-                  operatorImage,
-                  nodeAgentContainerdCertsDir,
-                  nodeAgentDockerCertsDir,
-                  nodeAgentHostsFile));
-    }
-    Operator operator = RegistryOperator.create(client, settings, nodeAgentNamespace);
+    Operator operator =
+        RegistryOperator.create(
+            client,
+            settings.withNodeAgent(
+                new NodeAgentSettings(
+                    nodeAgent,
+                    nodeAgentNamespace,
+                    operatorImage,
+                    nodeAgentContainerdCertsDir,
+                    nodeAgentDockerCertsDir,
+                    nodeAgentHostsFile)));
     HealthServer health =
         healthPort > 0 ? HealthServer.start(healthPort, operator, meters::scrape) : null;
     CountDownLatch stopped = new CountDownLatch(1);

@@ -35,7 +35,7 @@ public final class RegistryOperator {
    * @param leaseNamespace namespace of the leader-election lease, or null to run without leader
    *     election
    * @param operatorImage the image the operator runs; registry pods run their auth server from it
-   * @param nodeAgent the node agent's settings with --node-agent, else null
+   * @param nodeAgent the node agent's settings (run or removed), or null to leave DaemonSets alone
    */
   public record Settings(
       boolean serverSideApply,
@@ -91,15 +91,6 @@ public final class RegistryOperator {
   private RegistryOperator() {}
 
   public static Operator create(KubernetesClient client, Settings settings) {
-    return create(client, settings, null);
-  }
-
-  /**
-   * @param nodeAgentNamespace where a node agent may have been started before: without --node-agent
-   *     it is removed from there; null to leave DaemonSets alone
-   */
-  public static Operator create(
-      KubernetesClient client, Settings settings, String nodeAgentNamespace) {
     Operator operator =
         new Operator(
             overrider -> {
@@ -113,11 +104,11 @@ public final class RegistryOperator {
                 overrider.withLeaderElectionConfiguration(
                     leaderElection(
                         settings.leaseNamespace(),
-                        () -> keepNodeAgent(client, settings, nodeAgentNamespace)));
+                        () -> keepNodeAgent(client, settings.nodeAgent())));
               }
             });
     if (settings.leaseNamespace() == null) {
-      keepNodeAgent(client, settings, nodeAgentNamespace);
+      keepNodeAgent(client, settings.nodeAgent());
     }
     EventRecorder events = new EventRecorder(client, settings.clock());
     Consumer<ControllerConfigurationOverrider<?>> common =
@@ -133,7 +124,9 @@ public final class RegistryOperator {
             events,
             settings.meters(),
             settings.operatorImage(),
-            settings.nodeAgent() == null ? null : settings.nodeAgent().namespace()),
+            settings.nodeAgent() != null && settings.nodeAgent().enabled()
+                ? settings.nodeAgent().namespace()
+                : null),
         common::accept);
     operator.register(
         new RegistryUserReconciler(settings.clock(), events, settings.hasher(), settings.meters()),
@@ -151,12 +144,14 @@ public final class RegistryOperator {
    * The node agent's DaemonSet is the leader's to keep, like everything else the operator writes.
    * Without --node-agent one left by an earlier run is removed.
    */
-  private static void keepNodeAgent(
-      KubernetesClient client, Settings settings, String nodeAgentNamespace) {
-    if (settings.nodeAgent() != null) {
-      NodeAgentKeeper.start(client, settings.nodeAgent());
-    } else if (nodeAgentNamespace != null) {
-      NodeAgentKeeper.removeIfPresent(client, nodeAgentNamespace);
+  private static void keepNodeAgent(KubernetesClient client, NodeAgentSettings nodeAgent) {
+    if (nodeAgent == null) {
+      return;
+    }
+    if (nodeAgent.enabled()) {
+      NodeAgentKeeper.start(client, nodeAgent);
+    } else {
+      NodeAgentKeeper.removeIfPresent(client, nodeAgent.namespace());
     }
   }
 

@@ -76,6 +76,7 @@ class PodSecurityStandardTest {
     PodSpec agent =
         NodeAgentDaemonSet.render(
                 new NodeAgentSettings(
+                    true,
                     "registry-node-agent",
                     Fixtures.OPERATOR_IMAGE,
                     "/etc/containerd/certs.d",

@@ -14,6 +14,7 @@ class NodeAgentDaemonSetTest {
 
   private static final NodeAgentSettings SETTINGS =
       new NodeAgentSettings(
+          true,
           "registry-node-agent",
           "registryoperator/registry-operator:0.1.0",
           "/etc/containerd/certs.d",
@@ -63,6 +64,7 @@ class NodeAgentDaemonSetTest {
   void dockersDirectoryIsMountedOnlyWhenConfigured() {
     NodeAgentSettings withDocker =
         new NodeAgentSettings(
+            true,
             SETTINGS.namespace(),
             SETTINGS.image(),
             SETTINGS.containerdCertsDir(),
