@@ -17,8 +17,9 @@
 #                                             keeps the binary and image caches
 #   scripts/cluster.sh status                 whether it runs and the node is Ready: exit 0 when Ready,
 #                                             1 when partly running or not Ready, 3 when not running
-#   scripts/cluster.sh env                    KUBECONFIG=<admin kubeconfig> and
+#   scripts/cluster.sh env                    KUBECONFIG=<admin kubeconfig>,
 #                                             CONTAINERD_CERTS_DIR=<containerd's registry hosts dir>
+#                                             CONTAINERD_ADDRESS=<containerd's socket, for ctr --address>
 #   scripts/cluster.sh load-operator-image JAR  (re)build the operator image from the shaded jar and
 #                                             import it (when the cluster runs); a few seconds
 #   scripts/cluster.sh logs DIR               collect component logs, cluster objects, events and
@@ -1315,6 +1316,7 @@ cmd_status() {
 cmd_env() {
   echo "KUBECONFIG=$ADMIN_KUBECONFIG"
   echo "CONTAINERD_CERTS_DIR=$CERTS_D"
+  echo "CONTAINERD_ADDRESS=$CONTAINERD_SOCK"
 }
 
 cmd_load_operator_image() {

@@ -124,10 +124,7 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
             Duration.ofMinutes(1),
             "ctr",
             "--address",
-            Path.of(env.get("CONTAINERD_CERTS_DIR"))
-                .getParent()
-                .resolve("containerd.sock")
-                .toString(),
+            env.get("CONTAINERD_ADDRESS"),
             "-n",
             "k8s.io",
             "images",
@@ -249,9 +246,10 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
         env.put(line.substring(0, equals), line.substring(equals + 1).trim());
       }
     }
-    if (!env.containsKey("KUBECONFIG") || !env.containsKey("CONTAINERD_CERTS_DIR")) {
-      throw new IllegalStateException(
-          "cluster.sh env printed no KUBECONFIG or CONTAINERD_CERTS_DIR:\n" + output);
+    for (String name : List.of("KUBECONFIG", "CONTAINERD_CERTS_DIR", "CONTAINERD_ADDRESS")) {
+      if (!env.containsKey(name)) {
+        throw new IllegalStateException("cluster.sh env printed no " + name + ":\n" + output);
+      }
     }
     return env;
   }
