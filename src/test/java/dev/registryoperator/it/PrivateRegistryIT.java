@@ -161,20 +161,57 @@ class PrivateRegistryIT {
             });
   }
 
+  /**
+   * The claim and the CA hold what a registry created again under the same name must find: the
+   * images and the CA clients trust. Without deleteClaim neither is owned; setting it later makes
+   * the registry their controller without rewriting the CA.
+   */
   @Test
-  void theClaimIsOwnedByTheRegistryOnlyWithDeleteClaim() {
-    createRegistry("keep", "spec: {}");
+  void theClaimAndTheCaAreOwnedByTheRegistryOnlyWithDeleteClaim() {
+    GenericKubernetesResource keeping = createRegistry("keep", "spec: {}");
     GenericKubernetesResource owning =
         createRegistry("owned", "spec: {storage: {deleteClaim: true}}");
+    RegistryNames keep = RegistryNames.of("keep");
+    RegistryNames owned = RegistryNames.of("owned");
 
-    PersistentVolumeClaim kept =
-        namespace.awaitPresent(PersistentVolumeClaim.class, RegistryNames.of("keep").claim());
-    PersistentVolumeClaim owned =
-        namespace.awaitPresent(PersistentVolumeClaim.class, RegistryNames.of("owned").claim());
+    PersistentVolumeClaim keptClaim =
+        namespace.awaitPresent(PersistentVolumeClaim.class, keep.claim());
+    Secret keptCa = namespace.awaitPresent(Secret.class, keep.caSecret());
+    assertThat(keptClaim.getMetadata().getOwnerReferences())
+        .as("claim without deleteClaim")
+        .isEmpty();
+    assertThat(keptCa.getMetadata().getOwnerReferences()).as("CA without deleteClaim").isEmpty();
+    assertThat(keptClaim.getMetadata().getLabels()).containsEntry(Labels.REGISTRY, "keep");
+    assertThat(keptCa.getMetadata().getLabels()).containsEntry(Labels.REGISTRY, "keep");
+    assertControlledBy(namespace.awaitPresent(PersistentVolumeClaim.class, owned.claim()), owning);
+    assertControlledBy(namespace.awaitPresent(Secret.class, owned.caSecret()), owning);
 
-    assertThat(kept.getMetadata().getOwnerReferences()).isEmpty();
-    assertControlledBy(owned, owning);
-    assertThat(kept.getMetadata().getLabels()).containsEntry(Labels.REGISTRY, "keep");
+    settle("keep", "DeploymentUnavailable");
+    int mark = operator.requests().mark();
+    editSpec("keep", "{\"storage\":{\"deleteClaim\":true}}");
+    namespace.awaitRegistry(
+        "keep",
+        "claim and CA controlled by the registry once deleteClaim is set",
+        registry ->
+            !namespace
+                    .get(Secret.class, keep.caSecret())
+                    .getMetadata()
+                    .getOwnerReferences()
+                    .isEmpty()
+                && !claim("keep").getMetadata().getOwnerReferences().isEmpty());
+    settle("keep", "DeploymentUnavailable");
+
+    assertControlledBy(namespace.get(Secret.class, keep.caSecret()), keeping);
+    assertControlledBy(claim("keep"), keeping);
+    assertThat(namespace.get(Secret.class, keep.caSecret()).getData())
+        .as("the CA's key and certificate after deleteClaim was set")
+        .isEqualTo(keptCa.getData());
+    String caPath = "/api/v1/namespaces/" + namespace.name() + "/secrets/" + keep.caSecret();
+    assertThat(
+            operator.requests().since(mark, r -> r.isWrite() && r.path().equals(caPath)).stream()
+                .map(ApiRequestLog.Request::toString))
+        .as("the operator's writes of the CA Secret")
+        .containsExactly("PUT " + caPath + " -> 200");
   }
 
   /** 1.20 has no garbage collector: whatever comes back here was created by the operator. */
@@ -184,15 +221,14 @@ class PrivateRegistryIT {
     RegistryNames names = RegistryNames.of("demo");
     settle("demo", "DeploymentUnavailable");
 
-    // The CA last: a new CA means a new serving certificate, checked below.
-    List<Child> children = new ArrayList<>(children(names, true));
-    Child ca = new Child(Secret.class, names.caSecret());
-    children.remove(ca);
-    children.add(ca);
-    for (Child child : children) {
+    for (Child child : children(names, true)) {
       HasMetadata back = namespace.deleteAndAwaitReturn(child.type(), child.name());
       assertThat(back.getMetadata().getOwnerReferences()).as(child + " owner").hasSize(1);
     }
+    // The CA last: a new CA means a new serving certificate, checked below. Like the claim, it
+    // outlives its registry, so it comes back without an owner.
+    Secret newCa = namespace.deleteAndAwaitReturn(Secret.class, names.caSecret());
+    assertThat(newCa.getMetadata().getOwnerReferences()).as("owners of the new CA").isEmpty();
 
     String caPem = decoded(namespace.get(Secret.class, names.caSecret()), Keys.TLS_CERT);
     namespace.awaitRegistry(
@@ -220,7 +256,8 @@ class PrivateRegistryIT {
     operator.stop();
     // Becomes visible in status only through a reconcile by the new operator.
     namespace.setDeploymentAvailable(names.deployment(), true);
-    Map<String, String> versionsBefore = namespace.resourceVersions(childrenAndClaim(names, true));
+    Map<String, String> versionsBefore =
+        namespace.resourceVersions(childrenAndRetained(names, true));
     int mark = operator.requests().mark();
     operator.startAgain();
 
@@ -230,7 +267,8 @@ class PrivateRegistryIT {
     assertThat(namespace.get(Secret.class, names.caSecret()).getData()).isEqualTo(ca);
     assertThat(namespace.get(Secret.class, names.tlsSecret()).getData()).isEqualTo(serving);
     assertThat(namespace.get(Secret.class, names.httpSecret()).getData()).isEqualTo(http);
-    assertThat(namespace.resourceVersions(childrenAndClaim(names, true))).isEqualTo(versionsBefore);
+    assertThat(namespace.resourceVersions(childrenAndRetained(names, true)))
+        .isEqualTo(versionsBefore);
     assertThat(operator.requests().writesSince(mark, namespace.name()))
         .as("writes of the restarted operator")
         .containsExactly(statusPatch("demo"));
@@ -759,7 +797,7 @@ class PrivateRegistryIT {
     String name = registry.getMetadata().getName();
     RegistryNames names = RegistryNames.of(name);
     boolean available = "Available".equals(TestNamespace.readyReason(namespace.registry(name)));
-    List<Child> watched = new ArrayList<>(childrenAndClaim(names, ingress));
+    List<Child> watched = new ArrayList<>(childrenAndRetained(names, ingress));
     Child primary = new Child(PrivateRegistry.class, name);
     watched.add(primary);
     Map<String, String> versionsBefore = namespace.resourceVersions(watched);
@@ -794,14 +832,16 @@ class PrivateRegistryIT {
     operator.awaitQuiet(namespace, SETTLED);
   }
 
-  /** The children that carry a controller reference to their registry. */
+  /**
+   * The children that carry a controller reference to their registry; not the claim and the CA,
+   * which outlive it unless deleteClaim is set.
+   */
   static List<Child> children(RegistryNames names, boolean ingress) {
     List<Child> children =
         new ArrayList<>(
             List.of(
                 new Child(Deployment.class, names.deployment()),
                 new Child(Service.class, names.service()),
-                new Child(Secret.class, names.caSecret()),
                 new Child(Secret.class, names.tlsSecret()),
                 new Child(Secret.class, names.htpasswdSecret()),
                 new Child(Secret.class, names.httpSecret()),
@@ -813,9 +853,11 @@ class PrivateRegistryIT {
     return children;
   }
 
-  static List<Child> childrenAndClaim(RegistryNames names, boolean ingress) {
+  /** Every object the operator makes for a registry: its children, the claim and the CA. */
+  static List<Child> childrenAndRetained(RegistryNames names, boolean ingress) {
     List<Child> all = new ArrayList<>(children(names, ingress));
     all.add(new Child(PersistentVolumeClaim.class, names.claim()));
+    all.add(new Child(Secret.class, names.caSecret()));
     return all;
   }
 
@@ -1009,7 +1051,7 @@ class PrivateRegistryIT {
     void assertHandledAsInput() throws InterruptedException {
       assertNoRetries();
       assertThat(writesWithoutEventsSince(mark)).containsExactly(statusPatch(registry));
-      assertThat(namespace.resourceVersions(childrenAndClaim(RegistryNames.of(registry), false)))
+      assertThat(namespace.resourceVersions(childrenAndRetained(RegistryNames.of(registry), false)))
           .as("resourceVersions of the registry's objects")
           .isEqualTo(versionsBefore);
     }
@@ -1045,7 +1087,7 @@ class PrivateRegistryIT {
     // Taken after the change: a change of a child is the test's own. The operator's writes are
     // judged by the request log from the mark on.
     Map<String, String> versions =
-        namespace.resourceVersions(childrenAndClaim(RegistryNames.of(registry), false));
+        namespace.resourceVersions(childrenAndRetained(RegistryNames.of(registry), false));
     PrivateRegistry reported = namespace.awaitReady(registry, reason);
     String message = TestNamespace.ready(reported).orElseThrow().getMessage();
     System.out.printf("[it] %s: %s%n", reason, message);

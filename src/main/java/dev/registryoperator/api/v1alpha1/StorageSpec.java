@@ -45,8 +45,9 @@ public class StorageSpec {
   public String existingClaim;
 
   @JsonPropertyDescription(
-      "Delete the claim, and with it the registry's data, when the PrivateRegistry is deleted."
-          + " By default the claim is kept and reused by a PrivateRegistry of the same name.")
+      "Delete the claim, and with it the registry's data, and the registry's CA Secret when the"
+          + " PrivateRegistry is deleted. By default both are kept and reused by a PrivateRegistry"
+          + " of the same name, which serves the same images with the CA its clients trust.")
   @Default("false")
   public boolean deleteClaim = false;
 

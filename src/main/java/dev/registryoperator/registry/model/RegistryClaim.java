@@ -2,7 +2,6 @@ package dev.registryoperator.registry.model;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.StorageSpec;
-import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -14,7 +13,7 @@ import java.util.Map;
 /**
  * The registry's data claim. It is owned by the registry (and so deleted with it) only when the
  * user asked for that with deleteClaim; otherwise it outlives the registry, and a registry of the
- * same name picks it up again.
+ * same name picks it up again (see {@link Retention}).
  */
 public final class RegistryClaim {
 
@@ -30,9 +29,7 @@ public final class RegistryClaim {
     StorageSpec storage = registry.getSpec().storage;
     RegistryNames names = RegistryNames.of(registry);
     ObjectMeta metadata =
-        storage.deleteClaim
-            ? OwnedMetadata.owned(registry, names.registry(), names.claim(), Components.STORAGE)
-            : OwnedMetadata.unowned(registry, names.registry(), names.claim(), Components.STORAGE);
+        Retention.metadata(registry, names.registry(), names.claim(), Components.STORAGE);
     return new PersistentVolumeClaimBuilder()
         .withMetadata(metadata)
         .withNewSpec()

@@ -34,12 +34,33 @@ public final class TlsMaterial {
 
   private TlsMaterial() {}
 
+  /**
+   * A new CA Secret. Like the claim it outlives the registry unless deleteClaim is set: a registry
+   * created again under the same name keeps the CA its clients already trust.
+   */
   public static Secret caSecret(PrivateRegistry registry, CertificateAuthority ca) {
     KeyAndCertificate pair = ca.keyAndCertificate();
-    return tlsSecret(
-        registry,
-        RegistryNames.of(registry).caSecret(),
-        Map.of(Keys.TLS_CERT, pair.certificatePem(), Keys.TLS_KEY, pair.keyPem()));
+    RegistryNames names = RegistryNames.of(registry);
+    return new SecretBuilder()
+        .withMetadata(
+            Retention.metadata(registry, names.registry(), names.caSecret(), Components.TLS))
+        .withType(Keys.TLS_SECRET_TYPE)
+        .withData(
+            SecretData.encode(
+                Map.of(Keys.TLS_CERT, pair.certificatePem(), Keys.TLS_KEY, pair.keyPem())))
+        .build();
+  }
+
+  /**
+   * The existing CA Secret owned as the registry's deleteClaim says, its data byte for byte: the CA
+   * is never regenerated, only its owner reference follows deleteClaim as the claim's does.
+   */
+  public static Secret caSecretOwnedAsSpecified(PrivateRegistry registry, Secret existing) {
+    return new SecretBuilder(existing)
+        .editMetadata()
+        .withOwnerReferences(Retention.ownerReferences(registry, existing))
+        .endMetadata()
+        .build();
   }
 
   public static Optional<CertificateAuthority> readCa(Secret caSecret) {

@@ -6,13 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.registryoperator.api.v1alpha1.IngressSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.kube.OwnedMetadata;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.naming.Labels;
 import dev.registryoperator.testing.Fixtures;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.ExternalTool;
 import dev.registryoperator.tls.KeyAndCertificate;
 import dev.registryoperator.tls.ServingCertificatePolicy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.file.Files;
@@ -47,6 +51,75 @@ class TlsMaterialTest {
     assertThat(SecretData.decode(caSecret, "tls.crt"))
         .contains(ca.keyAndCertificate().certificatePem());
     assertThat(SecretData.decode(caSecret, "tls.key")).contains(ca.keyAndCertificate().keyPem());
+  }
+
+  @Test
+  void theCaOutlivesItsRegistryByDefaultLikeTheClaimSoARecreatedRegistryKeepsIt() {
+    assertThat(caSecret.getMetadata().getOwnerReferences())
+        .as("owner references of a CA Secret without deleteClaim")
+        .isNullOrEmpty();
+    assertThat(caSecret.getMetadata().getLabels())
+        .as("the labels a re-created registry finds its CA by")
+        .containsEntry(Labels.REGISTRY, "demo")
+        .containsEntry(Labels.MANAGED_BY, Labels.OPERATOR_NAME);
+  }
+
+  @Test
+  void theCaIsControlledByTheRegistryWhenTheUserOptedIntoDeletingTheData() {
+    Secret owned =
+        TlsMaterial.caSecret(Fixtures.registry(spec -> spec.storage.deleteClaim = true), ca);
+
+    assertThat(owned.getMetadata().getOwnerReferences())
+        .as("owner references of a CA Secret with deleteClaim")
+        .singleElement()
+        .satisfies(
+            owner -> {
+              assertThat(owner.getKind()).isEqualTo("PrivateRegistry");
+              assertThat(owner.getUid()).isEqualTo(Fixtures.UID);
+              assertThat(owner.getController()).isTrue();
+            });
+  }
+
+  @Test
+  void anExistingCaFollowsDeleteClaimInItsOwnerReferencesOnlyAndKeepsOthersReferences() {
+    OwnerReference someoneElses =
+        new OwnerReferenceBuilder()
+            .withApiVersion("example.test/v1")
+            .withKind("Backup")
+            .withName("nightly")
+            .withUid("7d1c1a7e-0000-4e51-9a52-0c6b2f6f4d10")
+            .build();
+    Secret existing =
+        new SecretBuilder(caSecret)
+            .editMetadata()
+            .withResourceVersion("42")
+            .withOwnerReferences(someoneElses)
+            .endMetadata()
+            .build();
+    PrivateRegistry deleting = Fixtures.registry(spec -> spec.storage.deleteClaim = true);
+
+    Secret owned = TlsMaterial.caSecretOwnedAsSpecified(deleting, existing);
+    Secret releasedAgain = TlsMaterial.caSecretOwnedAsSpecified(Fixtures.registry(), owned);
+
+    assertThat(owned.getMetadata().getOwnerReferences())
+        .as("owner references once deleteClaim is set")
+        .containsExactly(someoneElses, OwnedMetadata.controllerReference(deleting));
+    assertThat(releasedAgain.getMetadata().getOwnerReferences())
+        .as("owner references once deleteClaim is unset again")
+        .containsExactly(someoneElses);
+    assertThat(List.of(owned, releasedAgain))
+        .allSatisfy(
+            secret -> {
+              assertThat(secret.getData())
+                  .as("the CA's key and certificate")
+                  .isEqualTo(existing.getData());
+              assertThat(secret.getMetadata().getResourceVersion())
+                  .as("the resourceVersion the update is checked against")
+                  .isEqualTo("42");
+            });
+    assertThat(existing.getMetadata().getOwnerReferences())
+        .as("the cached Secret is not modified")
+        .containsExactly(someoneElses);
   }
 
   @Test
