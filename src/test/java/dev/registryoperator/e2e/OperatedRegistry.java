@@ -82,8 +82,9 @@ final class OperatedRegistry implements AutoCloseable {
    * Deployment available and waits for Ready=True. Closes what it started when anything fails.
    */
   static OperatedRegistry start(RealApiServer api, Path workDir, String registry, String specYaml) {
-    // A client of its own, as the operator's pod would have; closed with the API server.
-    KubernetesClient operatorClient = api.newClient(http -> {});
+    // A client of its own, as the operator's pod would have (its ServiceAccount and RBAC from
+    // deploy/operator/); closed with the API server.
+    KubernetesClient operatorClient = api.newOperatorClient(http -> {});
     Operator operator =
         RegistryOperator.create(
             operatorClient, RegistryOperator.Settings.production(Set.of(), null));

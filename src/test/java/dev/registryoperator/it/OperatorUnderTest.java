@@ -7,8 +7,11 @@ import java.util.Set;
 
 /**
  * The operator as production assembles it (server-side apply on, all namespaces, no leader
- * election), on a client of its own whose requests are logged. Stopping keeps the client, so a
- * restarted operator continues the same log.
+ * election), on a client of its own whose requests are logged. The client authenticates as the
+ * ServiceAccount {@code deploy/operator/} creates, with that folder's RBAC ({@link
+ * OperatorAccount}), so a request the RBAC does not allow fails the test ({@link
+ * RealApiServer#refusedByRbac}). Stopping keeps the client, so a restarted operator continues the
+ * same log.
  */
 final class OperatorUnderTest implements AutoCloseable {
 
@@ -25,7 +28,7 @@ final class OperatorUnderTest implements AutoCloseable {
   static OperatorUnderTest start(RealApiServer api) {
     ApiRequestLog requests = new ApiRequestLog();
     KubernetesClient client =
-        api.newClient(http -> http.addOrReplaceInterceptor("it-request-log", requests));
+        api.newOperatorClient(http -> http.addOrReplaceInterceptor("it-request-log", requests));
     OperatorUnderTest started = new OperatorUnderTest(client, requests);
     started.startOperator();
     return started;

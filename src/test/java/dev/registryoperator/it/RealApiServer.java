@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -53,6 +54,7 @@ import org.opentest4j.TestAbortedException;
 public final class RealApiServer
     implements ExecutionCondition,
         BeforeAllCallback,
+        AfterEachCallback,
         AfterAllCallback,
         TestExecutionExceptionHandler {
 
@@ -79,6 +81,7 @@ public final class RealApiServer
   private final List<KubernetesClient> extraClients = new ArrayList<>();
   private final List<String> crdNames = new ArrayList<>();
   private long startedNanos;
+  private AuditLog auditLog;
 
   /** The version of the server this run uses. */
   public static ServerVersion version() {
@@ -170,6 +173,8 @@ public final class RealApiServer
         KubeAPIServerConfigBuilder.anAPIServerConfig()
             .withTestDir(dir.toString())
             .withApiServerVersion(SELECTED_VERSION);
+    auditLog = AuditLog.create(OperatorAccount.USER);
+    auditLog.flags().forEach(config::withApiServerFlag);
     if (version().atLeast(1, 29)) {
       // One client per test and no load: API priority and fairness only costs start time and
       // memory here (1.20 has it as a beta feature, off by default).
@@ -196,8 +201,57 @@ public final class RealApiServer
         elapsedMillis(startedNanos));
   }
 
+  /**
+   * Fails the test during which the API server refused one of the operator's requests for want of
+   * RBAC: the operator runs as the ServiceAccount {@code deploy/} creates ({@link
+   * OperatorAccount}), and the RBAC it installs must be enough for everything the tests make it do.
+   */
+  @Override
+  public void afterEach(ExtensionContext context) {
+    assertNoneRefused(refusedByRbac());
+  }
+
+  private static void assertNoneRefused(List<String> refused) {
+    if (!refused.isEmpty()) {
+      throw new AssertionError(
+          "on kube-apiserver "
+              + SELECTED_VERSION
+              + ": RBAC refused the operator's ServiceAccount ("
+              + OperatorAccount.USER
+              + ") "
+              + refused.size()
+              + " request(s); deploy/operator/ must grant them: "
+              + refused);
+    }
+  }
+
+  /**
+   * The operator's requests RBAC refused since the last call, as "verb resource (namespace, name):
+   * reason", read from the API server's audit log.
+   */
+  public List<String> refusedByRbac() {
+    return auditLog == null ? List.of() : auditLog.newRefusals();
+  }
+
+  /** A client that authenticates as the operator's ServiceAccount, with its RBAC installed. */
+  public KubernetesClient newOperatorClient(Consumer<HttpClient.Builder> httpClient) {
+    OperatorAccount.install(client());
+    KubernetesClient extra =
+        new KubernetesClientBuilder()
+            .withConfig(OperatorAccount.config(client(), config()))
+            .withHttpClientBuilderConsumer(httpClient)
+            .build();
+    extraClients.add(extra);
+    return extra;
+  }
+
   @Override
   public void afterAll(ExtensionContext context) {
+    List<String> refused = refusedByRbac();
+    if (auditLog != null) {
+      auditLog.delete();
+      auditLog = null;
+    }
     extraClients.forEach(KubernetesClient::close);
     extraClients.clear();
     if (client != null) {
@@ -216,6 +270,8 @@ public final class RealApiServer
         context.getRequiredTestClass().getSimpleName(),
         elapsedMillis(startedNanos),
         SELECTED_VERSION);
+    // Last: also what the operator was refused while the class's @AfterAll stopped it.
+    assertNoneRefused(refused);
   }
 
   /**
