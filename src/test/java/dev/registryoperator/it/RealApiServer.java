@@ -1,5 +1,7 @@
 package dev.registryoperator.it;
 
+import dev.registryoperator.testing.OutputCapture;
+import dev.registryoperator.testing.SecretScan;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -47,6 +49,11 @@ import org.opentest4j.TestAbortedException;
  * <p>A failing test names the server in its message ({@code on kube-apiserver 1.36.2: ...}), so a
  * report says which run broke.
  *
+ * <p>Two checks apply to every class: the server's audit log records the requests of the operator's
+ * ServiceAccount ({@link OperatorAccount}), and a test fails when RBAC refused one of them; and
+ * after the class, its output (with the operator's log), Events, statuses and ConfigMaps are
+ * scanned for secret material ({@link SecretScan}), which fails the class.
+ *
  * <p>Neither server runs a controller-manager: no garbage collection, no Pods, no Deployment or
  * quota controller, and namespaces never finish deleting. Tests play those controllers where they
  * need them and isolate themselves by namespace.
@@ -82,6 +89,7 @@ public final class RealApiServer
   private final List<String> crdNames = new ArrayList<>();
   private long startedNanos;
   private AuditLog auditLog;
+  private OutputCapture output;
 
   /** The version of the server this run uses. */
   public static ServerVersion version() {
@@ -168,6 +176,7 @@ public final class RealApiServer
   public void beforeAll(ExtensionContext context) throws Exception {
     TierClock.of(context).classStarted();
     startedNanos = System.nanoTime();
+    output = OutputCapture.start();
     Path dir = Path.of(testDir());
     KubeAPIServerConfigBuilder config =
         KubeAPIServerConfigBuilder.anAPIServerConfig()
@@ -248,6 +257,7 @@ public final class RealApiServer
   @Override
   public void afterAll(ExtensionContext context) {
     List<String> refused = refusedByRbac();
+    List<SecretScan.Finding> leaks = scanForSecrets(context);
     if (auditLog != null) {
       auditLog.delete();
       auditLog = null;
@@ -272,6 +282,40 @@ public final class RealApiServer
         SELECTED_VERSION);
     // Last: also what the operator was refused while the class's @AfterAll stopped it.
     assertNoneRefused(refused);
+    if (!leaks.isEmpty()) {
+      throw new AssertionError(
+          "on kube-apiserver "
+              + SELECTED_VERSION
+              + ": secret material where none may be (the material itself is not shown): "
+              + leaks);
+    }
+  }
+
+  /**
+   * Everything the class's tests and operators produced that anyone without access to Secrets may
+   * read - the JVM's output with the operator's log, Events, statuses, ConfigMaps - scanned for the
+   * secret values the server's Secrets hold and for keys, hashes and tokens.
+   */
+  private List<SecretScan.Finding> scanForSecrets(ExtensionContext context) {
+    if (output == null) {
+      return List.of();
+    }
+    output.close();
+    String where = "the output of " + context.getRequiredTestClass().getSimpleName();
+    String text = output.text();
+    output = null;
+    if (client == null) {
+      return List.of();
+    }
+    SecretScan scan = SecretScan.of(client).text(where, text).clusterObjects(client);
+    List<SecretScan.Finding> findings = scan.findings();
+    System.out.printf(
+        "[it] %s: secret scan: %s (%d lines of output among them), %d finding(s)%n",
+        context.getRequiredTestClass().getSimpleName(),
+        scan.summary(),
+        text.lines().count(),
+        findings.size());
+    return findings;
   }
 
   /**
