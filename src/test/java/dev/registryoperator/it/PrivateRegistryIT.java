@@ -803,12 +803,11 @@ class PrivateRegistryIT {
     Map<String, String> versionsBefore = namespace.resourceVersions(watched);
     int mark = operator.requests().mark();
 
-    ConfigMap trigger = createReconcileTrigger(registry);
+    ConfigMap trigger = namespace.createReconcileTrigger(registry);
     for (int round = 1; round <= rounds; round++) {
       Thread.sleep(2_000);
       eachRound.run();
-      trigger.getMetadata().setAnnotations(Map.of("it/round", Integer.toString(round)));
-      trigger = namespace.kube().resource(trigger).update();
+      trigger = namespace.pullTrigger(trigger, round);
     }
 
     assertThat(namespace.resourceVersions(watched))
@@ -893,30 +892,6 @@ class PrivateRegistryIT {
                 assertThat(entry.getFieldsV1().getAdditionalProperties().keySet())
                     .as("fields of manager " + entry.getManager())
                     .containsExactly("f:status"));
-  }
-
-  /**
-   * A ConfigMap the operator's informer sees and maps to the registry (our label, an owner
-   * reference to it) without being one of its children: every change of it is a reconcile.
-   */
-  ConfigMap createReconcileTrigger(GenericKubernetesResource registry) {
-    return namespace
-        .kube()
-        .resource(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName(registry.getMetadata().getName() + "-reconcile-trigger")
-                .withNamespace(namespace.name())
-                .withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR_NAME))
-                .addNewOwnerReference()
-                .withApiVersion(API_VERSION)
-                .withKind("PrivateRegistry")
-                .withName(registry.getMetadata().getName())
-                .withUid(registry.getMetadata().getUid())
-                .endOwnerReference()
-                .endMetadata()
-                .build())
-        .create();
   }
 
   /**

@@ -3,8 +3,11 @@ package dev.registryoperator.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.naming.Labels;
 import dev.registryoperator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -171,6 +174,34 @@ final class TestNamespace {
               return true;
             });
     return version.get();
+  }
+
+  /**
+   * A ConfigMap the operator's informer sees and maps to the registry (our label, an owner
+   * reference to it) without being one of its children: every change of it is a reconcile.
+   */
+  ConfigMap createReconcileTrigger(HasMetadata registry) {
+    return kube.resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(registry.getMetadata().getName() + "-reconcile-trigger")
+                .withNamespace(name)
+                .withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR_NAME))
+                .addNewOwnerReference()
+                .withApiVersion(PrivateRegistry.GROUP + "/" + PrivateRegistry.VERSION)
+                .withKind("PrivateRegistry")
+                .withName(registry.getMetadata().getName())
+                .withUid(registry.getMetadata().getUid())
+                .endOwnerReference()
+                .endMetadata()
+                .build())
+        .create();
+  }
+
+  /** Changes the trigger, which makes the operator reconcile its registry once more. */
+  ConfigMap pullTrigger(ConfigMap trigger, int round) {
+    trigger.getMetadata().setAnnotations(Map.of("it/round", Integer.toString(round)));
+    return kube.resource(trigger).update();
   }
 
   /** resourceVersion of each object, keyed "Kind/name"; a missing object maps to "absent". */
