@@ -3,7 +3,10 @@ package dev.registryoperator.cluster;
 import static org.awaitility.Awaitility.await;
 
 import dev.registryoperator.e2e.HostCommand;
+import dev.registryoperator.testing.SecretScan;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.Config;
@@ -21,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -145,16 +149,80 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
     return HostCommand.run(Duration.ofMinutes(2), environment, command);
   }
 
+  /**
+   * A scan of the cluster's Events, statuses, ConfigMaps and every running container's log for the
+   * secret values its Secrets hold and for keys, hashes and tokens.
+   */
+  SecretScan secretScan() {
+    SecretScan scan = SecretScan.of(client).clusterObjects(client);
+    for (Pod pod : client.pods().inAnyNamespace().list().getItems()) {
+      for (ContainerStatus container : containerStatuses(pod)) {
+        if (container.getState() != null && container.getState().getWaiting() != null) {
+          continue; // no log yet
+        }
+        String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+        scan.text(
+            "the log of container " + container.getName() + " of pod " + name,
+            client
+                .pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName())
+                .inContainer(container.getName())
+                .getLog());
+      }
+    }
+    return scan;
+  }
+
+  private static List<ContainerStatus> containerStatuses(Pod pod) {
+    List<ContainerStatus> statuses = new ArrayList<>();
+    if (pod.getStatus() != null) {
+      statuses.addAll(pod.getStatus().getInitContainerStatuses());
+      statuses.addAll(pod.getStatus().getContainerStatuses());
+    }
+    return statuses;
+  }
+
+  /**
+   * Writes the logs, scans them (every component's log, the Events, {@code kubectl describe} of
+   * everything, the CRs) for secret material, and brings the cluster down; a finding fails the run
+   * after the cluster is down.
+   */
   @Override
   public void close() {
+    List<SecretScan.Finding> findings = List.of();
     try {
       script(Duration.ofMinutes(5), "logs", LOGS.toString());
+      findings = scanLogs();
     } finally {
       client.close();
       if (!keep) {
         script(Duration.ofMinutes(5), "down").orThrow();
       }
     }
+    if (!findings.isEmpty()) {
+      throw new AssertionError(
+          "secret material in the cluster's logs in "
+              + LOGS.toAbsolutePath()
+              + " (the material itself is not shown): "
+              + findings);
+    }
+  }
+
+  private List<SecretScan.Finding> scanLogs() {
+    SecretScan scan = SecretScan.of(client);
+    try (var files = Files.walk(LOGS)) {
+      for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+        // Not Files.readString: a log may hold bytes that are not UTF-8, which are kept as U+FFFD.
+        scan.text(file.toString(), new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + LOGS, e);
+    }
+    List<SecretScan.Finding> findings = scan.findings();
+    System.out.printf(
+        "[cluster] secret scan of %s: %s, %d finding(s)%n", LOGS, scan.summary(), findings.size());
+    return findings;
   }
 
   /**
@@ -272,7 +340,8 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
   }
 
   /** Gives test classes the cluster, starting it for the first of them. */
-  public static final class Extension implements BeforeAllCallback, ParameterResolver, TestWatcher {
+  public static final class Extension
+      implements BeforeAllCallback, AfterAllCallback, ParameterResolver, TestWatcher {
 
     /** Says where to read why: the cluster's logs are written when the run ends. */
     @Override
@@ -288,6 +357,24 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
     @Override
     public void beforeAll(ExtensionContext context) {
       cluster(context);
+    }
+
+    /**
+     * Fails the class when what it made the cluster show holds secret material: every container's
+     * log (the operator's, nginx's, the registry's, the auth server's, the node agent's), every
+     * Event, status and ConfigMap. Per class, because a class deletes its pods and their logs.
+     */
+    @Override
+    public void afterAll(ExtensionContext context) {
+      SecretScan scan = cluster(context).secretScan();
+      List<SecretScan.Finding> findings = scan.findings();
+      System.out.printf(
+          "[cluster] %s: secret scan: %s, %d finding(s)%n",
+          context.getRequiredTestClass().getSimpleName(), scan.summary(), findings.size());
+      if (!findings.isEmpty()) {
+        throw new AssertionError(
+            "secret material where none may be (the material itself is not shown): " + findings);
+      }
     }
 
     @Override

@@ -40,6 +40,14 @@ public final class SecretScan {
   private static final Set<String> PUBLIC_KEYS =
       Set.of(Keys.TLS_CERT, Keys.CA_CERT, Keys.USERNAME, Keys.ACCESS, Keys.ACCESS_FILE);
 
+  /**
+   * A real cluster's controller-manager gives each ServiceAccount such a Secret; only its token is
+   * secret (its other keys are the namespace's name and the cluster's CA).
+   */
+  private static final String SERVICE_ACCOUNT_TOKEN_TYPE = "kubernetes.io/service-account-token";
+
+  private static final String SERVICE_ACCOUNT_TOKEN_KEY = "token";
+
   private static final Map<String, Pattern> SHAPES =
       Map.of(
           "a private key",
@@ -155,9 +163,12 @@ public final class SecretScan {
     if (secret.getStringData() != null) {
       decoded.putAll(secret.getStringData());
     }
+    boolean serviceAccountToken = SERVICE_ACCOUNT_TOKEN_TYPE.equals(secret.getType());
     decoded.forEach(
         (key, value) -> {
-          if (PUBLIC_KEYS.contains(key) || value.startsWith("-----BEGIN CERTIFICATE")) {
+          if (PUBLIC_KEYS.contains(key)
+              || value.startsWith("-----BEGIN CERTIFICATE")
+              || (serviceAccountToken && !key.equals(SERVICE_ACCOUNT_TOKEN_KEY))) {
             return;
           }
           String source = "Secret " + name(secret) + " key " + key;

@@ -86,6 +86,28 @@ class SecretScanTest {
   }
 
   @Test
+  void ofAServiceAccountTokenSecretOnlyTheTokenIsSecret() {
+    Secret token =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withNamespace("registry-demo")
+            .withName("default-token-x7k2q")
+            .endMetadata()
+            .withType("kubernetes.io/service-account-token")
+            .withStringData(Map.of("namespace", "registry-demo", "token", "sa-token-value"))
+            .build();
+
+    SecretScan scan =
+        SecretScan.of(List.of(token))
+            .text("an Event", "Pulled in namespace registry-demo")
+            .text("a log", "Authorization: Bearer sa-token-value");
+
+    assertThat(scan.findings())
+        .singleElement()
+        .hasToString("a log holds the value of Secret registry-demo/default-token-x7k2q key token");
+  }
+
+  @Test
   void certificatesUserNamesAndShortValuesAreNotSecret() {
     SecretScan scan =
         SecretScan.of(SECRETS)
