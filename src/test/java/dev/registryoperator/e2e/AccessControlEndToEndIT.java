@@ -8,6 +8,7 @@ import dev.registryoperator.access.Action;
 import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
 import dev.registryoperator.it.RealApiServer;
+import dev.registryoperator.testing.SecretScan;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -359,5 +360,21 @@ class AccessControlEndToEndIT {
     } catch (Exception e) {
       throw new AssertionError("unreadable token", e);
     }
+  }
+
+  /**
+   * Last, after both modes: the logs of nginx, the registry and the auth server, of every pod the
+   * registry ran, hold no password, hash, key or token (the operator's own output, Events, statuses
+   * and ConfigMaps are scanned by {@link RealApiServer} after the class).
+   */
+  @Test
+  @Order(8)
+  void noContainerLogsSecretMaterial() {
+    SecretScan scan = SecretScan.of(API.client());
+    registry.containerLogs().forEach((file, log) -> scan.text(file.toString(), log));
+    System.out.printf("[e2e] secret scan of the pods' logs: %s%n", scan.summary());
+    assertThat(scan.findings())
+        .as("secret material in the containers' logs (the material itself is not shown)")
+        .isEmpty();
   }
 }

@@ -21,10 +21,12 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,6 +65,13 @@ final class OperatedRegistry implements AutoCloseable {
   private final RegistryNames names;
   private final Path workDir;
   private PodRunner pod;
+
+  /**
+   * Every pod this registry ran, the replaced ones too: their logs stay under {@link #LOGS_ROOT}.
+   */
+  private final List<String> podNames = new ArrayList<>();
+
+  private static final Path LOGS_ROOT = Path.of("target", "pod-runner-logs");
   private ServiceDns dns;
   private Path caFile;
   private int proxyPort;
@@ -165,9 +174,10 @@ final class OperatedRegistry implements AutoCloseable {
     // The claim's data outlives the pod, as a bound volume does: a replaced pod serves it again.
     pod =
         PodRunner.builder(kube, namespace, names.deployment())
-            .logsRoot(Path.of("target", "pod-runner-logs"))
+            .logsRoot(LOGS_ROOT)
             .claimsRoot(workDir.resolve("claims"))
             .start();
+    podNames.add(pod.podName());
     pod.awaitReady(TIMEOUT);
     await("the Deployment's status to be written")
         .ignoreException(KubernetesClientException.class)
@@ -494,6 +504,24 @@ final class OperatedRegistry implements AutoCloseable {
 
   static ConditionFactory await(String description) {
     return Awaitility.await(description).atMost(TIMEOUT).pollInterval(POLL);
+  }
+
+  /**
+   * The log files of every container of every pod this registry ran (a mode switch replaces the
+   * pod), by path.
+   */
+  Map<Path, String> containerLogs() {
+    Map<Path, String> logs = new LinkedHashMap<>();
+    for (String podName : podNames) {
+      try (var files = Files.list(LOGS_ROOT.resolve(podName))) {
+        for (Path file : files.sorted().toList()) {
+          logs.put(file, new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the logs of pod " + podName, e);
+      }
+    }
+    return logs;
   }
 
   /** The pod's logs, for failure messages. */
