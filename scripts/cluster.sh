@@ -24,6 +24,14 @@
 #                                             import it (when the cluster runs); a few seconds
 #   scripts/cluster.sh logs DIR               collect component logs, cluster objects, events and
 #                                             container logs into DIR
+#   scripts/cluster.sh restart-control-plane [SECONDS]
+#                                             stop kube-apiserver and etcd (SIGTERM as a service
+#                                             manager sends it, SIGKILL after 15 s: 1.20's API server
+#                                             does not finish its shutdown within that), leave them
+#                                             down SECONDS (default 0),
+#                                             start them again on the same etcd data and wait until
+#                                             the API server is ready; everything else keeps running.
+#                                             Prints how long each step took (stderr)
 #
 #   export $(scripts/cluster.sh env)        # both lines (the paths never contain spaces); then
 #                                           # kubectl / fabric8 use the cluster
@@ -1075,6 +1083,31 @@ cluster_healthy() {
   ! component_down >/dev/null && api_ready && node_ready
 }
 
+# etcd (its data in $STATE/etcd, kept across a restart) and the API server: started by `up` and
+# again by `restart-control-plane`.
+start_etcd() {
+  start_daemon etcd /usr/bin/etcd --name "$NODE_NAME" --data-dir "$STATE/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "$NODE_NAME=http://127.0.0.1:$ETCD_PEER_PORT" --logger zap
+  wait_for 30 "etcd on 127.0.0.1:$ETCD_CLIENT_PORT" bash -c "echo >/dev/tcp/127.0.0.1/$ETCD_CLIENT_PORT"
+  check_running etcd
+}
+
+start_api_server() {
+  start_daemon kube-apiserver "$BIN/kube-apiserver" \
+    --advertise-address "$NODE_IP" --bind-address "$NODE_IP" --secure-port "$API_PORT" --insecure-port 0 \
+    --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --service-cluster-ip-range "$SERVICE_CIDR" --allow-privileged=true \
+    --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+    --client-ca-file "$PKI/ca.crt" --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types InternalIP \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --cert-dir "$PKI/apiserver-generated" --profiling=false --event-ttl 1h
+}
+
 # ---------------------------------------------------------------------------------------------
 # Commands
 
@@ -1127,23 +1160,8 @@ cmd_up() {
   # containerd and etcd first; the API server as soon as etcd listens; the kubelet once the
   # images (the sandbox image above all) are in containerd; the rest once the API server is ready.
   start_daemon containerd /usr/bin/containerd --config "$CONTAINERD_DIR/config.toml" --log-level info
-  start_daemon etcd /usr/bin/etcd --name "$NODE_NAME" --data-dir "$STATE/etcd" \
-    --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "$NODE_NAME=http://127.0.0.1:$ETCD_PEER_PORT" --logger zap
-  wait_for 30 "etcd on 127.0.0.1:$ETCD_CLIENT_PORT" bash -c "echo >/dev/tcp/127.0.0.1/$ETCD_CLIENT_PORT"
-  check_running etcd
-  start_daemon kube-apiserver "$BIN/kube-apiserver" \
-    --advertise-address "$NODE_IP" --bind-address "$NODE_IP" --secure-port "$API_PORT" --insecure-port 0 \
-    --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
-    --service-cluster-ip-range "$SERVICE_CIDR" --allow-privileged=true \
-    --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
-    --client-ca-file "$PKI/ca.crt" --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
-    --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
-    --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types InternalIP \
-    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-    --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --cert-dir "$PKI/apiserver-generated" --profiling=false --event-ttl 1h
+  start_etcd
+  start_api_server
 
   wait_for 30 "containerd (log: $LOGS/containerd.log)" ctr --address "$CONTAINERD_SOCK" version
   check_running containerd
@@ -1319,6 +1337,31 @@ cmd_env() {
   echo "CONTAINERD_ADDRESS=$CONTAINERD_SOCK"
 }
 
+cmd_restart_control_plane() {
+  local down_seconds=${1:-0} started pid name
+  [[ "$down_seconds" =~ ^[0-9]+$ ]] || die "usage: scripts/cluster.sh restart-control-plane [SECONDS]"
+  require_root restart-control-plane
+  take_lock
+  cluster_healthy || die "the cluster is not up and healthy: $(cmd_status || true)"
+  echo "=== restart-control-plane ($(date -u +%FT%TZ))" >>"$LOG"
+  started=$(date +%s.%N)
+  # SIGTERM as a service manager stops them; etcd's data directory stays.
+  for name in kube-apiserver etcd; do
+    pid=$(component_pid "$name") && stop_pids TERM 15 "$pid"
+  done
+  echo "cluster: kube-apiserver and etcd stopped after $(elapsed_since "$started") s" >&2
+  sleep "$down_seconds"
+  start_etcd
+  start_api_server
+  wait_for 60 "the API server to be ready (log: $LOGS/kube-apiserver.log)" api_ready
+  check_running kube-apiserver
+  echo "cluster: kube-apiserver ready again $(elapsed_since "$started") s after the stop began" >&2
+}
+
+elapsed_since() {
+  awk -v from="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now - from }'
+}
+
 cmd_load_operator_image() {
   local jar=${1:-}
   [[ -n "$jar" ]] || die "usage: scripts/cluster.sh load-operator-image JAR"
@@ -1379,6 +1422,7 @@ case "${1:-}" in
   status) cmd_status ;;
   env) cmd_env ;;
   load-operator-image) shift; cmd_load_operator_image "$@" ;;
+  restart-control-plane) shift; cmd_restart_control_plane "$@" ;;
   logs) shift; cmd_logs "$@" ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;

@@ -100,6 +100,11 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
     return client;
   }
 
+  /** The cluster's admin kubeconfig (its client key is EC: fabric8 needs to be told). */
+  public Path kubeconfig() {
+    return Path.of(env.get("KUBECONFIG"));
+  }
+
   /** Where the node's containerd reads registry hosts.toml files (the node agent writes them). */
   public Path containerdCertsDir() {
     return containerdCertsDir;
@@ -136,6 +141,16 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
             "--force",
             source,
             target)
+        .orThrow();
+  }
+
+  /**
+   * Stops kube-apiserver and etcd, keeps them down for {@code down}, and starts them again on the
+   * same etcd data ({@code cluster.sh restart-control-plane}); returns once the API server is
+   * ready. Everything else (kubelet, the pods, the other control-plane components) keeps running.
+   */
+  public HostCommand.Result restartControlPlane(Duration down) {
+    return script(Duration.ofMinutes(3), "restart-control-plane", Long.toString(down.toSeconds()))
         .orThrow();
   }
 

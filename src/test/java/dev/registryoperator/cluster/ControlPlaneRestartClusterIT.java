@@ -1,0 +1,271 @@
+package dev.registryoperator.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.registryoperator.RegistryOperator;
+import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.e2e.HostCommand;
+import dev.registryoperator.testing.OperatorProcess;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * kube-apiserver and etcd restarted under the running operator. Both are host processes of {@code
+ * scripts/cluster.sh}; {@code restart-control-plane} stops them with SIGTERM (15 s grace) and
+ * starts them again on the same etcd data, as a control-plane upgrade or reboot does. Everything
+ * else keeps running. Afterwards the operator must reconcile a change made after the restart.
+ * Prints how long the API server was away and how long after its return the change was reconciled.
+ *
+ * <p>Two ways of running the operator: as deploy/ runs it (two replicas, leader election), and as
+ * one process without leader election. Only the second can promise to ride out any outage without a
+ * restart: a leader that cannot renew its lease for JOSDK's renew deadline (10 s) must stop
+ * leading, and the operator then exits so that kubelet restarts it (two leaders would fight). A
+ * restart here keeps the API server away longer than that, so the leader's exit is expected; the
+ * replica that did not hold the lease must not restart.
+ */
+@ExtendWith(RealCluster.Extension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ControlPlaneRestartClusterIT {
+
+  private static final String NAMESPACE = "control-plane-restart";
+  private static final String REGISTRY = "steady";
+  private static final String OPERATOR = "registry-operator";
+  private static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
+
+  private static RealCluster cluster;
+  private static KubernetesClient client;
+
+  @BeforeAll
+  static void aRegistry(RealCluster realCluster) {
+    cluster = realCluster;
+    client = cluster.client();
+    ClusterWork.freshNamespace(client, NAMESPACE);
+    ClusterWork.apply(
+        client,
+        NAMESPACE,
+        """
+        apiVersion: registryoperator.dev/v1alpha1
+        kind: PrivateRegistry
+        metadata:
+          name: %s
+        spec:
+          storage:
+            size: 1Gi
+        """
+            .formatted(REGISTRY));
+    ClusterWork.awaitReadyOnTheNode(client, NAMESPACE, REGISTRY);
+  }
+
+  @AfterAll
+  static void removeNamespace() {
+    if (client != null) {
+      client.namespaces().withName(NAMESPACE).delete();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theDeployedReplicasReconcileAChangeMadeAfterTheRestart() {
+    Map<String, PodState> before = operatorPods();
+    String leader = leader();
+
+    Outage outage = restartControlPlane();
+    double reconciledAfter = reconcileAUser("after-restart", 1);
+    Map<String, PodState> after = operatorPods();
+    System.out.printf(
+        "ControlPlaneRestartClusterIT (deployed, leader election): API server away %.1f s; the"
+            + " change made after it was reconciled %.1f s later; pods before %s, after %s; lease"
+            + " holder before %s, after %s%n",
+        outage.seconds(), reconciledAfter, before, after, leader, leader());
+
+    assertThat(after.keySet())
+        .as("the operator's pods after the restart")
+        .isEqualTo(before.keySet());
+    before.forEach(
+        (pod, state) -> {
+          PodState now = after.get(pod);
+          assertThat(now.uid()).as("uid of operator pod %s", pod).isEqualTo(state.uid());
+          if (!pod.equals(leader) || outage.seconds() < RENEW_DEADLINE.toSeconds()) {
+            assertThat(now.restarts())
+                .as(
+                    "restarts of operator pod %s (lease holder: %s) after the API server was away"
+                        + " %.1f s",
+                    pod, pod.equals(leader), outage.seconds())
+                .isEqualTo(state.restarts());
+          } else {
+            // It could not renew its lease for the renew deadline: it stopped leading and exited.
+            assertThat(now.restarts())
+                .as("restarts of the lease holder %s after losing its lease", pod)
+                .isBetween(state.restarts(), state.restarts() + 1);
+          }
+        });
+  }
+
+  /**
+   * One operator process without leader election (the deployed replicas scaled to zero meanwhile):
+   * it keeps running through the restart, the same process, and reconciles the next change.
+   */
+  @Test
+  @Order(2)
+  void oneOperatorWithoutLeaderElectionRidesOutTheRestartWithoutARestartOfItsOwn() {
+    Deployment deployed =
+        client
+            .apps()
+            .deployments()
+            .inNamespace(RealCluster.OPERATOR_NAMESPACE)
+            .withName(OPERATOR)
+            .get();
+    String image = deployed.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    scaleDeployedOperator(0);
+    OperatorProcess solo = null;
+    try {
+      // The deployed operator's settings, leader election aside: the same node agent and image,
+      // so that taking over changes nothing.
+      solo =
+          OperatorProcess.start(
+              "control-plane-restart-solo",
+              cluster.kubeconfig(),
+              Map.of("KUBERNETES_CERTS_CLIENT_KEY_ALGO", "EC"),
+              "--auth-server-image=" + image,
+              "--node-agent",
+              "--node-agent-containerd-certs-dir=" + cluster.containerdCertsDir());
+      long pid = solo.pid();
+      reconcileAUser("before-restart", 2);
+
+      Outage outage = restartControlPlane();
+      double reconciledAfter = reconcileAUser("after-restart-solo", 3);
+      System.out.printf(
+          "ControlPlaneRestartClusterIT (one process, no leader election): API server away %.1f"
+              + " s; the change made after it was reconciled %.1f s later; process %d alive: %s%n",
+          outage.seconds(), reconciledAfter, pid, solo.isAlive());
+
+      assertThat(solo.isAlive())
+          .as(
+              "the operator process %d after the API server was away %.1f s (log: %s)",
+              pid, outage.seconds(), solo.log())
+          .isTrue();
+      assertThat(solo.pid()).as("the operator's process id").isEqualTo(pid);
+    } finally {
+      if (solo != null) {
+        solo.stop();
+      }
+      scaleDeployedOperator(2);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private record Outage(double seconds) {}
+
+  private static Outage restartControlPlane() {
+    long stopping = System.nanoTime();
+    HostCommand.Result restart = cluster.restartControlPlane(Duration.ZERO);
+    double seconds = (System.nanoTime() - stopping) / 1e9;
+    System.out.printf(
+        "ControlPlaneRestartClusterIT: %s%n", restart.stderr().strip().replace("\n", "; "));
+    return new Outage(seconds);
+  }
+
+  /** Creates a user; returns the seconds until it was Ready and the registry listed it. */
+  private static double reconcileAUser(String name, int usersThen) {
+    long created = System.nanoTime();
+    ClusterWork.apply(
+        client,
+        NAMESPACE,
+        """
+        apiVersion: registryoperator.dev/v1alpha1
+        kind: RegistryUser
+        metadata:
+          name: %s
+        spec:
+          registryRef: %s
+        """
+            .formatted(name, REGISTRY));
+    await("user " + name + " reconciled")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> client.resources(RegistryUser.class).inNamespace(NAMESPACE).withName(name).get(),
+            user -> user.getStatus() != null && ClusterWork.ready(user.getStatus().conditions));
+    ClusterWork.awaitListedUsers(client, NAMESPACE, REGISTRY, usersThen);
+    return (System.nanoTime() - created) / 1e9;
+  }
+
+  private static void scaleDeployedOperator(int replicas) {
+    client
+        .apps()
+        .deployments()
+        .inNamespace(RealCluster.OPERATOR_NAMESPACE)
+        .withName(OPERATOR)
+        .scale(replicas);
+    await("the deployed operator at " + replicas + " ready replicas, and no other pod")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              Deployment deployment =
+                  client
+                      .apps()
+                      .deployments()
+                      .inNamespace(RealCluster.OPERATOR_NAMESPACE)
+                      .withName(OPERATOR)
+                      .get();
+              int ready =
+                  deployment.getStatus().getReadyReplicas() == null
+                      ? 0
+                      : deployment.getStatus().getReadyReplicas();
+              return ready == replicas && operatorPods().size() == replicas;
+            });
+  }
+
+  /** What tells a restarted container or a replaced pod. */
+  private record PodState(String uid, int restarts) {
+    @Override
+    public String toString() {
+      return uid.substring(0, 8) + " restarts=" + restarts;
+    }
+  }
+
+  private static Map<String, PodState> operatorPods() {
+    Map<String, PodState> pods = new TreeMap<>();
+    for (Pod pod :
+        client
+            .pods()
+            .inNamespace(RealCluster.OPERATOR_NAMESPACE)
+            .withLabel("app.kubernetes.io/name", OPERATOR)
+            .list()
+            .getItems()) {
+      int restarts =
+          pod.getStatus().getContainerStatuses() == null
+              ? 0
+              : pod.getStatus().getContainerStatuses().stream()
+                  .mapToInt(ContainerStatus::getRestartCount)
+                  .sum();
+      pods.put(pod.getMetadata().getName(), new PodState(pod.getMetadata().getUid(), restarts));
+    }
+    return pods;
+  }
+
+  private static String leader() {
+    var lease =
+        client
+            .leases()
+            .inNamespace(RealCluster.OPERATOR_NAMESPACE)
+            .withName(RegistryOperator.LEASE_NAME)
+            .get();
+    return lease == null ? "none" : lease.getSpec().getHolderIdentity();
+  }
+}
