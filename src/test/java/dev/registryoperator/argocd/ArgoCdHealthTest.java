@@ -62,6 +62,8 @@ class ArgoCdHealthTest {
     "false, ClaimChangeNotPossible, Degraded",
     "false, ClaimExpansionNotAllowed, Degraded",
     "false, ClaimUpdateRefused,    Degraded",
+    "false, TokenCertificatesNotFound, Degraded",
+    "false, TokenCertificatesInvalid, Degraded",
     "false, ClaimNotBound,         Progressing",
   })
   void registryHealthFollowsReady(boolean ready, String reason, String health) throws Exception {
@@ -84,6 +86,8 @@ class ArgoCdHealthTest {
     "false, PasswordKeyNotFound,    Degraded",
     "false, PasswordTooShort,       Degraded",
     "false, PasswordTooLong,        Degraded",
+    "false, InvalidAccess,          Degraded",
+    "false, ExternalTokenServer,    Degraded",
   })
   void userHealthFollowsReady(boolean ready, String reason, String health) throws Exception {
     RegistryUser user = new RegistryUser();
