@@ -48,6 +48,11 @@ public final class RegistryNames {
     return registry;
   }
 
+  /** The optional NetworkPolicy in front of the registry's pods. */
+  public String networkPolicy() {
+    return registry;
+  }
+
   /** Also the name a re-created registry of the same name finds its retained data under. */
   public String claim() {
     return registry + "-data";

@@ -18,6 +18,7 @@ import dev.registryoperator.registry.dependent.HtpasswdSecretDependent;
 import dev.registryoperator.registry.dependent.HttpSecretDependent;
 import dev.registryoperator.registry.dependent.IngressDependent;
 import dev.registryoperator.registry.dependent.MetricsServiceDependent;
+import dev.registryoperator.registry.dependent.NetworkPolicyDependent;
 import dev.registryoperator.registry.dependent.RegistryInputs;
 import dev.registryoperator.registry.dependent.ServiceDependent;
 import dev.registryoperator.registry.dependent.ServiceMonitorDependent;
@@ -117,6 +118,10 @@ import java.util.stream.Collectors;
           name = "ingress",
           type = IngressDependent.class,
           reconcilePrecondition = IngressDependent.IngressRequested.class),
+      @Dependent(
+          name = "network-policy",
+          type = NetworkPolicyDependent.class,
+          reconcilePrecondition = NetworkPolicyDependent.NetworkPolicyRequested.class),
     })
 public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
 

@@ -70,7 +70,7 @@ public final class RegistryValidation {
         }
       }
     }
-    return Optional.empty();
+    return NetworkPolicyPeers.check(spec.networkPolicy);
   }
 
   /**

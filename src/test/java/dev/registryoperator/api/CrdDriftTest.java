@@ -68,6 +68,12 @@ class CrdDriftTest {
     assertThat(celRules("privateregistries.registryoperator.dev-v1.yml"))
         .containsExactly(
             "auth -> .externalToken: spec.auth.mode ExternalToken needs spec.auth.externalToken.",
+            peerRule("networkPolicy.from[]"),
+            selectorRule("networkPolicy.from[].namespaceSelector"),
+            selectorRule("networkPolicy.from[].podSelector"),
+            peerRule("networkPolicy.metricsFrom[]"),
+            selectorRule("networkPolicy.metricsFrom[].namespaceSelector"),
+            selectorRule("networkPolicy.metricsFrom[].podSelector"),
             "proxy -> .port: spec.proxy.port cannot be 9091: the proxy serves the registry's"
                 + " metrics on that port.",
             "service -> .nodePort: spec.service.nodePort needs spec.service.type NodePort or"
@@ -81,29 +87,43 @@ class CrdDriftTest {
     assertThat(celRules("registryusers.registryoperator.dev-v1.yml")).isEmpty();
   }
 
-  /** "property -> fieldPath: message" for every rule under spec. */
+  private static String peerRule(String peers) {
+    return peers
+        + " -> : A peer needs a podSelector, a namespaceSelector or both, or else an ipBlock"
+        + " alone.";
+  }
+
+  private static String selectorRule(String selector) {
+    return selector
+        + ".matchExpressions[] -> : In and NotIn need values; Exists and DoesNotExist take none.";
+  }
+
+  /** "property -> fieldPath: message" for every rule under spec, nested ones included. */
   private static List<String> celRules(String file) throws IOException {
     JsonNode crd = new ObjectMapper(new YAMLFactory()).readTree(COMMITTED.resolve(file).toFile());
     JsonNode spec = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec");
     List<String> rules = new ArrayList<>();
-    for (JsonNode rule : spec.path("x-kubernetes-validations")) {
+    collectCelRules("spec", spec, rules);
+    return rules;
+  }
+
+  /** Rules of this schema, then of its properties (named from spec on) and its list items. */
+  private static void collectCelRules(String path, JsonNode schema, List<String> rules) {
+    for (JsonNode rule : schema.path("x-kubernetes-validations")) {
+      assertThat(rule.path("rule").asText()).as(path + " rule").isNotBlank();
       rules.add(
-          "spec -> " + rule.path("fieldPath").asText() + ": " + rule.path("message").asText());
+          path + " -> " + rule.path("fieldPath").asText() + ": " + rule.path("message").asText());
     }
-    for (Iterator<Map.Entry<String, JsonNode>> properties = spec.path("properties").fields();
+    for (Iterator<Map.Entry<String, JsonNode>> properties = schema.path("properties").fields();
         properties.hasNext(); ) {
       Map.Entry<String, JsonNode> property = properties.next();
-      for (JsonNode rule : property.getValue().path("x-kubernetes-validations")) {
-        assertThat(rule.path("rule").asText()).as(property.getKey() + " rule").isNotBlank();
-        rules.add(
-            property.getKey()
-                + " -> "
-                + rule.path("fieldPath").asText()
-                + ": "
-                + rule.path("message").asText());
-      }
+      String propertyPath =
+          path.equals("spec") ? property.getKey() : path + "." + property.getKey();
+      collectCelRules(propertyPath, property.getValue(), rules);
     }
-    return rules;
+    if (schema.has("items")) {
+      collectCelRules(path + "[]", schema.get("items"), rules);
+    }
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.registryoperator.RegistryOperator;
 import dev.registryoperator.api.v1alpha1.IngressSpec;
+import dev.registryoperator.api.v1alpha1.NetworkPolicySpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
 import dev.registryoperator.kube.SecretData;
@@ -25,6 +26,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -325,6 +327,57 @@ class PrivateRegistryLoopTest {
                     .isEqualTo("team-data"));
     awaitStatus("adopter", r -> r.getStatus().observedGeneration != null);
     assertThat(get(PersistentVolumeClaim.class, RegistryNames.of("adopter").claim())).isNull();
+  }
+
+  @Test
+  void aNetworkPolicyFollowsTheSpecAndComesBackWhenDeleted() {
+    create(registry("demo"));
+    RegistryNames names = RegistryNames.of("demo");
+    awaitStatus("demo", r -> r.getStatus().observedGeneration != null);
+    assertThat(get(NetworkPolicy.class, names.networkPolicy()))
+        .as("NetworkPolicy without spec.networkPolicy")
+        .isNull();
+
+    edit(
+        "demo",
+        r -> {
+          r.getSpec().networkPolicy = new NetworkPolicySpec();
+          return r;
+        });
+    NetworkPolicy policy = awaitPresent(NetworkPolicy.class, names.networkPolicy());
+    assertThat(policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal())
+        .as("admitted port")
+        .isEqualTo(15000);
+    deleteAndAwaitReturn(NetworkPolicy.class, names.networkPolicy());
+
+    edit(
+        "demo",
+        r -> {
+          r.getSpec().networkPolicy.enabled = false;
+          return r;
+        });
+    await()
+        .atMost(TIMEOUT)
+        .alias("NetworkPolicy removed after enabled: false")
+        .until(() -> get(NetworkPolicy.class, names.networkPolicy()) == null);
+
+    edit(
+        "demo",
+        r -> {
+          r.getSpec().networkPolicy.enabled = true;
+          return r;
+        });
+    awaitPresent(NetworkPolicy.class, names.networkPolicy());
+    edit(
+        "demo",
+        r -> {
+          r.getSpec().networkPolicy = null;
+          return r;
+        });
+    await()
+        .atMost(TIMEOUT)
+        .alias("NetworkPolicy removed with spec.networkPolicy")
+        .until(() -> get(NetworkPolicy.class, names.networkPolicy()) == null);
   }
 
   private Operator startedOperator() {

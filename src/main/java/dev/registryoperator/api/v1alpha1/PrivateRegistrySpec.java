@@ -43,6 +43,12 @@ public class PrivateRegistrySpec {
   @JsonPropertyDescription("An Ingress for access from outside the cluster. Omit for none.")
   public IngressSpec ingress;
 
+  @JsonPropertyDescription(
+      "A NetworkPolicy that admits only the proxy's TLS port to the registry's pods (from"
+          + " everywhere, or from the given peers). Omit for none. It takes effect only where the"
+          + " cluster's network plugin enforces NetworkPolicies.")
+  public NetworkPolicySpec networkPolicy;
+
   @JsonPropertyDescription("Compute resources of the registry and proxy containers.")
   @Default("{}")
   public ResourcesSpec resources = new ResourcesSpec();

@@ -4,6 +4,7 @@ import static dev.registryoperator.testing.Fixtures.CLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registryoperator.api.v1alpha1.IngressSpec;
+import dev.registryoperator.api.v1alpha1.NetworkPolicySpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.Labels;
@@ -54,6 +55,11 @@ class RenderedChildrenTest {
               spec.ingress.host = "registry.example.com";
               spec.ingress.annotations = Map.of("cert-manager.io/cluster-issuer", "letsencrypt");
               spec.storage.deleteClaim = true;
+              spec.networkPolicy = new NetworkPolicySpec();
+              spec.networkPolicy.from =
+                  List.of(RegistryNetworkPolicyTest.podsLabelled("app", "ci"));
+              spec.networkPolicy.metricsFrom =
+                  List.of(RegistryNetworkPolicyTest.namespacesLabelled("name", "monitoring"));
             });
     registry
         .getMetadata()
@@ -86,6 +92,7 @@ class RenderedChildrenTest {
             registry, TlsMaterial.hash(serving), "0123456789abcdef", Fixtures.OPERATOR_IMAGE));
     children.add(RegistryService.render(registry));
     children.add(RegistryIngress.render(registry));
+    children.add(RegistryNetworkPolicy.render(registry));
     children.add(RegistryClaim.render(registry));
     children.add(AuthSecrets.htpasswd(registry, Fixtures.authFiles(HTPASSWD)));
     children.add(AuthSecrets.httpSecret(registry, HTTP_SECRET));
@@ -108,7 +115,8 @@ class RenderedChildrenTest {
             "ConfigMap/demo-config",
             "Secret/demo-ca",
             "Secret/demo-tls",
-            "ConfigMap/demo-ca-bundle");
+            "ConfigMap/demo-ca-bundle",
+            "NetworkPolicy/demo");
   }
 
   @Test
