@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -307,8 +308,9 @@ class PrivateRegistryIT {
 
   /**
    * Every optional field set, with the values people write: non-canonical quantities, a node port,
-   * an Ingress with class, TLS and annotations. Nothing the API server normalises may look like
-   * drift to the operator (1.20 stores 1024Mi as 1Gi, drops empty objects from managedFields).
+   * an Ingress with class, TLS and annotations, a NetworkPolicy with every kind of peer (an empty
+   * selector among them). Nothing the API server normalises may look like drift to the operator
+   * (1.20 stores 1024Mi as 1Gi, drops empty objects from managedFields).
    */
   @Test
   void aRegistryWithEveryOptionalFieldSettlesAndStaysSettled() throws InterruptedException {
@@ -343,6 +345,19 @@ class PrivateRegistryIT {
                 annotations:
                   nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"
                   example.test/owner: team-a
+              networkPolicy:
+                from:
+                  - namespaceSelector: {}
+                    podSelector:
+                      matchLabels: {app.kubernetes.io/name: ingress-nginx}
+                  - podSelector:
+                      matchExpressions:
+                        - {key: tier, operator: In, values: [ci, build]}
+                        - {key: example.test/blocked, operator: DoesNotExist}
+                  - ipBlock: {cidr: 10.0.0.0/8, except: [10.96.0.0/12]}
+                  - ipBlock: {cidr: "fd00::/8"}
+                metricsFrom:
+                  - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
               resources:
                 registry:
                   requests: {cpu: 1000m, memory: 1024Mi}
@@ -367,6 +382,15 @@ class PrivateRegistryIT {
     assertThat(namespace.get(Ingress.class, names.ingress()).getMetadata().getAnnotations())
         .containsEntry("nginx.ingress.kubernetes.io/proxy-read-timeout", "3600")
         .containsEntry("example.test/owner", "team-a");
+
+    assertThat(namespace.get(NetworkPolicy.class, names.networkPolicy()).getSpec().getIngress())
+        .as("ingress rules of the NetworkPolicy")
+        .satisfiesExactly(
+            proxy -> {
+              assertThat(proxy.getPorts().get(0).getPort().getIntVal()).isEqualTo(16000);
+              assertThat(proxy.getFrom()).hasSize(4);
+            },
+            metrics -> assertThat(metrics.getPorts().get(0).getPort().getIntVal()).isEqualTo(9091));
 
     assertReconcilesWriteNothing(created, true, 3, () -> {});
   }
