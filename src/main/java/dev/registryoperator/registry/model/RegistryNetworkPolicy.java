@@ -27,8 +27,9 @@ import java.util.TreeMap;
  * The optional NetworkPolicy: of the registry pod's ports, only the proxy's TLS port is reachable,
  * and the metrics port only for the peers the user names. Nothing else needs to be: the registry
  * and the auth server listen on loopback, the token endpoint is behind the proxy port, and
- * kubelet's probes are not subject to NetworkPolicies. Only ingress is restricted: the registry's
- * own connections (an external token server, nothing else) stay as they are.
+ * kubelet's probes come from the pod's own node, which NetworkPolicies always admit. Only ingress
+ * is restricted: the registry's own connections (an external token server, nothing else) stay as
+ * they are.
  */
 public final class RegistryNetworkPolicy {
 
