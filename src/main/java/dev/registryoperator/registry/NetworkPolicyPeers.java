@@ -27,7 +27,7 @@ final class NetworkPolicyPeers {
 
   private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
 
-  /** Dotted quads without leading zeros, which current API servers refuse. */
+  /** Dotted quads; no leading zeros, which current API servers refuse. */
   private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
 
   private static final Pattern PREFIX_LENGTH = Pattern.compile("0|[1-9][0-9]{0,2}");

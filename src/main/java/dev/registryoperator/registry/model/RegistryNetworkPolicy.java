@@ -28,12 +28,11 @@ import java.util.TreeMap;
  * and the metrics port only for the peers the user names. Nothing else needs to be: the registry
  * and the auth server listen on loopback, the token endpoint is behind the proxy port, and
  * kubelet's probes come from the pod's own node, which NetworkPolicies always admit. Only ingress
- * is restricted: the registry's own connections (an external token server, nothing else) stay as
- * they are.
+ * is restricted: the registry pod's own connections (to an external token server, say) stay open.
  */
 public final class RegistryNetworkPolicy {
 
-  static final String INGRESS = "Ingress";
+  private static final String INGRESS = "Ingress";
 
   private RegistryNetworkPolicy() {}
 
@@ -41,7 +40,8 @@ public final class RegistryNetworkPolicy {
     NetworkPolicySpec policy = registry.getSpec().networkPolicy;
     RegistryNames names = RegistryNames.of(registry);
     List<NetworkPolicyIngressRule> rules = new ArrayList<>();
-    // The container port the Service targets: the same number, from the same field.
+    // By number: the proxy's container port (which the Service targets by name) is rendered from
+    // the same field, so the two cannot drift, and kubectl shows the policy plainly.
     rules.add(admit(registry.getSpec().proxy.port, policy.from));
     if (policy.metricsFrom != null) {
       rules.add(admit(Ports.METRICS, policy.metricsFrom));
