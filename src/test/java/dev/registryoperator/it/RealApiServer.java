@@ -120,20 +120,6 @@ public final class RealApiServer
     return client;
   }
 
-  /**
-   * Another client of the same server, e.g. one whose HTTP traffic a test observes. Closed with the
-   * server.
-   */
-  public KubernetesClient newClient(Consumer<HttpClient.Builder> httpClient) {
-    KubernetesClient extra =
-        new KubernetesClientBuilder()
-            .withConfig(config())
-            .withHttpClientBuilderConsumer(httpClient)
-            .build();
-    extraClients.add(extra);
-    return extra;
-  }
-
   /** Names of the installed CustomResourceDefinitions. */
   public List<String> crdNames() {
     return List.copyOf(crdNames);
