@@ -7,10 +7,15 @@ import dev.registryoperator.RegistryOperator;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.e2e.HostCommand;
 import dev.registryoperator.testing.OperatorProcess;
+import dev.registryoperator.testing.SecretScan;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -164,9 +169,19 @@ class ControlPlaneRestartClusterIT {
       }
       scaleDeployedOperator(2);
     }
+    SecretScan scan = SecretScan.of(client).text(solo.log().toString(), read(solo.log()));
+    assertThat(scan.findings()).as("secret material in the operator process's log").isEmpty();
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   private record Outage(double seconds) {}
 

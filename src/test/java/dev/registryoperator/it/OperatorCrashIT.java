@@ -13,6 +13,7 @@ import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.status.Conditions;
 import dev.registryoperator.testing.Fixtures;
 import dev.registryoperator.testing.OperatorProcess;
+import dev.registryoperator.testing.SecretScan;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -83,11 +84,25 @@ class OperatorCrashIT {
     operator = startOperator();
   }
 
+  /**
+   * Stops the process, then scans the logs of every start: the class's own secret scan reads only
+   * this JVM's output.
+   */
   @AfterAll
-  static void stopTheOperatorProcess() {
+  static void stopTheOperatorProcessAndScanItsLogs() throws IOException {
     if (operator != null) {
       operator.stop();
     }
+    SecretScan scan = SecretScan.of(API.client());
+    for (int start = 1; start <= starts; start++) {
+      Path log = logOfStart(start);
+      if (Files.isRegularFile(log)) {
+        scan.text(log.toString(), Files.readString(log));
+      }
+    }
+    System.out.printf(
+        "[it] OperatorCrashIT: secret scan of the operator processes' logs: %s%n", scan.summary());
+    assertThat(scan.findings()).as("secret material in the operator processes' logs").isEmpty();
   }
 
   /** Between the CA Secret and the serving certificate issued from it. */
@@ -405,8 +420,16 @@ class OperatorCrashIT {
   }
 
   private static OperatorProcess startOperator() {
-    return OperatorProcess.start(
-        "operator-crash-it-" + RealApiServer.version() + "-" + ++starts, kubeconfig, Map.of());
+    starts++;
+    return OperatorProcess.start(logName(starts), kubeconfig, Map.of());
+  }
+
+  private static String logName(int start) {
+    return "operator-crash-it-" + RealApiServer.version() + "-" + start;
+  }
+
+  private static Path logOfStart(int start) {
+    return OperatorProcess.LOGS.resolve(logName(start) + ".log");
   }
 
   private static void sleep(long millis) {

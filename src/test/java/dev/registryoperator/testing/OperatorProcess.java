@@ -65,7 +65,7 @@ public final class OperatorProcess {
       ProcessBuilder builder =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+              .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
       builder.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
       builder.environment().putAll(environment);
       Process process = builder.start();
