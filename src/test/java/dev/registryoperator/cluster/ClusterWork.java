@@ -58,6 +58,20 @@ final class ClusterWork {
         .until(() -> node.request("https://" + hostAndPort + "/v2/", null, null).status() == 401);
   }
 
+  /**
+   * Waits until the registry's pod accepts the user's credentials. The registry lists a user once
+   * its htpasswd Secret does; the pod's copy follows with kubelet's Secret-volume sync (about 10 s
+   * here), so a push right after the listing may still be refused.
+   */
+  static void awaitAccepted(NodeClients node, String hostAndPort, String credentials) {
+    await("the registry's pod accepting the user's credentials")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                node.request("https://" + hostAndPort + "/v2/", credentials, null).status() == 200);
+  }
+
   /** kubelet's own word that it pulled the image for the pod (it asks the registry each time). */
   static boolean pulledBy(KubernetesClient client, Pod pod, String image) {
     return client

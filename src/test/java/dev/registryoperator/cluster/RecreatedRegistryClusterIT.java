@@ -87,6 +87,7 @@ class RecreatedRegistryClusterIT {
     ClusterWork.awaitListedUsers(client, NAMESPACE, REGISTRY, 1);
     NodeClients before = NodeClients.trusting(ca);
     ClusterWork.awaitServing(before, HOST);
+    ClusterWork.awaitAccepted(before, HOST, alice);
     OciImages.OciImage image =
         OciImages.withRandomLayer(before.work().resolve("payload"), "v1", 8L << 20);
     NodeClients.assertSucceeded(
@@ -139,6 +140,7 @@ class RecreatedRegistryClusterIT {
     // The CA saved before the delete, not the one the new registry publishes.
     NodeClients after = NodeClients.trusting(ca);
     ClusterWork.awaitServing(after, HOST);
+    ClusterWork.awaitAccepted(after, HOST, alice);
     System.out.printf(
         "RecreatedRegistryClusterIT: the re-created registry served again %.1f s after it was"
             + " applied%n",

@@ -79,6 +79,7 @@ class RegistryOnClusterIT {
     node = NodeClients.trusting(ready.getStatus().nodeAccess.caCertificate);
     alicePassword = ClusterWork.generatedPassword(client, NAMESPACE, "alice");
     ClusterWork.awaitListedUsers(client, NAMESPACE, REGISTRY, 1);
+    ClusterWork.awaitAccepted(node, HOST, alice());
     claimUid = claim().getMetadata().getUid();
   }
 
