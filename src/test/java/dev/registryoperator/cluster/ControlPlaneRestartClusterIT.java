@@ -50,6 +50,9 @@ class ControlPlaneRestartClusterIT {
   private static final String OPERATOR = "registry-operator";
   private static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
 
+  /** What JOSDK logs when a replica loses its lease (before the operator exits). */
+  private static final String STOPPED_LEADING = "Stopped leading";
+
   private static RealCluster cluster;
   private static KubernetesClient client;
 
@@ -113,8 +116,25 @@ class ControlPlaneRestartClusterIT {
           } else {
             // It could not renew its lease for the renew deadline: it stopped leading and exited.
             assertThat(now.restarts())
-                .as("restarts of the lease holder %s after losing its lease", pod)
+                .as("restarts of the lease holder %s after the outage", pod)
                 .isBetween(state.restarts(), state.restarts() + 1);
+            if (now.restarts() > state.restarts()) {
+              String previousLog =
+                  client
+                      .pods()
+                      .inNamespace(RealCluster.OPERATOR_NAMESPACE)
+                      .withName(pod)
+                      .inContainer("operator")
+                      .terminated()
+                      .getLog();
+              System.out.printf(
+                  "ControlPlaneRestartClusterIT: the lease holder %s restarted; its previous"
+                      + " container said it stopped leading: %s%n",
+                  pod, previousLog.contains(STOPPED_LEADING));
+              assertThat(previousLog)
+                  .as("why the lease holder %s restarted: its previous container's log", pod)
+                  .contains(STOPPED_LEADING);
+            }
           }
         });
   }
