@@ -39,7 +39,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * restart: a leader that cannot renew its lease for JOSDK's renew deadline (10 s) must stop
  * leading, and the operator then exits so that kubelet restarts it (two leaders would fight). A
  * restart here keeps the API server away longer than that, so the leader may exit (it did in two of
- * three runs); the replica that did not hold the lease must not restart.
+ * four runs); if it did, its previous container must say that it stopped leading. The replica that
+ * did not hold the lease must not restart.
  */
 @ExtendWith(RealCluster.Extension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
