@@ -12,6 +12,9 @@ public final class Keys {
   public static final String TLS_KEY = "tls.key";
   public static final String CA_CERT = "ca.crt";
 
+  // The resource name of a volume's size in a claim's requests and capacity
+  public static final String STORAGE_RESOURCE = "storage";
+
   // A registry's children
   public static final String HTPASSWD = "htpasswd";
   public static final String HTTP_SECRET = "http-secret";

@@ -1,6 +1,7 @@
 package dev.registryoperator.registry;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.registry.model.RegistryClaim;
 import dev.registryoperator.status.Problem;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -33,7 +34,6 @@ final class ClaimChanges {
   /** The API server refused an update this class did not foresee; its own words are quoted. */
   static final String UPDATE_REFUSED = "ClaimUpdateRefused";
 
-  private static final String STORAGE = "storage";
   private static final String BOUND = "Bound";
 
   /** Still honoured by the API server before spec.storageClassName, and written by older tools. */
@@ -218,6 +218,6 @@ final class ClaimChanges {
         || claim.getSpec().getResources().getRequests() == null) {
       return null;
     }
-    return claim.getSpec().getResources().getRequests().get(STORAGE);
+    return claim.getSpec().getResources().getRequests().get(Keys.STORAGE_RESOURCE);
   }
 }

@@ -4,18 +4,23 @@ import dev.registryoperator.api.v1alpha1.AuthSpec;
 import dev.registryoperator.api.v1alpha1.NodeAccessStatus;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
+import dev.registryoperator.api.v1alpha1.StorageStatus;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.dependent.RegistryInputs;
+import dev.registryoperator.registry.model.RegistryClaim;
 import dev.registryoperator.registry.model.RegistryIngress;
 import dev.registryoperator.registry.model.RegistryService;
 import dev.registryoperator.status.Conditions;
 import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.tls.Pem;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -29,13 +34,15 @@ final class RegistryStatus {
    * @param caBundlePublished whether the CA bundle ConfigMap exists
    * @param listedUsers the number of users in the htpasswd file
    * @param nodeAccess what the node agents need and report; empty without --node-agent
+   * @param claim the operator's own data claim, once created; never an adopted one
    */
   record Observed(
       Optional<Deployment> deployment,
       Optional<Secret> servedCertificate,
       boolean caBundlePublished,
       int listedUsers,
-      Optional<NodeAccessStatus> nodeAccess) {
+      Optional<NodeAccessStatus> nodeAccess,
+      Optional<PersistentVolumeClaim> claim) {
 
     static Observed from(
         RegistryInputs inputs, int listedUsers, Optional<NodeAccessStatus> nodeAccess) {
@@ -44,7 +51,8 @@ final class RegistryStatus {
           inputs.userTlsSecret().or(inputs::servingSecret),
           inputs.caBundle().isPresent(),
           listedUsers,
-          nodeAccess);
+          nodeAccess,
+          inputs.claim());
     }
   }
 
@@ -76,6 +84,7 @@ final class RegistryStatus {
     status.authMode = registry.getSpec().auth.mode.name();
     status.tokenRealm = tokenRealm(registry);
     status.nodeAccess = observed.nodeAccess().orElse(null);
+    status.storage = storage(registry, observed.claim());
 
     Optional<Deployment> deployment = observed.deployment();
     boolean available = deployment.map(RegistryStatus::available).orElse(false);
@@ -98,6 +107,34 @@ final class RegistryStatus {
             registry.getMetadata().getGeneration(),
             clock.instant());
     return status;
+  }
+
+  /**
+   * The claim's name always; its phase, capacity and request once the operator's own claim is seen.
+   * An adopted claim is the user's and not watched, so only its name is known.
+   */
+  private static StorageStatus storage(
+      PrivateRegistry registry, Optional<PersistentVolumeClaim> ownClaim) {
+    StorageStatus storage = new StorageStatus();
+    storage.claim = RegistryClaim.claimName(registry);
+    if (registry.getSpec().storage.existingClaim == null) {
+      ownClaim.ifPresent(
+          claim -> {
+            if (claim.getStatus() != null) {
+              storage.phase = claim.getStatus().getPhase();
+              storage.capacity = quantity(claim.getStatus().getCapacity());
+            }
+            if (claim.getSpec().getResources() != null) {
+              storage.requested = quantity(claim.getSpec().getResources().getRequests());
+            }
+          });
+    }
+    return storage;
+  }
+
+  private static String quantity(Map<String, Quantity> resources) {
+    Quantity storage = resources == null ? null : resources.get(Keys.STORAGE_RESOURCE);
+    return storage == null ? null : storage.toString();
   }
 
   static boolean available(Deployment deployment) {

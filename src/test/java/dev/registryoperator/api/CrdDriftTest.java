@@ -131,7 +131,14 @@ class CrdDriftTest {
     // kubectl prints them in the CRD's order: state first, Age last, the message only with -o wide.
     assertThat(printerColumns("privateregistries.registryoperator.dev-v1.yml"))
         .containsExactly(
-            "Ready", "URL", "Users", "Auth", "Age", "Nodes (priority 1)", "Message (priority 1)");
+            "Ready",
+            "URL",
+            "Users",
+            "Auth",
+            "Age",
+            "Nodes (priority 1)",
+            "Capacity (priority 1)",
+            "Message (priority 1)");
     assertThat(printerColumns("registryusers.registryoperator.dev-v1.yml"))
         .containsExactly("Ready", "Registry", "Username", "Age", "Message (priority 1)");
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.api.v1alpha1.StorageStatus;
 import dev.registryoperator.it.TestNamespace.Child;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
@@ -563,6 +564,12 @@ class PrivateRegistryIT {
     settle("demo", "DeploymentUnavailable");
     PersistentVolumeClaim pending = claim("demo");
     assertThat(pending.getStatus().getPhase()).isEqualTo("Pending");
+    TestNamespace.await("status.storage to show the pending claim")
+        .untilAsserted(
+            () ->
+                assertThat(namespace.registry("demo").getStatus().storage)
+                    .usingRecursiveComparison()
+                    .isEqualTo(storageStatus("demo-data", "Pending", null, "10Gi")));
     assertThat(growDirectly(pending, "20Gi"))
         .as("what the API server answers to growing a Pending claim")
         .isEqualTo(422);
@@ -583,6 +590,23 @@ class PrivateRegistryIT {
     settle("demo", "DeploymentUnavailable");
     assertThat(claimPatchesSince(mark, "demo"))
         .containsExactly("PATCH " + claimPath("demo") + " -> 200");
+    // Until a resizer expands the volume, the bound capacity stays what it was.
+    TestNamespace.await("status.storage to show the growth in progress")
+        .untilAsserted(
+            () ->
+                assertThat(namespace.registry("demo").getStatus().storage)
+                    .usingRecursiveComparison()
+                    .isEqualTo(storageStatus("demo-data", "Bound", "10Gi", "20Gi")));
+  }
+
+  static StorageStatus storageStatus(
+      String claim, String phase, String capacity, String requested) {
+    StorageStatus expected = new StorageStatus();
+    expected.claim = claim;
+    expected.phase = phase;
+    expected.capacity = capacity;
+    expected.requested = requested;
+    return expected;
   }
 
   /**
@@ -1189,6 +1213,14 @@ class PrivateRegistryIT {
               current.getStatus().setCapacity(current.getSpec().getResources().getRequests());
               namespace.kube().resource(current).updateStatus();
               return true;
+            });
+    // The binding changes the registry's status.storage: wait for that write, so that a test's
+    // next change is judged on its own.
+    TestNamespace.await("the registry's status to show claim " + claim + " bound")
+        .until(
+            () -> {
+              StorageStatus storage = namespace.registry(registry).getStatus().storage;
+              return storage != null && "Bound".equals(storage.phase) && storage.capacity != null;
             });
   }
 

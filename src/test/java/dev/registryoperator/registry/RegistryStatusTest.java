@@ -16,6 +16,9 @@ import dev.registryoperator.testing.Fixtures;
 import dev.registryoperator.tls.CertificateAuthority;
 import dev.registryoperator.tls.KeyAndCertificate;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -53,6 +56,51 @@ class RegistryStatusTest {
     assertThat(ready.getStatus()).isEqualTo("True");
     assertThat(ready.getReason()).isEqualTo("Available");
     assertThat(ready.getMessage()).isEqualTo("The registry is serving at " + URL + ".");
+  }
+
+  @Test
+  void storageShowsTheClaimAsTheClusterReportsIt() {
+    PrivateRegistryStatus status =
+        RegistryStatus.of(Fixtures.registry(), withClaim(claim("Bound", "20Gi", "10Gi")), CLOCK);
+
+    assertThat(status.storage.claim).isEqualTo("demo-data");
+    assertThat(status.storage.phase).isEqualTo("Bound");
+    assertThat(status.storage.capacity).as("a growth in progress").isEqualTo("10Gi");
+    assertThat(status.storage.requested).isEqualTo("20Gi");
+  }
+
+  @Test
+  void anUnboundClaimHasNoCapacityYet() {
+    PrivateRegistryStatus status =
+        RegistryStatus.of(Fixtures.registry(), withClaim(claim("Pending", "10Gi", null)), CLOCK);
+
+    assertThat(status.storage.phase).isEqualTo("Pending");
+    assertThat(status.storage.capacity).isNull();
+    assertThat(status.storage.requested).isEqualTo("10Gi");
+  }
+
+  @Test
+  void beforeTheClaimIsSeenOnlyItsNameIsKnown() {
+    PrivateRegistryStatus status = of(Optional.of(available()));
+
+    assertThat(status.storage.claim).isEqualTo("demo-data");
+    assertThat(status.storage.phase).isNull();
+    assertThat(status.storage.capacity).isNull();
+  }
+
+  /** An adopted claim is the user's and not watched: only its name, even if ours still exists. */
+  @Test
+  void anAdoptedClaimIsNamedOnly() {
+    PrivateRegistry registry = Fixtures.registry();
+    registry.getSpec().storage.existingClaim = "team-data";
+
+    PrivateRegistryStatus status =
+        RegistryStatus.of(registry, withClaim(claim("Bound", "10Gi", "10Gi")), CLOCK);
+
+    assertThat(status.storage.claim).isEqualTo("team-data");
+    assertThat(status.storage.phase).isNull();
+    assertThat(status.storage.capacity).isNull();
+    assertThat(status.storage.requested).isNull();
   }
 
   @Test
@@ -209,13 +257,49 @@ class RegistryStatusTest {
   }
 
   private static Observed observed(Optional<Deployment> deployment) {
-    return new Observed(deployment, Optional.of(servedCertificate), true, 2, Optional.empty());
+    return new Observed(
+        deployment, Optional.of(servedCertificate), true, 2, Optional.empty(), Optional.empty());
+  }
+
+  private static Observed withClaim(PersistentVolumeClaim claim) {
+    return new Observed(
+        Optional.of(available()),
+        Optional.of(servedCertificate),
+        true,
+        2,
+        Optional.empty(),
+        Optional.of(claim));
+  }
+
+  private static PersistentVolumeClaim claim(String phase, String requested, String capacity) {
+    PersistentVolumeClaimBuilder claim =
+        new PersistentVolumeClaimBuilder()
+            .withNewMetadata()
+            .withName("demo-data")
+            .endMetadata()
+            .withNewSpec()
+            .withNewResources()
+            .addToRequests(Keys.STORAGE_RESOURCE, new Quantity(requested))
+            .endResources()
+            .endSpec();
+    if (phase != null) {
+      claim.withNewStatus().withPhase(phase).endStatus();
+      if (capacity != null) {
+        claim.editStatus().addToCapacity(Keys.STORAGE_RESOURCE, new Quantity(capacity)).endStatus();
+      }
+    }
+    return claim.build();
   }
 
   private static Observed withoutDeployment(
       Optional<Secret> servedCertificate, boolean caBundlePublished, int listedUsers) {
     return new Observed(
-        Optional.empty(), servedCertificate, caBundlePublished, listedUsers, Optional.empty());
+        Optional.empty(),
+        servedCertificate,
+        caBundlePublished,
+        listedUsers,
+        Optional.empty(),
+        Optional.empty());
   }
 
   private static String waiting(int availableReplicas) {

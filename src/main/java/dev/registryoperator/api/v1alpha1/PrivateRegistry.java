@@ -37,6 +37,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.nodeAccess.configuredNodes",
     type = Type.INTEGER,
     priority = 1)
+// The data volume's size as bound (wide output only).
+@AdditionalPrinterColumn(name = "Capacity", jsonPath = ".status.storage.capacity", priority = 1)
 @AdditionalPrinterColumn(
     name = "Message",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].message",

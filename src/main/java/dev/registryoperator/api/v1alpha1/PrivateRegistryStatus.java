@@ -45,6 +45,9 @@ public class PrivateRegistryStatus implements ConditionedStatus {
       "How the cluster's nodes pull from the registry, when the operator runs its node agent.")
   public NodeAccessStatus nodeAccess;
 
+  @JsonPropertyDescription("The registry's data claim: its name, phase, capacity and request.")
+  public StorageStatus storage;
+
   @Override
   public Long observedGeneration() {
     return observedGeneration;

@@ -5,6 +5,7 @@ import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.AuthFiles;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -117,6 +118,11 @@ public final class RegistryInputs {
 
   public Optional<Deployment> deployment() {
     return child(context, Deployment.class, names.deployment());
+  }
+
+  /** The operator's own data claim; an adopted one (existingClaim) is not watched. */
+  public Optional<PersistentVolumeClaim> claim() {
+    return child(context, PersistentVolumeClaim.class, names.claim());
   }
 
   /** One of the registry's children by type and name; a live cache entry, never to be modified. */

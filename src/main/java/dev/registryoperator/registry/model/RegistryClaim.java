@@ -3,6 +3,7 @@ package dev.registryoperator.registry.model;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.StorageSpec;
 import dev.registryoperator.naming.Components;
+import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -36,7 +37,8 @@ public final class RegistryClaim {
         .withAccessModes(storage.accessModes.stream().map(Enum::name).toList())
         .withStorageClassName(storage.storageClassName)
         .withNewResources()
-        .withRequests(Map.of("storage", new Quantity(Quantities.canonicalBinary(storage.size))))
+        .withRequests(
+            Map.of(Keys.STORAGE_RESOURCE, new Quantity(Quantities.canonicalBinary(storage.size))))
         .endResources()
         .endSpec()
         .build();

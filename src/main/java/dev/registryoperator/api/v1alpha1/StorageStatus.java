@@ -1,0 +1,29 @@
+package dev.registryoperator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** The registry's data claim as the cluster provides it. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class StorageStatus {
+
+  @JsonPropertyDescription(
+      "The PersistentVolumeClaim the registry's pod mounts: <name>-data, or spec.storage"
+          + ".existingClaim.")
+  public String claim;
+
+  @JsonPropertyDescription(
+      "The claim's phase (Pending, Bound, Lost). Absent for an adopted claim (existingClaim),"
+          + " which the operator does not watch.")
+  public String phase;
+
+  @JsonPropertyDescription(
+      "The capacity of the volume bound to the claim, as the cluster reports it (it may exceed"
+          + " spec.storage.size, and lags a growth until the volume has been expanded). Absent"
+          + " until bound, and for an adopted claim.")
+  public String capacity;
+
+  @JsonPropertyDescription(
+      "The size the claim requests; differs from capacity while a growth is in progress.")
+  public String requested;
+}
