@@ -29,6 +29,7 @@ import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.roster.Roster;
 import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.ReadyReporter;
+import dev.registryoperator.status.RefusedChildren;
 import dev.registryoperator.status.StatusPatches;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -229,6 +230,15 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       return ErrorStatusUpdateControl.patchStatus(
               StatusPatches.freshWithStatus(
                   registry, notReadyStatus(registry, problem), PrivateRegistry::new))
+          .withNoRetry();
+    }
+    Optional<Problem> refused = RefusedChildren.problem(error, "PrivateRegistry");
+    if (refused.isPresent()) {
+      // The server will refuse the same object again: the spec must change first.
+      ready.warnOnce(registry, refused.get());
+      return ErrorStatusUpdateControl.patchStatus(
+              StatusPatches.freshWithStatus(
+                  registry, notReadyStatus(registry, refused.get()), PrivateRegistry::new))
           .withNoRetry();
     }
     return ready.failed(registry, error);
