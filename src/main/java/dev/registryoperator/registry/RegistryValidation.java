@@ -21,6 +21,8 @@ public final class RegistryValidation {
   /** The registry's name is its Service's name, and Service names are DNS-1035 labels. */
   private static final Pattern DNS_1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
 
+  private static final int MAX_SERVICE_NAME = 63;
+
   private RegistryValidation() {}
 
   public static Optional<Problem> validate(PrivateRegistry registry) {
@@ -33,6 +35,22 @@ public final class RegistryValidation {
                   + name
                   + "' cannot name a Service: use at most 63 lowercase letters, digits and '-',"
                   + " starting with a letter."));
+    }
+    // Children add suffixes to the name; the longest must still name a Service.
+    String longestServiceName = RegistryNames.of(name).metricsService();
+    if (longestServiceName.length() > MAX_SERVICE_NAME) {
+      return Optional.of(
+          new Problem(
+              "InvalidName",
+              "The name '"
+                  + name
+                  + "' is too long: its metrics Service '"
+                  + longestServiceName
+                  + "' cannot name a Service (at most "
+                  + MAX_SERVICE_NAME
+                  + " characters); use at most "
+                  + (MAX_SERVICE_NAME - (longestServiceName.length() - name.length()))
+                  + " characters."));
     }
     PrivateRegistrySpec spec = registry.getSpec();
     if (spec.proxy.port == Ports.METRICS) {

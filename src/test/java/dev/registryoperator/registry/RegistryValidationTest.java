@@ -33,12 +33,23 @@ class RegistryValidationTest {
         .hasValueSatisfying(problem -> assertThat(problem.reason()).isEqualTo("InvalidName"));
   }
 
+  /** The longest child name, the metrics Service "<name>-metrics", must still name a Service. */
   @Test
-  void a63CharacterNameIsFine() {
-    PrivateRegistry registry = Fixtures.registry();
-    registry.getMetadata().setName("r" + "e".repeat(62));
+  void aNameIsAtMost55CharactersSoThatEveryChildCanBeNamed() {
+    PrivateRegistry longest = Fixtures.registry();
+    longest.getMetadata().setName("r" + "e".repeat(54));
+    PrivateRegistry tooLong = Fixtures.registry();
+    tooLong.getMetadata().setName("r" + "e".repeat(55));
 
-    assertThat(RegistryValidation.validate(registry)).isEmpty();
+    assertThat(RegistryValidation.validate(longest)).isEmpty();
+    assertThat(RegistryValidation.validate(tooLong))
+        .hasValueSatisfying(
+            problem -> {
+              assertThat(problem.reason()).isEqualTo("InvalidName");
+              assertThat(problem.message())
+                  .contains("'r" + "e".repeat(55) + "-metrics'")
+                  .contains("use at most 55 characters");
+            });
   }
 
   @Test
