@@ -2,13 +2,17 @@ package dev.registryoperator.registry;
 
 import dev.registryoperator.access.RepositoryPattern;
 import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
+import dev.registryoperator.api.v1alpha1.ContainerResources;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistrySpec;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.Ports;
 import dev.registryoperator.status.Problem;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +26,8 @@ public final class RegistryValidation {
   private static final Pattern DNS_1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
 
   private static final int MAX_SERVICE_NAME = 63;
+
+  private static final Pattern QUANTITY = Pattern.compile(ContainerResources.QUANTITY);
 
   private RegistryValidation() {}
 
@@ -75,6 +81,12 @@ public final class RegistryValidation {
               + spec.tls.validityDays
               + "), or the certificate would be renewed on every reconcile.");
     }
+    Optional<Problem> quantity =
+        quantityProblem("registry", spec.resources.registry)
+            .or(() -> quantityProblem("proxy", spec.resources.proxy));
+    if (quantity.isPresent()) {
+      return quantity;
+    }
     if (spec.auth.mode == AuthMode.ExternalToken && spec.auth.externalToken == null) {
       return invalid("spec.auth.mode ExternalToken needs spec.auth.externalToken.");
     }
@@ -105,6 +117,38 @@ public final class RegistryValidation {
                     names.caSecret(), seen.caSecret().orElse(null), names.caBundleConfigMap()))
         .or(() -> ClaimChanges.check(registry, seen.claim().orElse(null), seen.storageClasses()))
         .or(() -> ExternalTokenTrust.check(registry.getSpec(), seen.tokenTrustSecret()));
+  }
+
+  /**
+   * The schema cannot check the values of a map of quantities: one the API server cannot read would
+   * fail the Deployment on every reconcile.
+   */
+  private static Optional<Problem> quantityProblem(String container, ContainerResources resources) {
+    if (resources == null) {
+      return Optional.empty();
+    }
+    Map<String, Map<String, IntOrString>> lists = new TreeMap<>();
+    if (resources.requests != null) {
+      lists.put("requests", resources.requests);
+    }
+    if (resources.limits != null) {
+      lists.put("limits", resources.limits);
+    }
+    for (var list : lists.entrySet()) {
+      for (var entry : new TreeMap<>(list.getValue()).entrySet()) {
+        if (!QUANTITY.matcher(ContainerResources.text(entry.getValue())).matches()) {
+          return invalid(
+              "spec.resources."
+                  + container
+                  + "."
+                  + list.getKey()
+                  + "."
+                  + entry.getKey()
+                  + " is not a quantity (such as 250m, 128Mi or 2).");
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   private static Optional<Problem> invalid(String message) {

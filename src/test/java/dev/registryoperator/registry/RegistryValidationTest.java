@@ -2,9 +2,13 @@ package dev.registryoperator.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.registryoperator.api.v1alpha1.ContainerResources;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.ServiceSpec.ServiceType;
 import dev.registryoperator.testing.Fixtures;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -50,6 +54,36 @@ class RegistryValidationTest {
                   .contains("'r" + "e".repeat(55) + "-metrics'")
                   .contains("use at most 55 characters");
             });
+  }
+
+  @Test
+  void resourcesMustBeQuantitiesTheApiServerReads() {
+    PrivateRegistry fine =
+        Fixtures.registry(
+            spec -> {
+              spec.resources.registry = new ContainerResources();
+              spec.resources.registry.requests =
+                  Map.of("cpu", new IntOrString("250m"), "memory", new IntOrString("0.5Gi"));
+              spec.resources.registry.limits = Map.of("memory", new IntOrString(1000000000));
+            });
+    assertThat(RegistryValidation.validate(fine)).isEmpty();
+
+    for (String bad : List.of("lots", "-1Gi", "1.5.5Gi", "12 Mi")) {
+      PrivateRegistry registry =
+          Fixtures.registry(
+              spec -> {
+                spec.resources.proxy = new ContainerResources();
+                spec.resources.proxy.limits = Map.of("memory", new IntOrString(bad));
+              });
+      assertThat(RegistryValidation.validate(registry))
+          .as(bad)
+          .hasValueSatisfying(
+              problem -> {
+                assertThat(problem.reason()).isEqualTo("InvalidSpec");
+                assertThat(problem.message())
+                    .contains("spec.resources.proxy.limits.memory is not a quantity");
+              });
+    }
   }
 
   @Test

@@ -326,14 +326,23 @@ public final class RegistryDeployment {
       ContainerResources requested, String cpu, String memory) {
     if (requested != null) {
       return new ResourceRequirements(
-          null,
-          requested.limits == null ? null : new TreeMap<>(requested.limits),
-          requested.requests == null ? null : new TreeMap<>(requested.requests));
+          null, quantities(requested.limits), quantities(requested.requests));
     }
     Map<String, Quantity> requests = new TreeMap<>();
     requests.put("cpu", new Quantity(cpu));
     requests.put("memory", new Quantity(memory));
     return new ResourceRequirements(null, null, requests);
+  }
+
+  /** RegistryValidation has checked every value: each is a quantity. */
+  private static Map<String, Quantity> quantities(Map<String, IntOrString> values) {
+    if (values == null) {
+      return null;
+    }
+    Map<String, Quantity> quantities = new TreeMap<>();
+    values.forEach(
+        (name, value) -> quantities.put(name, new Quantity(ContainerResources.text(value))));
+    return quantities;
   }
 
   private static List<Volume> volumes(PrivateRegistry registry, RegistryNames names) {

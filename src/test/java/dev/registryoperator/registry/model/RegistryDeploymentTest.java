@@ -16,6 +16,7 @@ import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -700,10 +701,10 @@ class RegistryDeploymentTest {
   @Test
   void resourcesFromTheSpecReplaceTheDefaults() {
     ContainerResources registryResources = new ContainerResources();
-    registryResources.requests = Map.of("memory", new Quantity("1Gi"));
-    registryResources.limits = Map.of("memory", new Quantity("2Gi"));
+    registryResources.requests = Map.of("memory", new IntOrString("1Gi"));
+    registryResources.limits = Map.of("memory", new IntOrString("2Gi"));
     ContainerResources proxyResources = new ContainerResources();
-    proxyResources.requests = Map.of("cpu", new Quantity("200m"));
+    proxyResources.requests = Map.of("cpu", new IntOrString(2));
     PodSpec pod =
         pod(
             render(
@@ -717,7 +718,7 @@ class RegistryDeploymentTest {
     assertThat(registry.getRequests()).isEqualTo(Map.of("memory", new Quantity("1Gi")));
     assertThat(registry.getLimits()).isEqualTo(Map.of("memory", new Quantity("2Gi")));
     ResourceRequirements proxy = container(pod, "proxy").getResources();
-    assertThat(proxy.getRequests()).isEqualTo(Map.of("cpu", new Quantity("200m")));
+    assertThat(proxy.getRequests()).isEqualTo(Map.of("cpu", new Quantity("2")));
     assertThat(proxy.getLimits()).isNullOrEmpty();
   }
 
