@@ -34,7 +34,7 @@ public class AuthSpec {
   public AuthMode mode = AuthMode.Basic;
 
   @JsonPropertyDescription("Realm shown to clients in the authentication challenge.")
-  @Pattern("^[^\"\\\\\\x00-\\x1f\\x7f]{1,64}$")
+  @Pattern("^[^\"\\\\\\x00-\\x1f\\x7f-\\x9f]{1,64}$")
   @Default(DEFAULT_REALM)
   public String realm = DEFAULT_REALM;
 

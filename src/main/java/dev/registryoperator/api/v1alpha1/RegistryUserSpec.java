@@ -16,7 +16,7 @@ public class RegistryUserSpec {
    * and no leading '#' (a comment line in htpasswd).
    */
   public static final String USERNAME_PATTERN =
-      "^[^#:\\s\\x00-\\x1f\\x7f][^:\\s\\x00-\\x1f\\x7f]*$";
+      "^[^#:\\s\\x00-\\x1f\\x7f-\\x9f][^:\\s\\x00-\\x1f\\x7f-\\x9f]*$";
 
   @JsonPropertyDescription(
       "Name of the PrivateRegistry, in the same namespace, this user belongs to.")

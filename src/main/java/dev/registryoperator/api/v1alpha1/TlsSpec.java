@@ -29,7 +29,8 @@ public class TlsSpec {
       "Extra DNS names for the serving certificate, besides the Service's names and the Ingress"
           + " host.")
   public List<
-          @Pattern("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+          @Pattern(
+              "^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
           String>
       dnsNames;
 

@@ -26,6 +26,8 @@ class ValidationTest {
         "#comment",
         "nul\u0000",
         "del\u007f",
+        "next\u0085line",
+        "csi\u009b",
         ""
       })
   void rejectsUsernamesThatWouldBreakTheFileOrBasicAuth(String username) {
