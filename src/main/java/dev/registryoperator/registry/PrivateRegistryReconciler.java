@@ -178,7 +178,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       return notReady(registry, invalid.get(), null, context);
     }
     RegistryObservation seen = RegistryObservation.of(registry, context);
-    Optional<Problem> inputProblem = RegistryValidation.validate(registry, seen);
+    Optional<Problem> inputProblem = RegistryValidation.validate(registry, seen, clock.instant());
     if (inputProblem.isPresent()) {
       // Some inputs are not watched (a user's TLS Secret, StorageClasses): look again in a while.
       return notReady(registry, inputProblem.get(), INPUT_RECHECK, context);

@@ -10,6 +10,7 @@ import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.Ports;
 import dev.registryoperator.status.Problem;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -108,9 +109,10 @@ public final class RegistryValidation {
    * CA Secret, a change of the data claim the API server cannot make, an external token server's
    * certificates.
    */
-  static Optional<Problem> validate(PrivateRegistry registry, RegistryObservation seen) {
+  static Optional<Problem> validate(
+      PrivateRegistry registry, RegistryObservation seen, Instant now) {
     RegistryNames names = RegistryNames.of(registry);
-    return UserTlsSecrets.check(registry.getSpec().tls.secretName, seen.userTlsSecret())
+    return UserTlsSecrets.check(registry.getSpec().tls.secretName, seen.userTlsSecret(), now)
         .or(
             () ->
                 CaSecrets.check(

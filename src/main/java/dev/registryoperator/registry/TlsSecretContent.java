@@ -7,6 +7,7 @@ import dev.registryoperator.tls.Pem;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -46,6 +47,17 @@ final class TlsSecretContent {
           "the key in " + Keys.TLS_KEY + " does not belong to the certificate in " + Keys.TLS_CERT);
     }
     return Optional.empty();
+  }
+
+  /** When the certificate in tls.crt expires; empty when there is no readable one. */
+  static Optional<Instant> expiry(Secret secret) {
+    try {
+      return SecretData.decode(secret, Keys.TLS_CERT)
+          .map(Pem::certificate)
+          .map(certificate -> certificate.getNotAfter().toInstant());
+    } catch (IllegalArgumentException unreadable) {
+      return Optional.empty();
+    }
   }
 
   /** The defect of an optional ca.crt, or empty when it is absent or a readable certificate. */

@@ -15,6 +15,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +50,8 @@ class TlsSecretChecksTest {
   @Test
   void aMatchingPairIsServed() {
     assertThat(
-            UserTlsSecrets.check("own-cert", tlsSecret(server.certificatePem(), server.keyPem())))
+            UserTlsSecrets.check(
+                "own-cert", tlsSecret(server.certificatePem(), server.keyPem()), CLOCK.instant()))
         .isEmpty();
   }
 
@@ -63,19 +65,38 @@ class TlsSecretChecksTest {
         Pem.encode(selfSigned(keys, algorithm.equals("RSA") ? "SHA256withRSA" : "Ed25519"));
 
     assertThat(
-            UserTlsSecrets.check("own-cert", tlsSecret(certificate, Pem.encode(keys.getPrivate()))))
+            UserTlsSecrets.check(
+                "own-cert", tlsSecret(certificate, Pem.encode(keys.getPrivate())), CLOCK.instant()))
         .isEmpty();
     assertThat(
             UserTlsSecrets.check(
-                "own-cert", tlsSecret(certificate, Pem.encode(otherKeys.getPrivate()))))
+                "own-cert",
+                tlsSecret(certificate, Pem.encode(otherKeys.getPrivate())),
+                CLOCK.instant()))
         .hasValueSatisfying(
             problem ->
                 assertThat(problem.message()).contains("does not belong to the certificate"));
   }
 
   @Test
+  void anExpiredCertificateIsNotServed() {
+    Secret secret = tlsSecret(server.certificatePem(), server.keyPem());
+    Instant expiry = server.certificate().getNotAfter().toInstant();
+
+    assertThat(UserTlsSecrets.check("own-cert", secret, expiry.minusSeconds(1))).isEmpty();
+    assertThat(UserTlsSecrets.check("own-cert", secret, expiry))
+        .hasValueSatisfying(
+            problem -> {
+              assertThat(problem.reason()).isEqualTo("TlsSecretInvalid");
+              assertThat(problem.message())
+                  .contains("'own-cert'", "expired at " + expiry, "Renew it");
+              assertNoKeyMaterial(problem, server.keyPem());
+            });
+  }
+
+  @Test
   void aMissingSecretIsNamed() {
-    assertThat(UserTlsSecrets.check("own-cert", null))
+    assertThat(UserTlsSecrets.check("own-cert", null, CLOCK.instant()))
         .hasValueSatisfying(
             problem -> {
               assertThat(problem.reason()).isEqualTo("TlsSecretNotFound");
@@ -86,7 +107,10 @@ class TlsSecretChecksTest {
   @Test
   void aKeyOfAnotherCertificateIsInvalid() {
     Problem problem =
-        UserTlsSecrets.check("own-cert", tlsSecret(server.certificatePem(), otherServer.keyPem()))
+        UserTlsSecrets.check(
+                "own-cert",
+                tlsSecret(server.certificatePem(), otherServer.keyPem()),
+                CLOCK.instant())
             .orElseThrow();
 
     assertThat(problem.reason()).isEqualTo("TlsSecretInvalid");
@@ -125,7 +149,8 @@ class TlsSecretChecksTest {
     // Half a key: unreadable, and still a secret.
     String halfAKey = server.keyPem().substring(0, server.keyPem().length() / 2);
     Problem problem =
-        UserTlsSecrets.check("own-cert", tlsSecret(server.certificatePem(), halfAKey))
+        UserTlsSecrets.check(
+                "own-cert", tlsSecret(server.certificatePem(), halfAKey), CLOCK.instant())
             .orElseThrow();
 
     assertNoKeyMaterial(problem, halfAKey);
@@ -167,7 +192,7 @@ class TlsSecretChecksTest {
   }
 
   private static String userDefect(Map<String, String> data) {
-    Problem problem = UserTlsSecrets.check("own-cert", secret(data)).orElseThrow();
+    Problem problem = UserTlsSecrets.check("own-cert", secret(data), CLOCK.instant()).orElseThrow();
     assertThat(problem.reason()).isEqualTo("TlsSecretInvalid");
     return problem.message();
   }
