@@ -1,6 +1,7 @@
 package dev.registryoperator.naming;
 
 import dev.registryoperator.api.v1alpha1.RegistryUser;
+import java.util.List;
 
 /**
  * Names of a RegistryUser's children. Their suffixes differ from every registry child suffix, so a
@@ -26,6 +27,11 @@ public final class UserSecretNames {
   /** The kubernetes.io/dockerconfigjson Secret for imagePullSecrets. */
   public String pullSecret() {
     return user + "-pull-secret";
+  }
+
+  /** The Secrets the operator makes from the user's password (which they then hold). */
+  public List<String> madeFromPassword() {
+    return List.of(pullSecret(), entrySecret());
   }
 
   /** The user's bcrypt hash, from which the registry assembles its htpasswd file. */

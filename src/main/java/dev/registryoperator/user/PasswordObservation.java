@@ -38,6 +38,20 @@ sealed interface PasswordObservation {
     }
   }
 
+  /**
+   * The referenced Secret holds bytes under the key that are not UTF-8: clients send passwords as
+   * UTF-8 text, so no client could send these bytes, and decoding them would silently turn
+   * different passwords into the same one.
+   */
+  record NotUtf8(String secretName, String key) implements PasswordObservation {}
+
+  /**
+   * The referenced Secret is one the operator made (labelled as managed by it): its content changes
+   * with the operator's own work (a user's entry changes whenever its hash does), so using it as a
+   * password would never settle, and it is not the user's to hand out.
+   */
+  record OperatorMade(String secretName) implements PasswordObservation {}
+
   /** The referenced Secret does not exist. */
   record SecretNotFound(String secretName) implements PasswordObservation {}
 

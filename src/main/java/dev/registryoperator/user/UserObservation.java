@@ -5,9 +5,12 @@ import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
+import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.roster.EntrySecret;
+import dev.registryoperator.user.PasswordObservation.NotUtf8;
 import dev.registryoperator.user.PasswordObservation.NotYetGenerated;
+import dev.registryoperator.user.PasswordObservation.OperatorMade;
 import dev.registryoperator.user.PasswordObservation.Read;
 import dev.registryoperator.user.PasswordObservation.SecretNotFound;
 import dev.registryoperator.user.PasswordObservation.Unchanged;
@@ -15,6 +18,7 @@ import dev.registryoperator.user.model.PullSecret;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -71,15 +75,25 @@ record UserObservation(
     boolean readWhole = version.get().getData() != null && !version.get().getData().isEmpty();
     Optional<Secret> secret = readWhole ? version : sources.readPasswordSecret(user, context);
     return secret
-        .<PasswordObservation>map(s -> read(s, ref.key, cost))
+        .<PasswordObservation>map(
+            s -> operatorMade(s) ? new OperatorMade(ref.name) : read(s, ref.key, cost))
         .orElseGet(() -> new SecretNotFound(ref.name));
   }
 
-  private static Read read(Secret secret, String key, int cost) {
+  private static PasswordObservation read(Secret secret, String key, int cost) {
+    Optional<byte[]> bytes = SecretData.decodeBytes(secret, key);
+    if (bytes.isPresent() && !SecretData.isUtf8(bytes.get())) {
+      return new NotUtf8(secret.getMetadata().getName(), key);
+    }
     return new Read(
         secret.getMetadata().getName(),
         key,
         EntrySecret.passwordSource(secret, key, cost),
         SecretData.decode(secret, key));
+  }
+
+  private static boolean operatorMade(Secret secret) {
+    Map<String, String> labels = secret.getMetadata().getLabels();
+    return labels != null && Labels.OPERATOR_NAME.equals(labels.get(Labels.MANAGED_BY));
   }
 }

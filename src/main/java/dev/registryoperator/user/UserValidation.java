@@ -2,9 +2,13 @@ package dev.registryoperator.user;
 
 import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
+import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
+import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.roster.Roster;
 import dev.registryoperator.roster.Usernames;
 import dev.registryoperator.status.Problem;
+import dev.registryoperator.user.PasswordObservation.NotUtf8;
+import dev.registryoperator.user.PasswordObservation.OperatorMade;
 import dev.registryoperator.user.PasswordObservation.Read;
 import dev.registryoperator.user.PasswordObservation.SecretNotFound;
 import dev.registryoperator.user.model.Passwords;
@@ -16,6 +20,8 @@ import java.util.Optional;
  * Pure: no client, no Events, nothing created. Everything here is the user's to fix.
  */
 final class UserValidation {
+
+  static final String PASSWORD_SECRET_NOT_ALLOWED = "PasswordSecretNotAllowed";
 
   private UserValidation() {}
 
@@ -56,7 +62,33 @@ final class UserValidation {
               + registry
               + "' (the oldest keeps it).");
     }
+    SecretKeyRef ref = user.getSpec().passwordSecretRef;
+    if (ref != null && UserSecretNames.of(user).madeFromPassword().contains(ref.name)) {
+      return problem(
+          PASSWORD_SECRET_NOT_ALLOWED,
+          "The password Secret '"
+              + ref.name
+              + "' is one the operator makes for this user from its password: refer to a Secret"
+              + " of your own.");
+    }
     PasswordObservation password = seen.password().orElseThrow();
+    if (password instanceof OperatorMade made) {
+      return problem(
+          PASSWORD_SECRET_NOT_ALLOWED,
+          "The password Secret '"
+              + made.secretName()
+              + "' is made and changed by the operator: refer to a Secret of your own.");
+    }
+    if (password instanceof NotUtf8 notUtf8) {
+      return problem(
+          Passwords.INVALID,
+          "The password in Secret '"
+              + notUtf8.secretName()
+              + "' (key '"
+              + notUtf8.key()
+              + "') is not UTF-8 text: registry clients send passwords as UTF-8, so no client"
+              + " could log in with it.");
+    }
     if (password instanceof SecretNotFound missing) {
       return problem(
           "PasswordSecretNotFound",

@@ -6,7 +6,9 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.api.v1alpha1.RegistryUserSpec.SecretKeyRef;
 import dev.registryoperator.status.Problem;
+import dev.registryoperator.user.PasswordObservation.NotUtf8;
 import dev.registryoperator.user.PasswordObservation.NotYetGenerated;
+import dev.registryoperator.user.PasswordObservation.OperatorMade;
 import dev.registryoperator.user.PasswordObservation.Read;
 import dev.registryoperator.user.PasswordObservation.SecretNotFound;
 import dev.registryoperator.user.PasswordObservation.Unchanged;
@@ -82,6 +84,34 @@ class UserValidationTest {
     assertThat(shortOne.orElseThrow().message()).doesNotContain("tiny-pw");
     assertThat(reason(validate(alice, List.of(alice), read(Optional.of("x".repeat(73))))))
         .isEqualTo("PasswordTooLong");
+  }
+
+  @Test
+  void aPasswordThatIsNotUtf8IsRefusedNamingSecretAndKey() {
+    RegistryUser alice = user("alice", "2025-01-01T00:00:00Z");
+    Optional<Problem> problem =
+        validate(alice, List.of(alice), new NotUtf8("alice-password", "password"));
+    assertThat(reason(problem)).isEqualTo("PasswordInvalid");
+    assertThat(problem.orElseThrow().message())
+        .contains("'alice-password'", "'password'", "not UTF-8");
+  }
+
+  @Test
+  void aSecretTheOperatorMadeIsNoPassword() {
+    RegistryUser alice = user("alice", "2025-01-01T00:00:00Z");
+    Optional<Problem> made = validate(alice, List.of(alice), new OperatorMade("reg-http-secret"));
+    assertThat(reason(made)).isEqualTo("PasswordSecretNotAllowed");
+    assertThat(made.orElseThrow().message()).contains("'reg-http-secret'");
+
+    // Its own entry: each new hash would change the password it was made from, without end.
+    // Refused by name, before the Secret is looked at (it goes once the user is invalid).
+    for (String own : List.of("alice-htpasswd-entry", "alice-pull-secret")) {
+      RegistryUser self = user("alice", "2025-01-01T00:00:00Z");
+      self.getSpec().passwordSecretRef.name = own;
+      Optional<Problem> problem = validate(self, List.of(self), new SecretNotFound(own));
+      assertThat(reason(problem)).as(own).isEqualTo("PasswordSecretNotAllowed");
+      assertThat(problem.orElseThrow().message()).contains("'" + own + "'");
+    }
   }
 
   @Test

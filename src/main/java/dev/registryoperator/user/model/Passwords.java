@@ -8,6 +8,9 @@ import java.util.Optional;
 /** What a password must be, and how the operator makes one. */
 public final class Passwords {
 
+  /** A password no client could send as it is, or that servers would read differently. */
+  public static final String INVALID = "PasswordInvalid";
+
   static final int MIN_CHARACTERS = 8;
 
   /** bcrypt reads at most 72 bytes; longer passwords would be silently truncated. */
@@ -27,6 +30,13 @@ public final class Passwords {
           new Problem(
               "PasswordTooShort",
               "The password has fewer than " + MIN_CHARACTERS + " characters."));
+    }
+    if (password.indexOf('\0') >= 0) {
+      return Optional.of(
+          new Problem(
+              INVALID,
+              "The password contains a NUL byte: bcrypt written in C (nginx, Apache's htpasswd)"
+                  + " stops reading there, so not every server would check the same password."));
     }
     if (password.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
       return Optional.of(

@@ -62,6 +62,21 @@ class ValidationTest {
     assertThat(Passwords.validate("ä".repeat(37))).isPresent();
   }
 
+  /** C's crypt (nginx, htpasswd) stops at a NUL; Java's and Go's bcrypt read on. */
+  @Test
+  void aPasswordWithANulIsRefusedBecauseBcryptImplementationsDisagreeOnIt() {
+    assertThat(Passwords.validate("before\0after"))
+        .hasValueSatisfying(
+            problem -> {
+              assertThat(problem.reason()).isEqualTo("PasswordInvalid");
+              assertThat(problem.message()).contains("NUL").doesNotContain("before");
+            });
+    assertThat(Passwords.validate("line\r\nbreaks"))
+        .as("CR and LF are bytes like others")
+        .isEmpty();
+    assertThat(Passwords.validate("col:on:s:")).isEmpty();
+  }
+
   @Test
   void problemMessagesNeverContainThePassword() {
     String secret = "s3cr";
