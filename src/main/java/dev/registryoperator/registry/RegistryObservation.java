@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -23,12 +25,17 @@ import java.util.function.Function;
  *     StorageClasses are not watched
  * @param tokenTrustSecret in ExternalToken mode, the Secret with the token server's certificates,
  *     or null; read with a GET like the user's TLS Secret
+ * @param existingClaim the claim spec.storage.existingClaim names, or null (none named, or none
+ *     found); read with a GET, since claims the operator did not make are not watched
+ * @param registries the PrivateRegistries of the namespace, from the operator's cache
  */
 record RegistryObservation(
     Secret userTlsSecret,
     Secret tokenTrustSecret,
     Optional<Secret> caSecret,
     Optional<PersistentVolumeClaim> claim,
+    PersistentVolumeClaim existingClaim,
+    Collection<PrivateRegistry> registries,
     Function<String, Optional<StorageClass>> storageClasses) {
 
   static RegistryObservation of(PrivateRegistry registry, Context<PrivateRegistry> context) {
@@ -54,11 +61,31 @@ record RegistryObservation(
                         .withName(name)
                         .get())
             .orElse(null);
+    String namespace = registry.getMetadata().getNamespace();
+    String existingClaimName = registry.getSpec().storage.existingClaim;
+    PersistentVolumeClaim existingClaim =
+        existingClaimName == null
+            ? null
+            : context
+                .getClient()
+                .persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withName(existingClaimName)
+                .get();
+    List<PrivateRegistry> registries =
+        existingClaimName == null
+            ? List.of()
+            : context
+                .getPrimaryCache()
+                .list(other -> namespace.equals(other.getMetadata().getNamespace()))
+                .toList();
     return new RegistryObservation(
         userTlsSecret,
         tokenTrustSecret,
         RegistryInputs.child(context, Secret.class, names.caSecret()),
         RegistryInputs.child(context, PersistentVolumeClaim.class, names.claim()),
+        existingClaim,
+        registries,
         name ->
             Optional.ofNullable(
                 context.getClient().storage().v1().storageClasses().withName(name).get()));

@@ -106,8 +106,8 @@ public final class RegistryValidation {
 
   /**
    * What the state of the registry's inputs beyond its spec rules out: the user's TLS Secret, the
-   * CA Secret, a change of the data claim the API server cannot make, an external token server's
-   * certificates.
+   * CA Secret, an existing claim that is missing or another registry's, a change of the data claim
+   * the API server cannot make, an external token server's certificates.
    */
   static Optional<Problem> validate(
       PrivateRegistry registry, RegistryObservation seen, Instant now) {
@@ -117,6 +117,7 @@ public final class RegistryValidation {
             () ->
                 CaSecrets.check(
                     names.caSecret(), seen.caSecret().orElse(null), names.caBundleConfigMap()))
+        .or(() -> ExistingClaims.check(registry, seen.existingClaim(), seen.registries()))
         .or(() -> ClaimChanges.check(registry, seen.claim().orElse(null), seen.storageClasses()))
         .or(() -> ExternalTokenTrust.check(registry.getSpec(), seen.tokenTrustSecret()));
   }

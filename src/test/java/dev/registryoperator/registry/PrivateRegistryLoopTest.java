@@ -19,6 +19,7 @@ import dev.registryoperator.tls.Pem;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -313,6 +314,16 @@ class PrivateRegistryLoopTest {
 
   @Test
   void anAdoptedClaimIsMountedAndNoClaimIsCreated() {
+    // The claim must exist: a missing one is reported (ExistingClaimNotFound), not mounted.
+    client
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("team-data")
+                .withNamespace(registry("adopter").getMetadata().getNamespace())
+                .endMetadata()
+                .build())
+        .create();
     PrivateRegistry registry = registry("adopter");
     registry.getSpec().storage.existingClaim = "team-data";
     create(registry);
