@@ -226,22 +226,30 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       Problem problem =
           ClaimChanges.refusedByServer(
               refusedClaim.get().claim(), refusedClaim.get().serverMessage());
-      ready.warnOnce(registry, problem);
-      return ErrorStatusUpdateControl.patchStatus(
-              StatusPatches.freshWithStatus(
-                  registry, notReadyStatus(registry, problem), PrivateRegistry::new))
-          .withNoRetry();
+      return reportedWithoutRetry(registry, problem);
     }
     Optional<Problem> refused = RefusedChildren.problem(error, "PrivateRegistry");
     if (refused.isPresent()) {
       // The server will refuse the same object again: the spec must change first.
-      ready.warnOnce(registry, refused.get());
-      return ErrorStatusUpdateControl.patchStatus(
-              StatusPatches.freshWithStatus(
-                  registry, notReadyStatus(registry, refused.get()), PrivateRegistry::new))
-          .withNoRetry();
+      return reportedWithoutRetry(registry, refused.get());
     }
     return ready.failed(registry, error);
+  }
+
+  /**
+   * A refusal found while applying: one Warning, the status written once. A later reconcile (an
+   * event of a child) meets the same refusal and then writes nothing.
+   */
+  private ErrorStatusUpdateControl<PrivateRegistry> reportedWithoutRetry(
+      PrivateRegistry registry, Problem problem) {
+    ready.warnOnce(registry, problem);
+    PrivateRegistryStatus status = notReadyStatus(registry, problem);
+    ErrorStatusUpdateControl<PrivateRegistry> control =
+        StatusPatches.changed(registry.getStatus(), status)
+            ? ErrorStatusUpdateControl.patchStatus(
+                StatusPatches.freshWithStatus(registry, status, PrivateRegistry::new))
+            : ErrorStatusUpdateControl.noStatusUpdate();
+    return control.withNoRetry();
   }
 
   private UpdateControl<PrivateRegistry> notReady(
