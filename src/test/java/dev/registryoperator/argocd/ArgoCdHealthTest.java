@@ -64,6 +64,9 @@ class ArgoCdHealthTest {
     "false, ClaimUpdateRefused,    Degraded",
     "false, TokenCertificatesNotFound, Degraded",
     "false, TokenCertificatesInvalid, Degraded",
+    "false, ExistingClaimNotFound, Degraded",
+    "false, ExistingClaimInUse,    Degraded",
+    "false, RefusedByApiServer,    Degraded",
     "false, ClaimNotBound,         Progressing",
   })
   void registryHealthFollowsReady(boolean ready, String reason, String health) throws Exception {
@@ -88,6 +91,8 @@ class ArgoCdHealthTest {
     "false, PasswordTooLong,        Degraded",
     "false, InvalidAccess,          Degraded",
     "false, ExternalTokenServer,    Degraded",
+    "false, PasswordInvalid,        Degraded",
+    "false, PasswordSecretNotAllowed, Degraded",
   })
   void userHealthFollowsReady(boolean ready, String reason, String health) throws Exception {
     RegistryUser user = new RegistryUser();
