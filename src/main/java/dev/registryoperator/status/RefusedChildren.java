@@ -54,9 +54,9 @@ public final class RefusedChildren {
             REASON,
             "The API server refused "
                 + described
-                + ". Change the "
+                + ". Correct the "
                 + kindOfInput
-                + "'s spec: nothing is retried until it changes."));
+                + ": nothing is retried until it changes."));
   }
 
   private static Collection<? extends Throwable> failures(Throwable error) {
@@ -79,7 +79,8 @@ public final class RefusedChildren {
 
   /**
    * "Service 'demo' as invalid: spec.ports[0].nodePort: Invalid value: 80: ...". The causes of a
-   * refused Secret are left out but for their fields: they could quote what the Secret holds.
+   * refused Secret are left out but for their fields, unless they are about its metadata (a name
+   * too long): the others could quote what the Secret holds.
    */
   private static String describe(KubernetesClientException refusal) {
     Status status = refusal.getStatus();
@@ -99,6 +100,7 @@ public final class RefusedChildren {
             .map(
                 cause ->
                     SECRET.equalsIgnoreCase(kind)
+                            && !String.valueOf(cause.getField()).startsWith("metadata.")
                         ? String.valueOf(cause.getField())
                         : cause.getField() + ": " + cause.getMessage())
             .map(text -> text.strip().lines().findFirst().orElse(""))

@@ -12,6 +12,8 @@ import dev.registryoperator.roster.EntrySecret;
 import dev.registryoperator.roster.Usernames;
 import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.ReadyReporter;
+import dev.registryoperator.status.RefusedChildren;
+import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.user.PasswordObservation.Read;
 import dev.registryoperator.user.PasswordObservation.Unchanged;
 import dev.registryoperator.user.dependent.EntrySecretDependent;
@@ -108,7 +110,23 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
   @Override
   public ErrorStatusUpdateControl<RegistryUser> updateErrorStatus(
       RegistryUser user, Context<RegistryUser> context, Exception error) {
-    return ready.failed(user, error);
+    Optional<Problem> refused = RefusedChildren.problem(error, "RegistryUser");
+    if (refused.isEmpty()) {
+      return ready.failed(user, error);
+    }
+    // The server will refuse the same Secret again (a name too long for its children, a registry
+    // name no label can carry): the spec must change first.
+    ready.warnOnce(user, refused.get());
+    RegistryUserStatus status = ready.editableStatus(user);
+    status.observedGeneration = user.getMetadata().getGeneration();
+    status.registry = null;
+    ready.setReady(user, status, false, refused.get().reason(), refused.get().message());
+    ErrorStatusUpdateControl<RegistryUser> control =
+        StatusPatches.changed(user.getStatus(), status)
+            ? ErrorStatusUpdateControl.patchStatus(
+                StatusPatches.freshWithStatus(user, status, RegistryUser::new))
+            : ErrorStatusUpdateControl.noStatusUpdate();
+    return control.withNoRetry();
   }
 
   private UserInputs inputs(RegistryUser user, UserObservation seen, boolean valid) {

@@ -35,8 +35,8 @@ class RefusedChildrenTest {
                   .isEqualTo(
                       "The API server refused Service 'demo' as invalid: spec.ports[0].nodePort:"
                           + " Invalid value: 80: provided port is not in the valid range. The"
-                          + " range of valid ports is 30000-32767. Change the PrivateRegistry's"
-                          + " spec: nothing is retried until it changes.");
+                          + " range of valid ports is 30000-32767. Correct the PrivateRegistry:"
+                          + " nothing is retried until it changes.");
             });
   }
 
@@ -81,6 +81,24 @@ class RefusedChildrenTest {
                 assertThat(problem.message())
                     .contains("Secret 'demo-htpasswd' as invalid: data[htpasswd]")
                     .doesNotContain("s3cret-value"));
+  }
+
+  @Test
+  void aSecretsNameIsNoSecret() {
+    KubernetesClientException refused =
+        invalid(
+            "Secret",
+            "bob-htpasswd-entry",
+            "metadata.name",
+            "Invalid value: \"bob-htpasswd-entry\": must be no more than 253 characters");
+
+    assertThat(RefusedChildren.problem(refused, "RegistryUser"))
+        .hasValueSatisfying(
+            problem ->
+                assertThat(problem.message())
+                    .contains("metadata.name: Invalid value:")
+                    .contains("must be no more than 253 characters")
+                    .endsWith("Correct the RegistryUser: nothing is retried until it changes."));
   }
 
   private static KubernetesClientException invalid(
