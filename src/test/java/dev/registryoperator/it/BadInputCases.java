@@ -656,6 +656,19 @@ final class BadInputCases {
             null,
             new Refused("spec.username", ""),
             List.of()));
+    // A RegistryUser's name may have 253 characters, its entry Secret's name adds 15.
+    String longName = "u-name-long-" + "n".repeat(228);
+    cases.add(
+        new Case(
+            longName,
+            Group.USERS,
+            Target.USER,
+            "a RegistryUser name of 240 characters: its entry Secret's name would have 255",
+            List.of(),
+            List.of(user(longName, "{registryRef: demo, username: long-named}")),
+            null,
+            new Reported("RefusedByApiServer", "-htpasswd-entry' as invalid: metadata.name"),
+            List.of()));
     String longest = "l".repeat(255);
     cases.add(
         new Case(
