@@ -107,6 +107,10 @@ final class AuditLog {
     return refused;
   }
 
+  Path path() {
+    return log;
+  }
+
   void delete() {
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -82,6 +82,7 @@ public final class RealApiServer
   private static final Duration CRD_ESTABLISHED_TIMEOUT = Duration.ofSeconds(30);
   private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
+  private final List<String> apiServerFlags;
   private KubeAPIServer server;
   private String kubeConfigYaml;
   private KubernetesClient client;
@@ -90,6 +91,21 @@ public final class RealApiServer
   private long startedNanos;
   private AuditLog auditLog;
   private OutputCapture output;
+
+  public RealApiServer() {
+    this(List.of());
+  }
+
+  /**
+   * A server started with extra flags ({@code --name=value}), e.g. the audit log a benchmark counts
+   * the operator's requests in, or a Service IP range larger than kube-api-test's fixed /24 (254
+   * Services). kube-api-test puts its own flags after any it is given, and the last of a repeated
+   * flag wins; so the server runs through a wrapper script, in a kube-api-test directory of its
+   * own, that puts these last.
+   */
+  public RealApiServer(List<String> apiServerFlags) {
+    this.apiServerFlags = List.copyOf(apiServerFlags);
+  }
 
   /** The version of the server this run uses. */
   public static ServerVersion version() {
@@ -163,7 +179,7 @@ public final class RealApiServer
     TierClock.of(context).classStarted();
     startedNanos = System.nanoTime();
     output = OutputCapture.start();
-    Path dir = Path.of(testDir());
+    Path dir = apiServerFlags.isEmpty() ? Path.of(testDir()) : wrappedServerDir();
     KubeAPIServerConfigBuilder config =
         KubeAPIServerConfigBuilder.anAPIServerConfig()
             .withTestDir(dir.toString())
@@ -230,14 +246,33 @@ public final class RealApiServer
 
   /** A client that authenticates as the operator's ServiceAccount, with its RBAC installed. */
   public KubernetesClient newOperatorClient(Consumer<HttpClient.Builder> httpClient) {
-    OperatorAccount.install(client());
     KubernetesClient extra =
         new KubernetesClientBuilder()
-            .withConfig(OperatorAccount.config(client(), config()))
+            .withConfig(newOperatorConfig())
             .withHttpClientBuilderConsumer(httpClient)
             .build();
     extraClients.add(extra);
     return extra;
+  }
+
+  /**
+   * A configuration that authenticates as the operator's ServiceAccount (a fresh token), with its
+   * RBAC installed: for an operator run as a process of its own, from a kubeconfig.
+   */
+  public Config newOperatorConfig() {
+    OperatorAccount.install(client());
+    return OperatorAccount.config(client(), config());
+  }
+
+  /**
+   * The server's audit log of the operator's ServiceAccount's requests (Metadata level, one JSON
+   * event per line), for a benchmark that counts them.
+   */
+  public Path operatorAuditLog() {
+    if (auditLog == null) {
+      throw new IllegalStateException("the API server is not running");
+    }
+    return auditLog.path();
   }
 
   @Override
@@ -389,6 +424,35 @@ public final class RealApiServer
         && crd.getStatus().getConditions() != null
         && crd.getStatus().getConditions().stream()
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /**
+   * A kube-api-test directory whose kube-apiserver is a script that runs the provisioned one with
+   * {@link #apiServerFlags} after all of kube-api-test's; etcd and kubectl are the provisioned
+   * ones. kube-api-test writes its certificates there.
+   */
+  private Path wrappedServerDir() throws IOException {
+    Path provisioned = Path.of(testDir(), "k8s", SELECTED_VERSION + "-" + PLATFORM);
+    Path dir = Path.of("target", "kube-api-test-wrapped").toAbsolutePath();
+    Path binaries = dir.resolve("k8s").resolve(SELECTED_VERSION + "-" + PLATFORM);
+    Files.createDirectories(binaries);
+    for (String binary : List.of("etcd", "kubectl")) {
+      Files.deleteIfExists(binaries.resolve(binary));
+      Files.createSymbolicLink(binaries.resolve(binary), provisioned.resolve(binary));
+    }
+    StringBuilder script =
+        new StringBuilder("#!/bin/sh\nexec ")
+            .append(shellQuoted(provisioned.resolve("kube-apiserver").toString()))
+            .append(" \"$@\"");
+    apiServerFlags.forEach(flag -> script.append(' ').append(shellQuoted(flag)));
+    Path wrapper = binaries.resolve("kube-apiserver");
+    Files.writeString(wrapper, script.append('\n').toString());
+    wrapper.toFile().setExecutable(true);
+    return dir;
+  }
+
+  private static String shellQuoted(String text) {
+    return "'" + text.replace("'", "'\\''") + "'";
   }
 
   /**
