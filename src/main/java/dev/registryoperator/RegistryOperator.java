@@ -1,11 +1,13 @@
 package dev.registryoperator;
 
 import dev.registryoperator.kube.EventRecorder;
+import dev.registryoperator.kube.TrimmedItemStore;
 import dev.registryoperator.nodeagent.NodeAgentKeeper;
 import dev.registryoperator.nodeagent.NodeAgentSettings;
 import dev.registryoperator.registry.PrivateRegistryReconciler;
 import dev.registryoperator.user.RegistryUserReconciler;
 import dev.registryoperator.user.model.PasswordHasher;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -117,6 +119,7 @@ public final class RegistryOperator {
           if (!settings.namespaces().isEmpty()) {
             configuration.settingNamespaces(settings.namespaces());
           }
+          trimPrimaryCache(configuration, settings.namespaces().isEmpty());
         };
     operator.register(
         new PrivateRegistryReconciler(
@@ -132,6 +135,18 @@ public final class RegistryOperator {
         new RegistryUserReconciler(settings.clock(), events, settings.hasher(), settings.meters()),
         common::accept);
     return operator;
+  }
+
+  /**
+   * The controller's own resources are cached without managedFields (see {@link TrimmedItemStore}):
+   * their status is patched from a fresh object.
+   */
+  private static <R extends HasMetadata> void trimPrimaryCache(
+      ControllerConfigurationOverrider<R> configuration, boolean allNamespaces) {
+    TrimmedItemStore<R> store = TrimmedItemStore.ifAllNamespaces(allNamespaces);
+    if (store != null) {
+      configuration.withItemStore(store);
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.registryoperator.registry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.ByRegistryLabel;
+import dev.registryoperator.kube.TrimmedItemStore;
 import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.UserSecretNames;
@@ -49,6 +50,7 @@ final class RegistryEventSources {
                     Labels.managedSelectorExcluding(
                         Components.USER_CREDENTIALS, Components.USER_PULL_SECRET))
                 .withSecondaryToPrimaryMapper(ByRegistryLabel::registryOf)
+                .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
     var configMaps =
@@ -57,6 +59,7 @@ final class RegistryEventSources {
                 .withName(CONFIG_MAPS)
                 .withLabelSelector(Labels.MANAGED_SELECTOR)
                 .withSecondaryToPrimaryMapper(ByRegistryLabel::registryOf)
+                .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
     // A user concerns the registry its spec names, and the one its entry still lists it in: after
@@ -71,6 +74,7 @@ final class RegistryEventSources {
                             updated.getMetadata().getGeneration(),
                             previous.getMetadata().getGeneration()))
                 .withSecondaryToPrimaryMapper((RegistryUser user) -> registriesOf(user, secrets))
+                .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
     if (nodeAgentNamespace == null) {
@@ -85,6 +89,7 @@ final class RegistryEventSources {
                 .withNamespaces(Set.of(nodeAgentNamespace))
                 .withLabelSelector(NodeReport.SELECTOR)
                 .withSecondaryToPrimaryMapper(RegistryEventSources::registriesIn)
+                .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
     return List.of(secrets, configMaps, users, nodeReports);

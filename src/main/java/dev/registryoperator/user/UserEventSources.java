@@ -5,6 +5,7 @@ import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.ByRegistryLabel;
 import dev.registryoperator.kube.ReferencedMetadataStore;
 import dev.registryoperator.kube.SecretData;
+import dev.registryoperator.kube.TrimmedItemStore;
 import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.Labels;
@@ -80,6 +81,7 @@ final class UserEventSources {
                     Labels.managedSelectorExcluding(
                         Components.REGISTRY, Components.TLS, Components.AUTH))
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(RegistryUser.class))
+                .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
 
@@ -92,6 +94,7 @@ final class UserEventSources {
                 .withName("user-htpasswd-files")
                 .withLabelSelector(Labels.managedSelector(Components.AUTH))
                 .withSecondaryToPrimaryMapper(this::usersWhoseLineChanged)
+                .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
 
@@ -109,6 +112,7 @@ final class UserEventSources {
                                 registryKey(
                                     registry.getMetadata().getNamespace(),
                                     registry.getMetadata().getName()))))
+                .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
 
@@ -118,6 +122,7 @@ final class UserEventSources {
             InformerEventSourceConfiguration.from(ConfigMap.class, RegistryUser.class)
                 .withLabelSelector(Labels.managedSelector(Components.TLS))
                 .withSecondaryToPrimaryMapper(this::usersOfRegistry)
+                .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
 
@@ -150,6 +155,7 @@ final class UserEventSources {
                 .withName("user-siblings")
                 .withOnUpdateFilter(UserEventSources::specChanged)
                 .withSecondaryToPrimaryMapper(this::usersSharingAUsername)
+                .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
     return List.of(ownSecrets, htpasswdFiles, registries, caBundles, passwordSecrets, siblings);
