@@ -14,8 +14,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Debian's nginx on 127.0.0.1, asking for HTTP basic auth against an htpasswd file the test writes:
@@ -26,13 +28,20 @@ import java.util.concurrent.TimeUnit;
 final class RealNginx implements AutoCloseable {
 
   private final Process process;
+  private final Path root;
+  private final Thread stopAtExit;
   private final Path htpasswd;
   private final int port;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private RealNginx(Process process, Path htpasswd, int port) {
+  private RealNginx(Process process, Path root, Path htpasswd, int port) {
     this.process = process;
+    this.root = root;
+    // A test JVM that ends without close() (a failure in @BeforeAll, an interrupted run) must not
+    // leave nginx running.
+    this.stopAtExit = new Thread(process::destroy, "stop-real-nginx");
+    Runtime.getRuntime().addShutdownHook(stopAtExit);
     this.htpasswd = htpasswd;
     this.port = port;
   }
@@ -94,7 +103,7 @@ final class RealNginx implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(root.resolve("nginx.log").toFile())
             .start();
-    RealNginx started = new RealNginx(process, htpasswd, port);
+    RealNginx started = new RealNginx(process, root, htpasswd, port);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       try {
@@ -148,6 +157,12 @@ final class RealNginx implements AutoCloseable {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
+    }
+    Runtime.getRuntime().removeShutdownHook(stopAtExit);
+    try (Stream<Path> files = Files.walk(root)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }
