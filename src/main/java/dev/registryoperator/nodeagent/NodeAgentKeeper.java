@@ -2,6 +2,8 @@ package dev.registryoperator.nodeagent;
 
 import dev.registryoperator.naming.Labels;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -61,6 +63,12 @@ public final class NodeAgentKeeper implements AutoCloseable {
    */
   public static void removeIfPresent(KubernetesClient client, String namespace) {
     try {
+      if (!mayDelete(client, namespace)) {
+        // deploy/ without node-agent/ grants no DaemonSets, so none of ours can be there: ask the
+        // authorizer instead of sending a request RBAC refuses at every start.
+        log.debug("Not allowed to manage DaemonSets in {}: no node agent to remove", namespace);
+        return;
+      }
       DaemonSet existing =
           client.apps().daemonSets().inNamespace(namespace).withName(NodeAgentDaemonSet.NAME).get();
       if (existing != null
@@ -73,6 +81,25 @@ public final class NodeAgentKeeper implements AutoCloseable {
       // An installation without deploy/node-agent/ may not grant DaemonSets: nothing to remove.
       log.debug("Cannot look for a node agent DaemonSet (HTTP {})", e.getCode());
     }
+  }
+
+  /** Whether this operator's identity may delete the node agent's DaemonSet (RBAC, not state). */
+  private static boolean mayDelete(KubernetesClient client, String namespace) {
+    SelfSubjectAccessReview review =
+        new SelfSubjectAccessReviewBuilder()
+            .withNewSpec()
+            .withNewResourceAttributes()
+            .withNamespace(namespace)
+            .withVerb("delete")
+            .withGroup("apps")
+            .withResource("daemonsets")
+            .withName(NodeAgentDaemonSet.NAME)
+            .endResourceAttributes()
+            .endSpec()
+            .build();
+    SelfSubjectAccessReview answered =
+        client.authorization().v1().selfSubjectAccessReview().create(review);
+    return answered.getStatus() != null && Boolean.TRUE.equals(answered.getStatus().getAllowed());
   }
 
   private void apply() {

@@ -80,11 +80,8 @@ class OperatorCrashIT {
   static void startTheOperatorProcess() throws IOException {
     Files.createDirectories(OperatorProcess.LOGS);
     kubeconfig = OperatorProcess.LOGS.resolve("operator-crash-it.kubeconfig");
-    // The administrator's credentials, not the operator's ServiceAccount like the tier's other
-    // operators: the process (Main) looks for a node agent DaemonSet left by an earlier run with
-    // --node-agent at every start, which RBAC without deploy/node-agent/ refuses (expected by
-    // NodeAgentKeeper.removeIfPresent, but a refusal fails every test of the tier).
-    Files.writeString(kubeconfig, API.kubeConfigYaml());
+    // As deploy/ runs it: the ServiceAccount's token and RBAC, audited like the in-JVM operator.
+    Files.writeString(kubeconfig, API.operatorKubeConfigYaml());
     operator = startOperator();
   }
 

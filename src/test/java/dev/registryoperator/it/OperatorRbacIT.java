@@ -2,12 +2,22 @@ package dev.registryoperator.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.registryoperator.naming.Labels;
+import dev.registryoperator.nodeagent.NodeAgentDaemonSet;
+import dev.registryoperator.nodeagent.NodeAgentKeeper;
+import dev.registryoperator.nodeagent.NodeAgentSettings;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributesBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -139,6 +149,69 @@ class OperatorRbacIT {
                 + ", but allowed it: "
                 + answered.getStatus().getReason())
         .isFalse();
+  }
+
+  /**
+   * Without {@code --node-agent} the operator removes an agent a previous run left; deploy/ alone
+   * grants no DaemonSets, so it asks the authorizer first instead of sending a GET that RBAC
+   * refuses at every start. With the rights it removes the agent.
+   */
+  @Test
+  void withoutTheNodeAgentsRbacTheOperatorSendsNothingItWouldBeRefused() {
+    String namespace = NodeAgentSettings.DEFAULT_NAMESPACE;
+    API.client()
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .create();
+    API.client().resource(leftoverAgent(namespace)).create();
+    KubernetesClient operator = API.newOperatorClient(http -> {});
+
+    NodeAgentKeeper.removeIfPresent(operator, namespace);
+
+    assertThat(API.refusedByRbac()).as("requests of the operator RBAC refused").isEmpty();
+    assertThat(agent(namespace)).as("the agent it may not delete").isNotNull();
+
+    NodeAgentKeeper.removeIfPresent(API.client(), namespace);
+
+    TestNamespace.await("the leftover agent to be deleted").until(() -> agent(namespace) == null);
+  }
+
+  private static DaemonSet agent(String namespace) {
+    return API.client()
+        .apps()
+        .daemonSets()
+        .inNamespace(namespace)
+        .withName(NodeAgentDaemonSet.NAME)
+        .get();
+  }
+
+  private static DaemonSet leftoverAgent(String namespace) {
+    Map<String, String> labels =
+        Map.of(Labels.NAME, NodeAgentDaemonSet.NAME, Labels.MANAGED_BY, Labels.OPERATOR_NAME);
+    return new DaemonSetBuilder()
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(NodeAgentDaemonSet.NAME)
+        .withLabels(labels)
+        .endMetadata()
+        .withNewSpec()
+        .withNewSelector()
+        .withMatchLabels(labels)
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(labels)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("agent")
+        .withImage("registryoperator/registry-operator:0.1.0")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 
   private static SubjectAccessReview review(Access access) {

@@ -275,6 +275,43 @@ public final class RealApiServer
     return auditLog.path();
   }
 
+  /**
+   * A kubeconfig for an operator running as a process of its own: the server, its CA, and a token
+   * of the operator's ServiceAccount (with its RBAC installed), so that process is audited too.
+   */
+  public String operatorKubeConfigYaml() {
+    Config operator = newOperatorConfig();
+    String authority =
+        operator.getCaCertData() != null
+            ? "certificate-authority-data: " + operator.getCaCertData()
+            : "certificate-authority: " + operator.getCaCertFile();
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+          - name: it
+            cluster:
+              server: %s
+              %s
+        users:
+          - name: %s
+            user:
+              token: %s
+        contexts:
+          - name: it
+            context:
+              cluster: it
+              user: %s
+        current-context: it
+        """
+        .formatted(
+            operator.getMasterUrl(),
+            authority,
+            OperatorAccount.NAME,
+            operator.getOauthToken(),
+            OperatorAccount.NAME);
+  }
+
   @Override
   public void afterAll(ExtensionContext context) {
     List<String> refused = refusedByRbac();
