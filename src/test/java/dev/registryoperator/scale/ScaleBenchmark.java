@@ -440,8 +440,11 @@ class ScaleBenchmark {
         .build();
   }
 
-  /** Runs task(0..count-1) on CLIENT_THREADS threads of the benchmark's client, all at once. */
-  private static void parallel(int count, IntTask task) throws Exception {
+  /**
+   * Runs task(0..count-1) on CLIENT_THREADS threads of the benchmark's client, all at once; stops
+   * early when the operator has died meanwhile.
+   */
+  private void parallel(int count, IntTask task) throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(CLIENT_THREADS);
     try {
       List<Future<?>> done = new ArrayList<>();
@@ -454,9 +457,12 @@ class ScaleBenchmark {
                   return null;
                 }));
       }
-      for (Future<?> future : done) {
+      for (int i = 0; i < done.size(); i++) {
+        if (i % 500 == 0) {
+          operatorAlive();
+        }
         try {
-          future.get();
+          done.get(i).get();
         } catch (ExecutionException e) {
           throw new IllegalStateException("creating the benchmark's objects failed", e.getCause());
         }
