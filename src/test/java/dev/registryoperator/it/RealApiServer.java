@@ -255,11 +255,8 @@ public final class RealApiServer
     return extra;
   }
 
-  /**
-   * A configuration that authenticates as the operator's ServiceAccount (a fresh token), with its
-   * RBAC installed: for an operator run as a process of its own, from a kubeconfig.
-   */
-  public Config newOperatorConfig() {
+  /** A configuration that authenticates as the operator's ServiceAccount (a fresh token). */
+  private Config newOperatorConfig() {
     OperatorAccount.install(client());
     return OperatorAccount.config(client(), config());
   }

@@ -3,7 +3,6 @@ package dev.registryoperator.scale;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.registryoperator.it.RealApiServer;
-import io.fabric8.kubernetes.client.Config;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +21,11 @@ import java.util.function.Predicate;
 
 /**
  * The operator's requests as the API server itself records them: the operator, a process of its
- * own, logs in as its ServiceAccount (deploy/'s RBAC, {@link RealApiServer#newOperatorConfig}), and
- * the server's audit log of that account ({@link RealApiServer#operatorAuditLog}, Metadata level)
- * has one event per request it received - whatever the operator's client or JOSDK do, including
- * watches and retries. The benchmark's own requests are not in it. A watch is logged only when it
- * ends.
+ * own, logs in as its ServiceAccount (deploy/'s RBAC, {@link
+ * RealApiServer#operatorKubeConfigYaml}), and the server's audit log of that account ({@link
+ * RealApiServer#operatorAuditLog}, Metadata level) has one event per request it received - whatever
+ * the operator's client or JOSDK do, including watches and retries. The benchmark's own requests
+ * are not in it. A watch is logged only when it ends.
  */
 final class OperatorRequests {
 
@@ -56,42 +54,6 @@ final class OperatorRequests {
    * the benchmark reads it to the end.
    */
   static final String NO_ROTATION = "--audit-log-maxsize=1000000";
-
-  /** A kubeconfig file for the operator's process with this configuration's server and token. */
-  static Path writeKubeconfig(Config operator, Path file) {
-    String ca = operator.getCaCertData();
-    try {
-      if (ca == null) {
-        ca =
-            Base64.getEncoder()
-                .encodeToString(Files.readAllBytes(Path.of(operator.getCaCertFile())));
-      }
-      Files.createDirectories(file.getParent());
-      Files.writeString(
-          file,
-          String.join(
-              "\n",
-              "apiVersion: v1",
-              "kind: Config",
-              "clusters:",
-              "  - name: benchmark",
-              "    cluster:",
-              "      server: " + operator.getMasterUrl(),
-              "      certificate-authority-data: " + ca,
-              "users:",
-              "  - name: operator",
-              "    user:",
-              "      token: " + operator.getOauthToken(),
-              "contexts:",
-              "  - name: benchmark",
-              "    context: {cluster: benchmark, user: operator}",
-              "current-context: benchmark",
-              ""));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return file;
-  }
 
   /** Every request the operator made so far, in the order the server logged them. */
   synchronized List<Request> all() {

@@ -145,9 +145,9 @@ class ScaleBenchmark {
       namespaces.add(API.newNamespace("scale"));
     }
     requests = new OperatorRequests(API.operatorAuditLog());
-    kubeconfig =
-        OperatorRequests.writeKubeconfig(
-            API.newOperatorConfig(), WORK.resolve("operator-kubeconfig.yaml"));
+    kubeconfig = WORK.resolve("operator-kubeconfig.yaml");
+    Files.createDirectories(kubeconfig.getParent());
+    Files.writeString(kubeconfig, API.operatorKubeConfigYaml());
     memory =
         MemoryLimit.of(MEMORY_LIMIT, "registry-operator-scale-" + ProcessHandle.current().pid());
     report.limit(memory.describe());
