@@ -30,8 +30,12 @@ public final class CertificateExpiryGauge {
     this.registries = registries;
   }
 
-  /** Follows the registries now in the cache: new ones get a row, deleted ones lose theirs. */
-  public void refresh() {
+  /**
+   * Follows the registries now in the cache: new ones get a row, deleted ones lose theirs.
+   * Synchronized: reconciles of different registries call it at once, and MultiGauge registers the
+   * same row twice when two of them overlap (Micrometer warns "already registered").
+   */
+  public synchronized void refresh() {
     List<MultiGauge.Row<?>> rows =
         registries
             .list()
