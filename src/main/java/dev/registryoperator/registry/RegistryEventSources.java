@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.EventSourceStartPriority;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.HashSet;
 import java.util.List;
@@ -53,6 +54,10 @@ final class RegistryEventSources {
                 .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
+    // The users' mapper below reads this cache: it has to be filled before the users' informer
+    // delivers its first list, or the mapper meets a source that has not started (JOSDK starts the
+    // other sources side by side, and an operator start then failed now and then).
+    secrets.setEventSourcePriority(EventSourceStartPriority.RESOURCE_STATE_LOADER);
     var configMaps =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(ConfigMap.class, PrivateRegistry.class)
