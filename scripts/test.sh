@@ -52,4 +52,10 @@ done
 # Prints KUBE_API_TEST_DIR=<dir>; a failed provisioning stops here (set -e sees the assignment).
 control_plane=$(scripts/provision-control-plane.sh)
 export "$control_plane"
-exec mvn -B verify "$@"
+# CI shows only the end of the output: on a failure, the failed tests' stack traces go last.
+status=0
+mvn -B verify "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  scripts/lib/failed-tests.sh target
+fi
+exit "$status"
