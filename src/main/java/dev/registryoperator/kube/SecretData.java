@@ -52,10 +52,6 @@ public final class SecretData {
 
   /** The decoded value of a key, empty when the Secret or key is missing. */
   public static Optional<String> decode(Secret secret, String key) {
-    if (secret == null || secret.getData() == null || secret.getData().get(key) == null) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8));
+    return decodeBytes(secret, key).map(bytes -> new String(bytes, StandardCharsets.UTF_8));
   }
 }

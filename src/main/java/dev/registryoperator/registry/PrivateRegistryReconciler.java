@@ -212,7 +212,9 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
                 RegistryEventSources.nodeReports(context, nodeAgentNamespace));
     PrivateRegistryStatus status =
         RegistryStatus.of(
-            registry, RegistryStatus.Observed.from(inputs, roster.size(), nodeAccess), clock);
+            registry,
+            RegistryStatus.Observed.from(inputs, seen.dataClaim(), roster.size(), nodeAccess),
+            clock);
     certificateExpiry.refresh();
     return ready.patchIfChanged(registry, status, context);
   }

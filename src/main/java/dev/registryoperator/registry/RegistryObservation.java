@@ -90,4 +90,12 @@ record RegistryObservation(
             Optional.ofNullable(
                 context.getClient().storage().v1().storageClasses().withName(name).get()));
   }
+
+  /**
+   * The claim the registry's pod mounts: the adopted one (spec.storage.existingClaim) as the GET
+   * found it, otherwise the operator's own from its cache.
+   */
+  Optional<PersistentVolumeClaim> dataClaim() {
+    return existingClaim != null ? Optional.of(existingClaim) : claim;
+  }
 }

@@ -34,7 +34,7 @@ final class RegistryStatus {
    * @param caBundlePublished whether the CA bundle ConfigMap exists
    * @param listedUsers the number of users in the htpasswd file
    * @param nodeAccess what the node agents need and report; empty without --node-agent
-   * @param claim the operator's own data claim, once created; never an adopted one
+   * @param claim the claim the pod mounts (the operator's own once created, or the adopted one)
    */
   record Observed(
       Optional<Deployment> deployment,
@@ -45,14 +45,17 @@ final class RegistryStatus {
       Optional<PersistentVolumeClaim> claim) {
 
     static Observed from(
-        RegistryInputs inputs, int listedUsers, Optional<NodeAccessStatus> nodeAccess) {
+        RegistryInputs inputs,
+        Optional<PersistentVolumeClaim> claim,
+        int listedUsers,
+        Optional<NodeAccessStatus> nodeAccess) {
       return new Observed(
           inputs.deployment(),
           inputs.userTlsSecret().or(inputs::servingSecret),
           inputs.caBundle().isPresent(),
           listedUsers,
           nodeAccess,
-          inputs.claim());
+          claim);
     }
   }
 
@@ -109,26 +112,21 @@ final class RegistryStatus {
     return status;
   }
 
-  /**
-   * The claim's name always; its phase, capacity and request once the operator's own claim is seen.
-   * An adopted claim is the user's and not watched, so only its name is known.
-   */
+  /** The claim's name always; its phase, capacity and request once the claim is seen. */
   private static StorageStatus storage(
-      PrivateRegistry registry, Optional<PersistentVolumeClaim> ownClaim) {
+      PrivateRegistry registry, Optional<PersistentVolumeClaim> dataClaim) {
     StorageStatus storage = new StorageStatus();
     storage.claim = RegistryClaim.claimName(registry);
-    if (registry.getSpec().storage.existingClaim == null) {
-      ownClaim.ifPresent(
-          claim -> {
-            if (claim.getStatus() != null) {
-              storage.phase = claim.getStatus().getPhase();
-              storage.capacity = quantity(claim.getStatus().getCapacity());
-            }
-            if (claim.getSpec().getResources() != null) {
-              storage.requested = quantity(claim.getSpec().getResources().getRequests());
-            }
-          });
-    }
+    dataClaim.ifPresent(
+        claim -> {
+          if (claim.getStatus() != null) {
+            storage.phase = claim.getStatus().getPhase();
+            storage.capacity = quantity(claim.getStatus().getCapacity());
+          }
+          if (claim.getSpec() != null && claim.getSpec().getResources() != null) {
+            storage.requested = quantity(claim.getSpec().getResources().getRequests());
+          }
+        });
     return storage;
   }
 

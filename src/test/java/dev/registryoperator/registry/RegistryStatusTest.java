@@ -88,19 +88,28 @@ class RegistryStatusTest {
     assertThat(status.storage.capacity).isNull();
   }
 
-  /** An adopted claim is the user's and not watched: only its name, even if ours still exists. */
+  /** The claim the pod mounts is the adopted one, even while the operator's own still exists. */
   @Test
-  void anAdoptedClaimIsNamedOnly() {
+  void anAdoptedClaimIsReportedInsteadOfTheOwnOne() {
     PrivateRegistry registry = Fixtures.registry();
     registry.getSpec().storage.existingClaim = "team-data";
+    RegistryObservation seen =
+        new RegistryObservation(
+            null,
+            null,
+            Optional.empty(),
+            Optional.of(claim("demo-data", "Bound", "10Gi", "10Gi")),
+            claim("team-data", "Bound", "50Gi", "64Gi"),
+            List.of(registry),
+            name -> Optional.empty());
 
     PrivateRegistryStatus status =
-        RegistryStatus.of(registry, withClaim(claim("Bound", "10Gi", "10Gi")), CLOCK);
+        RegistryStatus.of(registry, withClaim(seen.dataClaim().orElseThrow()), CLOCK);
 
     assertThat(status.storage.claim).isEqualTo("team-data");
-    assertThat(status.storage.phase).isNull();
-    assertThat(status.storage.capacity).isNull();
-    assertThat(status.storage.requested).isNull();
+    assertThat(status.storage.phase).isEqualTo("Bound");
+    assertThat(status.storage.capacity).isEqualTo("64Gi");
+    assertThat(status.storage.requested).isEqualTo("50Gi");
   }
 
   @Test
@@ -272,10 +281,15 @@ class RegistryStatusTest {
   }
 
   private static PersistentVolumeClaim claim(String phase, String requested, String capacity) {
+    return claim("demo-data", phase, requested, capacity);
+  }
+
+  private static PersistentVolumeClaim claim(
+      String name, String phase, String requested, String capacity) {
     PersistentVolumeClaimBuilder claim =
         new PersistentVolumeClaimBuilder()
             .withNewMetadata()
-            .withName("demo-data")
+            .withName(name)
             .endMetadata()
             .withNewSpec()
             .withNewResources()

@@ -13,14 +13,14 @@ public class StorageStatus {
   public String claim;
 
   @JsonPropertyDescription(
-      "The claim's phase (Pending, Bound, Lost). Absent for an adopted claim (existingClaim),"
-          + " which the operator does not watch.")
+      "The claim's phase (Pending, Bound, Lost). An adopted claim (existingClaim) is not"
+          + " watched: its phase is read at each reconcile, at least every 10 minutes.")
   public String phase;
 
   @JsonPropertyDescription(
       "The capacity of the volume bound to the claim, as the cluster reports it (it may exceed"
           + " spec.storage.size, and lags a growth until the volume has been expanded). Absent"
-          + " until bound, and for an adopted claim.")
+          + " until bound.")
   public String capacity;
 
   @JsonPropertyDescription(
