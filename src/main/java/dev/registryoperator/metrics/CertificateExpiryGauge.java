@@ -6,18 +6,39 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * When each registry's served certificate expires, as a Unix timestamp (alert on it minus time()),
  * read from the registries' status in the controller's cache. The rows follow the registries that
  * exist at each refresh; their values are read when Prometheus scrapes.
+ *
+ * <p>Refreshes are gathered: a walk of every registry on every reconcile made settling 1,000
+ * registries quadratic, and a row's value is read at scrape time anyway, so only the set of rows
+ * can lag, by at most {@link #REFRESH_DELAY}.
  */
 public final class CertificateExpiryGauge {
 
   public static final String NAME = "registry_operator_certificate_expiration_timestamp_seconds";
 
+  static final Duration REFRESH_DELAY = Duration.ofSeconds(1);
+
+  /** One daemon thread for every operator in the JVM: a walk takes milliseconds. */
+  private static final ScheduledExecutorService REFRESHER =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "certificate-expiry-gauge");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  private final AtomicBoolean refreshPending = new AtomicBoolean();
   private final MultiGauge gauge;
   private final IndexedResourceCache<PrivateRegistry> registries;
 
@@ -31,11 +52,19 @@ public final class CertificateExpiryGauge {
   }
 
   /**
-   * Follows the registries now in the cache: new ones get a row, deleted ones lose theirs.
-   * Synchronized: reconciles of different registries call it at once, and MultiGauge registers the
-   * same row twice when two of them overlap (Micrometer warns "already registered").
+   * Has the rows follow the registries in the cache (new ones get a row, deleted ones lose theirs)
+   * within {@link #REFRESH_DELAY}; the reconciles asking in the meantime share one walk.
    */
-  public synchronized void refresh() {
+  public void refresh() {
+    if (refreshPending.compareAndSet(false, true)) {
+      REFRESHER.schedule(this::followRegistries, REFRESH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Runs on the single refresher thread, so two walks never register the same row at once. */
+  private void followRegistries() {
+    // Cleared first: a registry reconciled during this walk schedules the next one.
+    refreshPending.set(false);
     List<MultiGauge.Row<?>> rows =
         registries
             .list()
