@@ -3,9 +3,7 @@ package dev.registryoperator.status;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -33,8 +31,10 @@ public final class RefusedChildren {
    */
   public static Optional<Problem> problem(Throwable error, String kindOfInput) {
     List<KubernetesClientException> refusals = new ArrayList<>();
-    for (Throwable failure : failures(error)) {
-      Optional<KubernetesClientException> refusal = refusal(failure);
+    for (Throwable failure : ReconcileFailures.of(error)) {
+      Optional<KubernetesClientException> refusal =
+          ReconcileFailures.cause(failure, KubernetesClientException.class)
+              .filter(api -> api.getCode() == 422);
       if (refusal.isEmpty()) {
         return Optional.empty();
       }
@@ -57,24 +57,6 @@ public final class RefusedChildren {
                 + ". Correct the "
                 + kindOfInput
                 + ": nothing is retried until it changes."));
-  }
-
-  private static Collection<? extends Throwable> failures(Throwable error) {
-    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof AggregatedOperatorException aggregated) {
-        return aggregated.getAggregatedExceptions().values();
-      }
-    }
-    return List.of(error);
-  }
-
-  private static Optional<KubernetesClientException> refusal(Throwable failure) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof KubernetesClientException api) {
-        return api.getCode() == 422 ? Optional.of(api) : Optional.empty();
-      }
-    }
-    return Optional.empty();
   }
 
   /**

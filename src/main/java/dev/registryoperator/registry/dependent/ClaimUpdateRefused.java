@@ -1,7 +1,7 @@
 package dev.registryoperator.registry.dependent;
 
+import dev.registryoperator.status.ReconcileFailures;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import java.util.Optional;
 
 /**
@@ -37,15 +37,9 @@ public final class ClaimUpdateRefused extends RuntimeException {
    * may be brief cluster errors.
    */
   public static Optional<ClaimUpdateRefused> soleFailureIn(Throwable error) {
-    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof ClaimUpdateRefused refused) {
-        return Optional.of(refused);
-      }
-      if (cause instanceof AggregatedOperatorException aggregated) {
-        var failures = aggregated.getAggregatedExceptions().values();
-        return failures.size() == 1 ? soleFailureIn(failures.iterator().next()) : Optional.empty();
-      }
-    }
-    return Optional.empty();
+    var failures = ReconcileFailures.of(error);
+    return failures.size() == 1
+        ? ReconcileFailures.cause(failures.iterator().next(), ClaimUpdateRefused.class)
+        : Optional.empty();
   }
 }
