@@ -1,7 +1,6 @@
 package dev.registryoperator.status;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -19,20 +18,18 @@ public final class SafeErrors {
   public static String describe(Throwable error) {
     // The framework may wrap the workflow's failures (JOSDK's Micrometer metrics wrap every
     // failed reconcile in an OperatorException): look through the whole chain.
-    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof AggregatedOperatorException aggregated
-          && !aggregated.getAggregatedExceptions().isEmpty()) {
-        return aggregated.getAggregatedExceptions().values().stream()
-            .map(SafeErrors::describe)
-            .distinct()
-            .sorted()
-            .collect(Collectors.joining("; "));
-      }
+    var failures = ReconcileFailures.of(error);
+    if (!failures.isEmpty() && !(failures.size() == 1 && failures.contains(error))) {
+      return failures.stream()
+          .map(SafeErrors::describe)
+          .distinct()
+          .sorted()
+          .collect(Collectors.joining("; "));
     }
-    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof KubernetesClientException api) {
-        return describeApiError(api);
-      }
+    Optional<KubernetesClientException> api =
+        ReconcileFailures.cause(error, KubernetesClientException.class);
+    if (api.isPresent()) {
+      return describeApiError(api.get());
     }
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
       Optional<String> own = ownMessage(cause);
