@@ -213,7 +213,8 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     PrivateRegistryStatus status =
         RegistryStatus.of(
             registry,
-            RegistryStatus.Observed.from(inputs, seen.dataClaim(), roster.size(), nodeAccess),
+            RegistryStatus.Observed.from(
+                inputs, seen.dataClaim(inputs.claim()), roster.size(), nodeAccess),
             clock);
     certificateExpiry.refresh();
     return ready.patchIfChanged(registry, status, context);

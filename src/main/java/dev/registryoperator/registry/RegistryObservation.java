@@ -93,9 +93,10 @@ record RegistryObservation(
 
   /**
    * The claim the registry's pod mounts: the adopted one (spec.storage.existingClaim) as the GET
-   * found it, otherwise the operator's own from its cache.
+   * found it, otherwise the operator's own as the caller has it now - after this reconcile applied
+   * it, not as it was observed before (a growth would show one reconcile late).
    */
-  Optional<PersistentVolumeClaim> dataClaim() {
-    return existingClaim != null ? Optional.of(existingClaim) : claim;
+  Optional<PersistentVolumeClaim> dataClaim(Optional<PersistentVolumeClaim> ownClaimNow) {
+    return existingClaim != null ? Optional.of(existingClaim) : ownClaimNow;
   }
 }

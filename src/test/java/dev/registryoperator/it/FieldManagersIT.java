@@ -18,9 +18,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -41,21 +40,11 @@ class FieldManagersIT {
   private static final RegistryNames NAMES = RegistryNames.of(REGISTRY);
   private static final Duration SETTLED = Duration.ofSeconds(2);
 
-  private static OperatorUnderTest operator;
+  @RegisterExtension
+  @Order(OperatorUnderTest.AFTER_THE_SERVER)
+  static final OperatorUnderTest operator = OperatorUnderTest.forEveryTest(API);
 
   private TestNamespace namespace;
-
-  @BeforeAll
-  static void startOperator() {
-    operator = OperatorUnderTest.start(API);
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (operator != null) {
-      operator.close();
-    }
-  }
 
   @BeforeEach
   void aSettledRegistryWithAUser() {

@@ -20,9 +20,8 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,21 +39,11 @@ class NetworkPolicyIT {
   private static final String API_VERSION = PrivateRegistry.GROUP + "/" + PrivateRegistry.VERSION;
   private static final Duration SETTLED = Duration.ofSeconds(2);
 
-  private static OperatorUnderTest operator;
+  @RegisterExtension
+  @Order(OperatorUnderTest.AFTER_THE_SERVER)
+  static final OperatorUnderTest operator = OperatorUnderTest.forEveryTest(API);
 
   private TestNamespace namespace;
-
-  @BeforeAll
-  static void startOperator() {
-    operator = OperatorUnderTest.start(API);
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (operator != null) {
-      operator.close();
-    }
-  }
 
   @BeforeEach
   void newNamespace() {

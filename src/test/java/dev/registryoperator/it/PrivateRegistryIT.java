@@ -39,9 +39,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -68,7 +67,9 @@ class PrivateRegistryIT {
   /** How long the operator must not write before a registry counts as settled. */
   static final Duration SETTLED = Duration.ofSeconds(2);
 
-  private static OperatorUnderTest operator;
+  @RegisterExtension
+  @Order(OperatorUnderTest.AFTER_THE_SERVER)
+  static final OperatorUnderTest operator = OperatorUnderTest.forEveryTest(API);
 
   TestNamespace namespace;
 
@@ -93,25 +94,9 @@ class PrivateRegistryIT {
         }
       };
 
-  @BeforeAll
-  static void startOperator() {
-    operator = OperatorUnderTest.start(API);
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (operator != null) {
-      operator.close();
-    }
-  }
-
   @BeforeEach
   void newNamespace() {
     namespace = TestNamespace.create(API, "registry");
-    if (!operator.isRunning()) {
-      // a failed restart test must not take the other tests down with it
-      operator.startAgain();
-    }
   }
 
   @Test

@@ -18,9 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mindrot.jbcrypt.BCrypt;
@@ -37,28 +36,15 @@ class RegistryUserIT {
   private static final String API_VERSION = PrivateRegistry.GROUP + "/" + PrivateRegistry.VERSION;
   private static final Duration SETTLED = Duration.ofSeconds(2);
 
-  private static OperatorUnderTest operator;
+  @RegisterExtension
+  @Order(OperatorUnderTest.AFTER_THE_SERVER)
+  static final OperatorUnderTest operator = OperatorUnderTest.forEveryTest(API);
 
   private TestNamespace namespace;
-
-  @BeforeAll
-  static void startOperator() {
-    operator = OperatorUnderTest.start(API);
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (operator != null) {
-      operator.close();
-    }
-  }
 
   @BeforeEach
   void newNamespace() {
     namespace = TestNamespace.create(API, "users");
-    if (!operator.isRunning()) {
-      operator.startAgain();
-    }
   }
 
   @Test

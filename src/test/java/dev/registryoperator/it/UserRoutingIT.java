@@ -13,9 +13,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mindrot.jbcrypt.BCrypt;
@@ -32,21 +31,11 @@ class UserRoutingIT {
 
   private static final String API_VERSION = PrivateRegistry.GROUP + "/" + PrivateRegistry.VERSION;
 
-  private static OperatorUnderTest operator;
+  @RegisterExtension
+  @Order(OperatorUnderTest.AFTER_THE_SERVER)
+  static final OperatorUnderTest operator = OperatorUnderTest.forEveryTest(API);
 
   private TestNamespace namespace;
-
-  @BeforeAll
-  static void startOperator() {
-    operator = OperatorUnderTest.start(API);
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (operator != null) {
-      operator.close();
-    }
-  }
 
   @BeforeEach
   void newNamespace() {

@@ -104,7 +104,10 @@ class RegistryStatusTest {
             name -> Optional.empty());
 
     PrivateRegistryStatus status =
-        RegistryStatus.of(registry, withClaim(seen.dataClaim().orElseThrow()), CLOCK);
+        RegistryStatus.of(
+            registry,
+            withClaim(seen.dataClaim(Optional.of(claim("Bound", "10Gi", "10Gi"))).orElseThrow()),
+            CLOCK);
 
     assertThat(status.storage.claim).isEqualTo("team-data");
     assertThat(status.storage.phase).isEqualTo("Bound");
