@@ -7,6 +7,7 @@ import dev.registryoperator.api.v1alpha1.IngressSpec;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.nodeagent.NodeAgentDaemonSet;
 import dev.registryoperator.nodeagent.NodeAgentSettings;
+import dev.registryoperator.registry.model.GarbageCollectionJob;
 import dev.registryoperator.registry.model.RegistryDeployment;
 import dev.registryoperator.testing.Fixtures;
 import dev.registryoperator.testing.RestrictedPodSecurity;
@@ -55,6 +56,14 @@ class PodSecurityStandardTest {
 
     assertThat(RestrictedPodSecurity.violations(rendered.getSpec().getTemplate().getSpec()))
         .isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("registries")
+  void everyGarbageCollectionPodMeetsRestricted(String name, PrivateRegistry registry) {
+    PodSpec collector = GarbageCollectionJob.render(registry).getSpec().getTemplate().getSpec();
+
+    assertThat(RestrictedPodSecurity.violations(collector)).isEmpty();
   }
 
   @Test

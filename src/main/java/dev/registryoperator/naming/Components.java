@@ -19,6 +19,9 @@ public final class Components {
   /** The htpasswd file. */
   public static final String AUTH = "auth";
 
+  /** The Job that runs registry garbage-collect, and its pod. */
+  public static final String GARBAGE_COLLECTION = "garbage-collection";
+
   // A user's children
   /** The user's bcrypt hash; the registry assembles its htpasswd file from these. */
   public static final String USER_ENTRY = "user-entry";

@@ -39,6 +39,12 @@ public final class Keys {
   /** On a user's entry and pull Secret: which password version they were made from. */
   public static final String PASSWORD_SOURCE_ANNOTATION = "registryoperator.dev/password-source";
 
+  /**
+   * On a PrivateRegistry, put there by a person or a tool: a value other than the last one handled
+   * (status.garbageCollection.lastRequest) asks for a garbage collection now.
+   */
+  public static final String COLLECT_GARBAGE_ANNOTATION = "registryoperator.dev/collect-garbage";
+
   /** Pod-template annotations: a change of any rolls the pod, nothing else does. */
   public static final String TLS_HASH_ANNOTATION = "registryoperator.dev/tls-hash";
 

@@ -21,6 +21,9 @@ public final class Labels {
   public static final String APP_NAME = "private-registry";
   public static final String OPERATOR_NAME = "registry-operator";
 
+  /** The name label of a garbage collection's pod (not {@link #APP_NAME}: see its labels). */
+  public static final String GARBAGE_COLLECTION_APP_NAME = "private-registry-garbage-collection";
+
   /**
    * The node agent: its DaemonSet, ServiceAccount (from deploy/node-agent/) and namespace by
    * default, and the field manager and managed-by label of the reports it writes.
@@ -55,6 +58,19 @@ public final class Labels {
   public static Map<String, String> forComponent(String registryName, String component) {
     Map<String, String> labels = new TreeMap<>(selector(registryName));
     labels.put(COMPONENT, component);
+    labels.put(MANAGED_BY, OPERATOR_NAME);
+    return labels;
+  }
+
+  /**
+   * The garbage collection Job's pod: ours and the registry's, but not matched by the registry's
+   * pod selector, so the Service never sends it clients and the Deployment never counts it.
+   */
+  public static Map<String, String> forGarbageCollectionPod(String registryName) {
+    Map<String, String> labels = new TreeMap<>();
+    labels.put(NAME, GARBAGE_COLLECTION_APP_NAME);
+    labels.put(REGISTRY, registryName);
+    labels.put(COMPONENT, Components.GARBAGE_COLLECTION);
     labels.put(MANAGED_BY, OPERATOR_NAME);
     return labels;
   }

@@ -83,6 +83,11 @@ public final class RegistryNames {
     return registry + "-token-signing";
   }
 
+  /** The Job of a garbage collection: one at a time, so one name. */
+  public String garbageCollectionJob() {
+    return registry + "-gc";
+  }
+
   public String caBundleConfigMap() {
     return registry + "-ca-bundle";
   }

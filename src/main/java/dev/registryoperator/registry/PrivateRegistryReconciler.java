@@ -14,6 +14,7 @@ import dev.registryoperator.registry.dependent.ClaimDependent;
 import dev.registryoperator.registry.dependent.ClaimUpdateRefused;
 import dev.registryoperator.registry.dependent.ConfigMapDependent;
 import dev.registryoperator.registry.dependent.DeploymentDependent;
+import dev.registryoperator.registry.dependent.GarbageCollectionJobDependent;
 import dev.registryoperator.registry.dependent.HtpasswdSecretDependent;
 import dev.registryoperator.registry.dependent.HttpSecretDependent;
 import dev.registryoperator.registry.dependent.IngressDependent;
@@ -25,6 +26,7 @@ import dev.registryoperator.registry.dependent.ServiceMonitorDependent;
 import dev.registryoperator.registry.dependent.ServingSecretDependent;
 import dev.registryoperator.registry.dependent.TokenSigningSecretDependent;
 import dev.registryoperator.registry.model.AuthFiles;
+import dev.registryoperator.registry.model.RegistryDeployment;
 import dev.registryoperator.roster.Htpasswd;
 import dev.registryoperator.roster.Roster;
 import dev.registryoperator.status.Problem;
@@ -32,6 +34,7 @@ import dev.registryoperator.status.ReadyReporter;
 import dev.registryoperator.status.RefusedChildren;
 import dev.registryoperator.status.StatusPatches;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -58,6 +61,9 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(
     name = PrivateRegistryReconciler.NAME,
+    // A garbage collection request is an annotation, which no generation counts.
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = SpecOrCollectionRequestChanged.class),
     // User-supplied TLS Secrets are not watched (the operator caches only its own Secrets): a
     // periodic pass notices their rotation. Certificate renewal needs no more than this either.
     maxReconciliationInterval =
@@ -106,6 +112,11 @@ import java.util.stream.Collectors;
           name = "deployment",
           type = DeploymentDependent.class,
           dependsOn = {"serving-secret", "http-secret", "htpasswd-secret", "config"}),
+      @Dependent(
+          name = "garbage-collection-job",
+          type = GarbageCollectionJobDependent.class,
+          dependsOn = {"deployment", "config"},
+          reconcilePrecondition = GarbageCollectionJobDependent.CollectionWanted.class),
       @Dependent(name = "service", type = ServiceDependent.class),
       @Dependent(
           name = "metrics-service",
@@ -184,6 +195,15 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       return notReady(registry, inputProblem.get(), INPUT_RECHECK, context);
     }
 
+    GarbageCollection.Step collection =
+        GarbageCollection.next(
+            registry,
+            new GarbageCollection.Observed(
+                clock.instant(),
+                seen.deployment().flatMap(d -> RegistryDeployment.servingMode(registry, d)),
+                seen.collectionJob(),
+                seen.claimPerPod(registry)));
+
     List<Htpasswd.Entry> roster = roster(registry, context);
     RegistryInputs inputs =
         new RegistryInputs(
@@ -192,7 +212,9 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
             clock,
             seen.userTlsSecret(),
             AuthFiles.of(registry.getSpec(), roster),
-            operatorImage);
+            operatorImage,
+            collection.mode(),
+            collection.jobWanted());
     inputs.attachTo(context);
     context
         .managedWorkflowAndDependentResourceContext()
@@ -202,6 +224,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     boolean firstReconcile =
         registry.getStatus() == null || registry.getStatus().observedGeneration == null;
     events.record(registry, firstReconcile, inputs.changes());
+    collection.finished().ifPresent(run -> events.garbageCollected(registry, run));
     Optional<NodeAccessStatus> nodeAccess =
         nodeAgentNamespace == null
             ? Optional.empty()
@@ -216,8 +239,10 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
             RegistryStatus.Observed.from(
                 inputs, seen.dataClaim(inputs.claim()), roster.size(), nodeAccess),
             clock);
+    status.garbageCollection = collection.status();
     certificateExpiry.refresh();
-    return ready.patchIfChanged(registry, status, context);
+    UpdateControl<PrivateRegistry> control = ready.patchIfChanged(registry, status, context);
+    return collection.recheck().map(control::rescheduleAfter).orElse(control);
   }
 
   @Override

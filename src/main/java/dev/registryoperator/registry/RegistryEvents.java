@@ -1,9 +1,12 @@
 package dev.registryoperator.registry;
 
+import dev.registryoperator.api.v1alpha1.GarbageCollectionRun;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.kube.EventRecorder;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.dependent.AppliedChanges;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /** The Events that tell what a reconcile did, derived from what the workflow recorded. */
@@ -62,6 +65,25 @@ final class RegistryEvents {
                         + registry.getSpec().auth.mode
                         + "; the pod restarts to apply it. Images and users are kept."));
   }
+
+  /** One Event per garbage collection, when the registry is read-write again. */
+  void garbageCollected(PrivateRegistry registry, GarbageCollectionRun run) {
+    String window =
+        run.started == null || run.finished == null
+            ? ""
+            : " The registry was read-only for "
+                + Duration.between(Instant.parse(run.started), Instant.parse(run.finished))
+                    .toSeconds()
+                + " s.";
+    if (GarbageCollectionRun.SUCCEEDED.equals(run.outcome)) {
+      events.normal(registry, GARBAGE_COLLECTED, run.message + window);
+    } else {
+      events.warning(registry, GARBAGE_COLLECTION_FAILED, run.message + window);
+    }
+  }
+
+  static final String GARBAGE_COLLECTED = "GarbageCollected";
+  static final String GARBAGE_COLLECTION_FAILED = "GarbageCollectionFailed";
 
   /**
    * The mode the registry reported before, when the spec now asks for another. Status is the record

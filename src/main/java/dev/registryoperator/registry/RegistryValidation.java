@@ -28,6 +28,8 @@ public final class RegistryValidation {
 
   private static final int MAX_SERVICE_NAME = 63;
 
+  public static final String SCHEDULE_INVALID = "GarbageCollectionScheduleInvalid";
+
   private static final Pattern QUANTITY = Pattern.compile(ContainerResources.QUANTITY);
 
   private RegistryValidation() {}
@@ -99,6 +101,20 @@ public final class RegistryValidation {
                   + RepositoryPattern.RULE
                   + ".");
         }
+      }
+    }
+    String schedule = GarbageCollection.schedule(registry);
+    if (schedule != null) {
+      Optional<String> scheduleProblem = CollectionSchedule.problem(schedule);
+      if (scheduleProblem.isPresent()) {
+        return Optional.of(
+            new Problem(
+                SCHEDULE_INVALID,
+                "spec.maintenance.garbageCollection.schedule '"
+                    + schedule
+                    + "' is not a 5-field cron schedule (minute hour day-of-month month"
+                    + " day-of-week, in UTC): "
+                    + scheduleProblem.get()));
       }
     }
     return NetworkPolicyPeers.check(spec.networkPolicy);

@@ -67,6 +67,7 @@ class ArgoCdHealthTest {
     "false, ExistingClaimNotFound, Degraded",
     "false, ExistingClaimInUse,    Degraded",
     "false, RefusedByApiServer,    Degraded",
+    "false, GarbageCollectionScheduleInvalid, Degraded",
     "false, ClaimNotBound,         Progressing",
   })
   void registryHealthFollowsReady(boolean ready, String reason, String health) throws Exception {

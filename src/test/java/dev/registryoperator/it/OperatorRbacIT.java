@@ -90,7 +90,12 @@ class OperatorRbacIT {
         Access.of("get", "customresourcedefinitions.apiextensions.k8s.io", null, "ServiceMonitor"),
         Access.of("create", "events", TEAM, "one Event per problem"),
         Access.of("patch", "leases.coordination.k8s.io", OperatorAccount.NAMESPACE, "leader"),
-        Access.of("get", "pods", OperatorAccount.NAMESPACE, "its own image, once at start"));
+        Access.of("get", "pods", OperatorAccount.NAMESPACE, "its own image, once at start"),
+        Access.of("create", "jobs.batch", TEAM, "a garbage collection's Job"),
+        Access.of("patch", "jobs.batch", TEAM, "the Job, created by server-side apply"),
+        Access.of("watch", "jobs.batch", null, "until the Job finishes"),
+        Access.of("delete", "jobs.batch", TEAM, "the Job, once its report is read"),
+        Access.of("list", "pods", TEAM, "the finished Job's pod, for its report"));
   }
 
   static Stream<Access> notNeeded() {
@@ -103,12 +108,14 @@ class OperatorRbacIT {
         Access.of("delete", "persistentvolumeclaims", TEAM, "data goes only by GC, if asked"),
         Access.of("deletecollection", "secrets", TEAM, "never in bulk"),
         Access.of("get", "persistentvolumes", null, "claims only"),
-        Access.of("get", "pods", TEAM, "only its own pod"),
-        Access.of("list", "pods", null, "only its own pod"),
-        Access.of("create", "pods", TEAM, "pods come from Deployments"),
+        Access.of("watch", "pods", null, "no informer on every pod"),
+        Access.of("create", "pods", TEAM, "pods come from Deployments and Jobs"),
+        Access.of("delete", "pods", TEAM, "a Job's pod goes with its Job"),
+        Access.of("patch", "pods", TEAM, "reads pods only"),
+        Access.of("update", "jobs.batch", TEAM, "a Job's template is fixed"),
+        Access.of("create", "cronjobs.batch", TEAM, "the operator schedules itself"),
         Access.of("create", "pods/exec", TEAM, "never runs commands in pods"),
         Access.of("create", "daemonsets.apps", OperatorAccount.NAMESPACE, "only with node-agent/"),
-        Access.of("create", "jobs.batch", TEAM, "no jobs"),
         Access.of("list", "storageclasses.storage.k8s.io", null, "GET by name only"),
         Access.of("update", "storageclasses.storage.k8s.io", null, "read only"),
         Access.of("create", "customresourcedefinitions.apiextensions.k8s.io", null, "installer's"),

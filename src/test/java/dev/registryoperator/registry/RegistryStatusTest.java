@@ -101,7 +101,9 @@ class RegistryStatusTest {
             Optional.of(claim("demo-data", "Bound", "10Gi", "10Gi")),
             claim("team-data", "Bound", "50Gi", "64Gi"),
             List.of(registry),
-            name -> Optional.empty());
+            name -> Optional.empty(),
+            Optional.empty(),
+            GarbageCollection.JobSeen.ABSENT);
 
     PrivateRegistryStatus status =
         RegistryStatus.of(

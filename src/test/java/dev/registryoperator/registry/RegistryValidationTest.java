@@ -138,4 +138,41 @@ class RegistryValidationTest {
                     })))
         .hasValueSatisfying(problem -> assertThat(problem.message()).contains("renewBeforeDays"));
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"every night", "0 3 * *", "0 0 3 * * ?", "61 3 * * *", "0 3 * * 8"})
+  void aScheduleThatIsNoCronScheduleIsReportedAsSuch(String schedule) {
+    PrivateRegistry registry =
+        Fixtures.registry(
+            spec -> {
+              spec.maintenance = new dev.registryoperator.api.v1alpha1.MaintenanceSpec();
+              spec.maintenance.garbageCollection =
+                  new dev.registryoperator.api.v1alpha1.GarbageCollectionSpec();
+              spec.maintenance.garbageCollection.schedule = schedule;
+            });
+
+    assertThat(RegistryValidation.validate(registry))
+        .as("schedule '%s'", schedule)
+        .hasValueSatisfying(
+            problem -> {
+              assertThat(problem.reason()).isEqualTo("GarbageCollectionScheduleInvalid");
+              assertThat(problem.message())
+                  .contains("spec.maintenance.garbageCollection.schedule '" + schedule + "'")
+                  .contains("5-field cron schedule");
+            });
+  }
+
+  @Test
+  void aScheduleThatIsOneIsValid() {
+    PrivateRegistry registry =
+        Fixtures.registry(
+            spec -> {
+              spec.maintenance = new dev.registryoperator.api.v1alpha1.MaintenanceSpec();
+              spec.maintenance.garbageCollection =
+                  new dev.registryoperator.api.v1alpha1.GarbageCollectionSpec();
+              spec.maintenance.garbageCollection.schedule = "30 2 * * sun";
+            });
+
+    assertThat(RegistryValidation.validate(registry)).isEmpty();
+  }
 }

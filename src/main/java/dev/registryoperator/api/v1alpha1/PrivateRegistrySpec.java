@@ -49,6 +49,10 @@ public class PrivateRegistrySpec {
           + " cluster's network plugin enforces NetworkPolicies.")
   public NetworkPolicySpec networkPolicy;
 
+  @JsonPropertyDescription(
+      "Maintenance the operator does: garbage collection on a schedule (and on request).")
+  public MaintenanceSpec maintenance;
+
   @JsonPropertyDescription("Compute resources of the registry and proxy containers.")
   @Default("{}")
   public ResourcesSpec resources = new ResourcesSpec();

@@ -48,6 +48,10 @@ public class PrivateRegistryStatus implements ConditionedStatus {
   @JsonPropertyDescription("The registry's data claim: its name, phase, capacity and request.")
   public StorageStatus storage;
 
+  @JsonPropertyDescription(
+      "Garbage collection: the run in progress, the last run and when the schedule runs next.")
+  public GarbageCollectionStatus garbageCollection;
+
   @Override
   public Long observedGeneration() {
     return observedGeneration;

@@ -19,6 +19,6 @@ public class ConfigMapDependent extends RegistryChildDependent<ConfigMap> {
 
   @Override
   protected ConfigMap desired(PrivateRegistry registry, Context<PrivateRegistry> context) {
-    return RegistryConfigMap.render(registry);
+    return RegistryConfigMap.render(registry, RegistryInputs.of(context).mode());
   }
 }

@@ -35,7 +35,11 @@ public class DeploymentDependent extends RegistryChildDependent<Deployment> {
             .map(Hashes::shortSha256)
             .orElse(null);
     return RegistryDeployment.render(
-        registry, servedCertificateHash(inputs), httpSecretHash, inputs.operatorImage());
+        registry,
+        servedCertificateHash(inputs),
+        httpSecretHash,
+        inputs.operatorImage(),
+        inputs.mode());
   }
 
   /** The certificate the pod serves: the user's Secret, or the one from our CA. */

@@ -3,6 +3,7 @@ package dev.registryoperator.registry.dependent;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.AuthFiles;
+import dev.registryoperator.registry.model.DataMode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -29,6 +30,8 @@ public final class RegistryInputs {
   private final Secret userTlsSecret;
   private final AuthFiles authFiles;
   private final String operatorImage;
+  private final DataMode mode;
+  private final boolean collectionJobWanted;
   private final Context<PrivateRegistry> context;
   private final RegistryNames names;
   private final AppliedChanges changes = new AppliedChanges();
@@ -37,6 +40,8 @@ public final class RegistryInputs {
    * @param userTlsSecret the user-supplied serving Secret, or null when the operator issues one
    * @param authFiles htpasswd and access rules, assembled from the registry's users
    * @param operatorImage the image the operator runs, which holds the auth server too
+   * @param mode read-only during a garbage collection's window, read-write otherwise
+   * @param collectionJobWanted whether the garbage collection Job should exist now
    */
   public RegistryInputs(
       PrivateRegistry registry,
@@ -44,8 +49,12 @@ public final class RegistryInputs {
       Clock clock,
       Secret userTlsSecret,
       AuthFiles authFiles,
-      String operatorImage) {
+      String operatorImage,
+      DataMode mode,
+      boolean collectionJobWanted) {
     this.clock = clock;
+    this.mode = mode;
+    this.collectionJobWanted = collectionJobWanted;
     this.userTlsSecret = userTlsSecret;
     this.authFiles = authFiles;
     this.operatorImage = operatorImage;
@@ -77,6 +86,14 @@ public final class RegistryInputs {
 
   public String operatorImage() {
     return operatorImage;
+  }
+
+  public DataMode mode() {
+    return mode;
+  }
+
+  public boolean collectionJobWanted() {
+    return collectionJobWanted;
   }
 
   /** What the workflow's dependents created or changed, for the reconciler's Events. */

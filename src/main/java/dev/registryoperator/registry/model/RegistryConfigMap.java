@@ -17,24 +17,28 @@ public final class RegistryConfigMap {
   private RegistryConfigMap() {}
 
   public static ConfigMap render(PrivateRegistry registry) {
+    return render(registry, DataMode.READ_WRITE);
+  }
+
+  public static ConfigMap render(PrivateRegistry registry, DataMode mode) {
     RegistryNames names = RegistryNames.of(registry);
     return new ConfigMapBuilder()
         .withMetadata(
             OwnedMetadata.owned(registry, names.registry(), names.configMap(), Components.REGISTRY))
-        .withData(data(registry))
+        .withData(data(registry, mode))
         .build();
   }
 
   /** Changes exactly when the files change; the Deployment carries it to roll its pod. */
-  static String contentHash(PrivateRegistry registry) {
-    Map<String, String> data = data(registry);
+  public static String contentHash(PrivateRegistry registry, DataMode mode) {
+    Map<String, String> data = data(registry, mode);
     return Hashes.shortSha256(data.values().toArray(String[]::new));
   }
 
-  private static Map<String, String> data(PrivateRegistry registry) {
+  private static Map<String, String> data(PrivateRegistry registry, DataMode mode) {
     Map<String, String> data = new TreeMap<>();
     data.put(Keys.NGINX_CONFIG, NginxConfig.render(registry.getSpec(), PodPaths.IN_POD));
-    data.put(Keys.REGISTRY_CONFIG, RegistryConfig.render(registry, PodPaths.IN_POD));
+    data.put(Keys.REGISTRY_CONFIG, RegistryConfig.render(registry, PodPaths.IN_POD, mode));
     return data;
   }
 }

@@ -28,9 +28,12 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /** The registry's Deployment: the registry on loopback and the nginx proxy in one pod. */
@@ -83,12 +86,25 @@ public final class RegistryDeployment {
    */
   public static Deployment render(
       PrivateRegistry registry, String tlsHash, String httpSecretHash, String operatorImage) {
+    return render(registry, tlsHash, httpSecretHash, operatorImage, DataMode.READ_WRITE);
+  }
+
+  /**
+   * @param mode read-only during a garbage collection's window: the configuration differs, so the
+   *     pod rolls into it and back
+   */
+  public static Deployment render(
+      PrivateRegistry registry,
+      String tlsHash,
+      String httpSecretHash,
+      String operatorImage,
+      DataMode mode) {
     PrivateRegistrySpec spec = registry.getSpec();
     RegistryNames names = RegistryNames.of(registry);
     PodPaths paths = PodPaths.IN_POD;
 
     Map<String, String> podAnnotations = new TreeMap<>();
-    podAnnotations.put(Keys.CONFIG_HASH_ANNOTATION, RegistryConfigMap.contentHash(registry));
+    podAnnotations.put(Keys.CONFIG_HASH_ANNOTATION, RegistryConfigMap.contentHash(registry, mode));
     if (tlsHash != null) {
       podAnnotations.put(Keys.TLS_HASH_ANNOTATION, tlsHash);
     }
@@ -133,6 +149,37 @@ public final class RegistryDeployment {
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  /**
+   * The mode every pod of the Deployment runs in, once a rollout is complete: the Deployment
+   * controller has seen the current template, every replica runs it and is available, and no pod of
+   * an earlier template is left (with RollingUpdate an old pod may still serve a while). Empty
+   * while a rollout is under way, or for a template of neither mode (another spec).
+   */
+  public static Optional<DataMode> servingMode(PrivateRegistry registry, Deployment deployment) {
+    DeploymentStatus status = deployment.getStatus();
+    Integer wanted = deployment.getSpec() == null ? null : deployment.getSpec().getReplicas();
+    boolean rolledOut =
+        status != null
+            && wanted != null
+            && Objects.equals(
+                status.getObservedGeneration(), deployment.getMetadata().getGeneration())
+            && Objects.equals(status.getReplicas(), wanted)
+            && Objects.equals(status.getUpdatedReplicas(), wanted)
+            && Objects.equals(status.getAvailableReplicas(), wanted);
+    if (!rolledOut) {
+      return Optional.empty();
+    }
+    Map<String, String> annotations =
+        deployment.getSpec().getTemplate().getMetadata().getAnnotations();
+    String configHash = annotations == null ? null : annotations.get(Keys.CONFIG_HASH_ANNOTATION);
+    for (DataMode mode : DataMode.values()) {
+      if (RegistryConfigMap.contentHash(registry, mode).equals(configHash)) {
+        return Optional.of(mode);
+      }
+    }
+    return Optional.empty();
   }
 
   private static List<Container> containers(
@@ -309,7 +356,7 @@ public final class RegistryDeployment {
         .build();
   }
 
-  private static SecurityContext restricted(long uid) {
+  static SecurityContext restricted(long uid) {
     Capabilities dropAll = new CapabilitiesBuilder().withDrop("ALL").build();
     return new SecurityContextBuilder()
         .withRunAsUser(uid)
@@ -322,7 +369,7 @@ public final class RegistryDeployment {
   }
 
   /** Requests only, by default: a limit on a registry's memory kills large pushes. */
-  private static ResourceRequirements resourcesOrDefault(
+  static ResourceRequirements resourcesOrDefault(
       ContainerResources requested, String cpu, String memory) {
     if (requested != null) {
       return new ResourceRequirements(
@@ -438,7 +485,7 @@ public final class RegistryDeployment {
         .build();
   }
 
-  private static Volume configMapVolume(String volume, String configMap, String key) {
+  static Volume configMapVolume(String volume, String configMap, String key) {
     return new VolumeBuilder()
         .withName(volume)
         .withNewConfigMap()

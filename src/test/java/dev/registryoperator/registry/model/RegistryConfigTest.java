@@ -142,4 +142,39 @@ class RegistryConfigTest {
     assertThat(token.get("service").asText()).isEqualTo("registry \"prod\"");
     assertThat(token.get("issuer").asText()).isEqualTo("docker_auth");
   }
+
+  @Test
+  void deletesAreEnabledSoAManifestCanBeDeletedByDigest() throws Exception {
+    assertThat(config().path("storage").path("delete").path("enabled").asBoolean()).isTrue();
+  }
+
+  @Test
+  void readOnlyModeTurnsOnDistributionsReadOnlyMaintenanceAndChangesNothingElse() throws Exception {
+    JsonNode readOnly =
+        YAML.readTree(
+            RegistryConfig.render(Fixtures.registry(), PodPaths.IN_POD, DataMode.READ_ONLY));
+    JsonNode readWrite = config();
+
+    assertThat(
+            readOnly
+                .path("storage")
+                .path("maintenance")
+                .path("readonly")
+                .path("enabled")
+                .asBoolean())
+        .as("storage.maintenance.readonly.enabled")
+        .isTrue();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) readOnly.path("storage"))
+        .remove("maintenance");
+    assertThat(readOnly).as("everything but the maintenance section").isEqualTo(readWrite);
+    assertThat(readWrite.path("storage").has("maintenance")).isFalse();
+  }
+
+  /** Registries running before garbage collection existed must not roll for it. */
+  @Test
+  void readWriteRendersExactlyWhatItRenderedBefore() {
+    assertThat(RegistryConfig.render(Fixtures.registry(), PodPaths.IN_POD, DataMode.READ_WRITE))
+        .isEqualTo(RegistryConfig.render(Fixtures.registry(), PodPaths.IN_POD))
+        .contains("    blobdescriptor: inmemory\nhttp:\n");
+  }
 }

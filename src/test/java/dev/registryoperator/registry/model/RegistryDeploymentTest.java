@@ -682,7 +682,8 @@ class RegistryDeploymentTest {
   void configHashIsTheConfigMapsContentHash() {
     PrivateRegistry registry = Fixtures.registry(spec -> spec.proxy.readTimeoutSeconds = 120);
 
-    assertThat(configHash(render(registry))).isEqualTo(RegistryConfigMap.contentHash(registry));
+    assertThat(configHash(render(registry)))
+        .isEqualTo(RegistryConfigMap.contentHash(registry, DataMode.READ_WRITE));
   }
 
   @Test
@@ -774,5 +775,70 @@ class RegistryDeploymentTest {
             .orElseThrow(() -> new AssertionError(volume + " does not project " + key))
             .getPath();
     return mount(container, volume).getMountPath() + "/" + path;
+  }
+
+  @Test
+  void readOnlyRollsThePodThroughTheConfigHashAndNothingElse() {
+    PrivateRegistry registry = Fixtures.registry();
+    Deployment readWrite = render(registry);
+    Deployment readOnly =
+        RegistryDeployment.render(
+            registry, TLS_HASH, HTTP_SECRET_HASH, Fixtures.OPERATOR_IMAGE, DataMode.READ_ONLY);
+
+    assertThat(configHash(readOnly)).isNotEqualTo(configHash(readWrite));
+    assertThat(configHash(readOnly))
+        .isEqualTo(RegistryConfigMap.contentHash(registry, DataMode.READ_ONLY));
+    readOnly
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
+        .put(Keys.CONFIG_HASH_ANNOTATION, configHash(readWrite));
+    assertThat(readOnly).as("all but the hash").isEqualTo(readWrite);
+  }
+
+  @Test
+  void theServingModeIsKnownOnlyOnceARolloutIsComplete() {
+    PrivateRegistry registry = Fixtures.registry();
+    Deployment readOnly =
+        RegistryDeployment.render(
+            registry, TLS_HASH, HTTP_SECRET_HASH, Fixtures.OPERATOR_IMAGE, DataMode.READ_ONLY);
+    readOnly.getMetadata().setGeneration(4L);
+
+    assertThat(RegistryDeployment.servingMode(registry, readOnly)).as("no status yet").isEmpty();
+    readOnly.setStatus(status(3L, 1, 0, 1));
+    assertThat(RegistryDeployment.servingMode(registry, readOnly))
+        .as("the controller has not seen generation 4")
+        .isEmpty();
+    readOnly.setStatus(status(4L, 1, 0, 0));
+    assertThat(RegistryDeployment.servingMode(registry, readOnly))
+        .as("Recreate: the old pod is gone, the new one not yet available")
+        .isEmpty();
+    readOnly.setStatus(status(4L, 2, 1, 1));
+    assertThat(RegistryDeployment.servingMode(registry, readOnly))
+        .as("RollingUpdate: an old pod still serves")
+        .isEmpty();
+    readOnly.setStatus(status(4L, 1, 1, 1));
+    assertThat(RegistryDeployment.servingMode(registry, readOnly)).contains(DataMode.READ_ONLY);
+
+    Deployment readWrite = render(registry);
+    readWrite.getMetadata().setGeneration(5L);
+    readWrite.setStatus(status(5L, 1, 1, 1));
+    assertThat(RegistryDeployment.servingMode(registry, readWrite)).contains(DataMode.READ_WRITE);
+    assertThat(
+            RegistryDeployment.servingMode(
+                Fixtures.registry(spec -> spec.auth.mode = AuthMode.Token), readWrite))
+        .as("a template of another spec is neither mode")
+        .isEmpty();
+  }
+
+  private static io.fabric8.kubernetes.api.model.apps.DeploymentStatus status(
+      long observedGeneration, int replicas, int updated, int available) {
+    return new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
+        .withObservedGeneration(observedGeneration)
+        .withReplicas(replicas)
+        .withUpdatedReplicas(updated)
+        .withAvailableReplicas(available)
+        .build();
   }
 }
