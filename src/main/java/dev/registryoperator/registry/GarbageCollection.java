@@ -82,7 +82,22 @@ final class GarbageCollection {
       DataMode mode,
       boolean jobWanted,
       Optional<GarbageCollectionRun> finished,
-      Optional<Duration> recheck) {}
+      Optional<Duration> recheck) {
+
+    /**
+     * The status to write, or null for a registry that never had garbage collection: registries
+     * that do not use it keep the status they had.
+     */
+    GarbageCollectionStatus statusOrNull() {
+      boolean empty =
+          status.current == null
+              && status.last == null
+              && status.lastRequest == null
+              && status.schedule == null
+              && status.nextScheduledTime == null;
+      return empty ? null : status;
+    }
+  }
 
   private GarbageCollection() {}
 

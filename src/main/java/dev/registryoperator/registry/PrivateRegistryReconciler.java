@@ -239,7 +239,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
             RegistryStatus.Observed.from(
                 inputs, seen.dataClaim(inputs.claim()), roster.size(), nodeAccess),
             clock);
-    status.garbageCollection = collection.status();
+    status.garbageCollection = collection.statusOrNull();
     certificateExpiry.refresh();
     UpdateControl<PrivateRegistry> control = ready.patchIfChanged(registry, status, context);
     return collection.recheck().map(control::rescheduleAfter).orElse(control);

@@ -78,6 +78,29 @@ final class NodeClients {
     return new Answer(status, out);
   }
 
+  /** A DELETE (of a manifest by digest, say): the HTTP status, or curl's exit code negated. */
+  int delete(String url, String credentials) {
+    HostCommand.Result result =
+        HostCommand.run(
+            TIMEOUT,
+            "curl",
+            "-sS",
+            "--max-time",
+            "10",
+            "--cacert",
+            caDir.resolve(Keys.CA_CERT).toString(),
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-u",
+            credentials,
+            "-X",
+            "DELETE",
+            url);
+    return result.exitCode() == 0 ? Integer.parseInt(result.stdout().trim()) : -result.exitCode();
+  }
+
   /** A plain connection attempt without TLS: curl's exit code (7 = refused). */
   int connect(String address) {
     return HostCommand.run(

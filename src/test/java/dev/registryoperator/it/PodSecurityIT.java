@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
+import dev.registryoperator.registry.model.GarbageCollectionJob;
 import dev.registryoperator.registry.model.RegistryDeployment;
 import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -109,6 +110,17 @@ class PodSecurityIT {
             registry, "0123456789abcdef", "fedcba987654", Fixtures.OPERATOR_IMAGE);
 
     Pod created = createPod("registry", rendered.getSpec().getTemplate());
+
+    assertThat(created.getMetadata().getUid()).isNotNull();
+  }
+
+  /** The garbage collector's pod, as its Job's template renders it, next to the registry's. */
+  @Test
+  void theGarbageCollectorsPodIsAdmitted() {
+    PrivateRegistry registry = createRegistry("spec: {}");
+
+    Pod created =
+        createPod("collector", GarbageCollectionJob.render(registry).getSpec().getTemplate());
 
     assertThat(created.getMetadata().getUid()).isNotNull();
   }

@@ -43,6 +43,7 @@ class GarbageCollectionTest {
     assertThat(step.status().current).as("run in progress").isNull();
     assertThat(step.status().nextScheduledTime).isNull();
     assertThat(step.recheck()).as("nothing to wait for").isEmpty();
+    assertThat(step.statusOrNull()).as("no garbageCollection in status").isNull();
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.registryoperator.kube.NamedChildDependent;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.model.GarbageCollectionJob;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -39,6 +40,21 @@ public class GarbageCollectionJobDependent extends KubernetesDependentResource<J
       PrivateRegistry registry, Context<PrivateRegistry> context) {
     return NamedChildDependent.idInNamespaceOf(
         registry, RegistryNames.of(registry).garbageCollectionJob());
+  }
+
+  /**
+   * In the background, explicitly: without a propagation policy the API server orphans a Job's pods
+   * (the batch/v1 default, kept for compatibility), and the collector's pod would outlive its Job.
+   */
+  @Override
+  protected void handleDelete(PrivateRegistry registry, Job job, Context<PrivateRegistry> context) {
+    if (job != null) {
+      context
+          .getClient()
+          .resource(job)
+          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+          .delete();
+    }
   }
 
   /** Reconcile precondition: the window is collecting. Otherwise an existing Job goes. */
