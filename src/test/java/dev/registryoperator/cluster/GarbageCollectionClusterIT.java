@@ -205,26 +205,43 @@ class GarbageCollectionClusterIT {
         .as("the Job after the run")
         .isNull();
 
-    // A second run, undisturbed and timed; a client asks /v2/ every 200 ms meanwhile.
+    // A second run, undisturbed and timed: a client asks /v2/ every 200 ms meanwhile, and the
+    // timeline notes each change of the answer and of the run's stage.
     Instant second = Instant.now();
     request("second");
-    List<Integer> answers = new ArrayList<>();
-    Instant lastAnswer = Instant.now();
+    List<String> timeline = new ArrayList<>();
+    int answers = 0;
+    int unanswered = 0;
+    Instant lastOk = second;
     double longestGap = 0;
+    String previousAnswer = null;
+    String previousStage = null;
     PrivateRegistry after = null;
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
+    Instant deadline = second.plus(Duration.ofMinutes(4));
     while (Instant.now().isBefore(deadline)) {
       int status = node.request("https://" + HOST + "/v2/", alice, null).status();
-      answers.add(status);
+      Instant now = Instant.now();
+      answers++;
       if (status == 200) {
-        longestGap = Math.max(longestGap, seconds(lastAnswer, Instant.now()));
-        lastAnswer = Instant.now();
+        longestGap = Math.max(longestGap, seconds(lastOk, now));
+        lastOk = now;
+      } else {
+        unanswered++;
+      }
+      String answer = status < 0 ? "curl exit " + -status : "HTTP " + status;
+      if (!answer.equals(previousAnswer)) {
+        timeline.add(String.format("+%.1f s /v2/ %s", seconds(second, now), answer));
+        previousAnswer = answer;
       }
       after = registry();
-      if (after.getStatus().garbageCollection != null
-          && after.getStatus().garbageCollection.current == null
-          && !first.started.equals(after.getStatus().garbageCollection.last.started)
-          && status == 200) {
+      var collection = after.getStatus().garbageCollection;
+      String stage =
+          collection == null || collection.current == null ? "idle" : collection.current.stage;
+      if (!stage.equals(previousStage)) {
+        timeline.add(String.format("+%.1f s stage %s", seconds(second, now), stage));
+        previousStage = stage;
+      }
+      if ("idle".equals(stage) && !first.started.equals(collection.last.started) && status == 200) {
         break;
       }
       Thread.sleep(200);
@@ -237,12 +254,14 @@ class GarbageCollectionClusterIT {
         .isEqualTo(GarbageCollectionRun.SUCCEEDED);
     System.out.printf(
         "GarbageCollectionClusterIT: second run: request to read-write again %.1f s; %s;"
-            + " %d requests to /v2/, %d not answered 200, longest time without a 200 %.1f s%n",
+            + " %d requests to /v2/, %d not answered 200, longest time without a 200 %.1f s;"
+            + " timeline: %s%n",
         seconds(second, Instant.parse(timed.finished)),
         describe(timed),
-        answers.size(),
-        answers.stream().filter(s -> s != 200).count(),
-        longestGap);
+        answers,
+        unanswered,
+        longestGap,
+        String.join(", ", timeline));
     assertThat(registryConfig()).doesNotContain("readonly");
   }
 
