@@ -99,6 +99,12 @@ final class GarbageCollection {
     }
   }
 
+  /** How soon the step after a recorded report comes: the one that deletes the Job. */
+  static final Duration NEXT_STEP = Duration.ofSeconds(1);
+
+  /** How often a registry turning read-write again is looked at without an event. */
+  static final Duration READ_WRITE_RECHECK = Duration.ofMinutes(1);
+
   private GarbageCollection() {}
 
   static Step next(PrivateRegistry registry, Observed observed) {
@@ -170,8 +176,15 @@ final class GarbageCollection {
     if (job.finished()) {
       record(run, job);
       // The Job stays for this step, so that a status write that fails now finds it again;
-      // the next step (ReadWrite) deletes it.
-      return toReadWrite(status, true);
+      // the next step (ReadWrite) deletes it. Nothing else may wake the registry soon: JOSDK
+      // does not report the dependents' own writes, and the Deployment may take long to roll.
+      Step readWrite = toReadWrite(status, true);
+      return new Step(
+          readWrite.status(),
+          readWrite.mode(),
+          readWrite.jobWanted(),
+          Optional.empty(),
+          Optional.of(NEXT_STEP));
     }
     if (!observed.now().isBefore(deadline)) {
       fail(
@@ -194,8 +207,9 @@ final class GarbageCollection {
   private static Step readWrite(
       GarbageCollectionStatus status, GarbageCollectionRun run, Observed observed) {
     if (!observed.servingMode().equals(Optional.of(DataMode.READ_WRITE))) {
-      // Deployment events bring the next step; the periodic pass is the backstop.
-      return new Step(status, DataMode.READ_WRITE, false, Optional.empty(), Optional.empty());
+      // The Deployment's status changes bring the next step; this is the backstop.
+      return new Step(
+          status, DataMode.READ_WRITE, false, Optional.empty(), Optional.of(READ_WRITE_RECHECK));
     }
     run.stage = null;
     run.finished = timestamp(observed.now());

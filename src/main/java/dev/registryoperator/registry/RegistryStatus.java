@@ -9,6 +9,7 @@ import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.dependent.RegistryInputs;
+import dev.registryoperator.registry.model.DataMode;
 import dev.registryoperator.registry.model.RegistryClaim;
 import dev.registryoperator.registry.model.RegistryIngress;
 import dev.registryoperator.registry.model.RegistryService;
@@ -35,6 +36,8 @@ final class RegistryStatus {
    * @param listedUsers the number of users in the htpasswd file
    * @param nodeAccess what the node agents need and report; empty without --node-agent
    * @param claim the claim the pod mounts (the operator's own once created, or the adopted one)
+   * @param mode the mode the registry's configuration was rendered in: read-only during a garbage
+   *     collection's window
    */
   record Observed(
       Optional<Deployment> deployment,
@@ -42,7 +45,8 @@ final class RegistryStatus {
       boolean caBundlePublished,
       int listedUsers,
       Optional<NodeAccessStatus> nodeAccess,
-      Optional<PersistentVolumeClaim> claim) {
+      Optional<PersistentVolumeClaim> claim,
+      DataMode mode) {
 
     static Observed from(
         RegistryInputs inputs,
@@ -55,7 +59,8 @@ final class RegistryStatus {
           inputs.caBundle().isPresent(),
           listedUsers,
           nodeAccess,
-          claim);
+          claim,
+          inputs.mode());
     }
   }
 
@@ -93,7 +98,11 @@ final class RegistryStatus {
     boolean available = deployment.map(RegistryStatus::available).orElse(false);
     String message =
         available
-            ? "The registry is serving at " + status.url + "."
+            ? "The registry is serving at "
+                + status.url
+                + (observed.mode() == DataMode.READ_ONLY
+                    ? ", read-only while garbage collection runs: pushes are refused."
+                    : ".")
             : "Waiting for the registry pod to become available ("
                 + deployment
                     .map(d -> d.getStatus() == null ? null : d.getStatus().getAvailableReplicas())

@@ -230,9 +230,51 @@ class GarbageCollectionIT {
     assertThat(registry.getStatus().garbageCollection.current).isNull();
   }
 
+  /**
+   * A schedule that comes due starts a run with no event at all: the operator asked JOSDK to wake
+   * it at the next scheduled time. While the registry is read-only its Ready message says so.
+   */
+  @Test
+  void aDueScheduleStartsARunByItself() {
+    TestNamespace namespace =
+        servingRegistry(
+            "gc-due",
+            """
+            spec:
+              maintenance:
+                garbageCollection:
+                  schedule: "* * * * *"
+            """);
+    PrivateRegistry started =
+        org.awaitility.Awaitility.await("a scheduled run to start")
+            .atMost(java.time.Duration.ofSeconds(100))
+            .pollInterval(java.time.Duration.ofMillis(200))
+            .until(() -> namespace.registry(REGISTRY), inStage(GarbageCollectionRun.READ_ONLY));
+    GarbageCollectionRun run = started.getStatus().garbageCollection.current;
+    assertThat(run.trigger).isEqualTo(GarbageCollectionRun.SCHEDULE);
+    // Every minute: a run started on time starts in the first seconds of a minute.
+    long late = Instant.parse(run.started).getEpochSecond() % 60;
+    System.out.printf(
+        "[it] GarbageCollectionIT: a scheduled run started %d s after its time%n", late);
+    assertThat(late).as("seconds between the scheduled time and the run's start").isLessThan(15L);
+    assertThat(Instant.parse(started.getStatus().garbageCollection.nextScheduledTime))
+        .as("the schedule moved on")
+        .isAfter(Instant.parse(run.started));
+
+    namespace.setDeploymentAvailable(NAMES.deployment(), true);
+    PrivateRegistry readOnly = awaitStage(namespace, GarbageCollectionRun.COLLECTING);
+    assertThat(TestNamespace.ready(readOnly).orElseThrow().getMessage())
+        .contains("read-only while garbage collection runs");
+    namespace.kube().resource(readOnly).delete();
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private static TestNamespace servingRegistry(String prefix) {
+    return servingRegistry(prefix, "");
+  }
+
+  private static TestNamespace servingRegistry(String prefix, String specYaml) {
     TestNamespace namespace = TestNamespace.create(API, prefix);
     // Pods need their namespace's ServiceAccount, which 1.20 has no controller to create.
     namespace
@@ -254,7 +296,8 @@ class GarbageCollectionIT {
         metadata:
           name: %s
         """
-            .formatted(API_VERSION, REGISTRY));
+                .formatted(API_VERSION, REGISTRY)
+            + specYaml);
     namespace.awaitPresent(Deployment.class, NAMES.deployment());
     namespace.setDeploymentAvailable(NAMES.deployment(), true);
     namespace.awaitReady(REGISTRY, "Available");

@@ -76,6 +76,24 @@ class GarbageCollectionTest {
   }
 
   @Test
+  void timesMissedWhileTheOperatorWasAwayRunOnceWhenItIsBack() {
+    PrivateRegistry registry = scheduled("0 * * * *");
+    withStatus(registry, GarbageCollection.next(registry, observed(T0, DataMode.READ_WRITE)));
+    assertThat(registry.getStatus().garbageCollection.nextScheduledTime)
+        .isEqualTo("2026-03-01T03:00:00Z");
+
+    // Back five hours and a half later: five times were missed.
+    Instant back = Instant.parse("2026-03-01T08:30:00Z");
+    Step step = GarbageCollection.next(registry, observed(back, DataMode.READ_WRITE));
+
+    assertThat(step.status().current.trigger).isEqualTo(GarbageCollectionRun.SCHEDULE);
+    assertThat(step.status().current.started).isEqualTo("2026-03-01T08:30:00Z");
+    assertThat(step.status().nextScheduledTime)
+        .as("the next time after now, not the next missed one")
+        .isEqualTo("2026-03-01T09:00:00Z");
+  }
+
+  @Test
   void aNewAnnotationValueIsARequestHandledOnce() {
     PrivateRegistry registry = requested("first");
 
@@ -142,6 +160,9 @@ class GarbageCollectionTest {
     assertThat(run.manifestsRemoved).isZero();
     assertThat(run.message).contains("Removed 3 blobs and 0 untagged manifests");
     assertThat(done.finished()).as("no Event before the registry is read-write").isEmpty();
+    assertThat(done.recheck())
+        .as("the next step, which deletes the Job, comes by itself")
+        .contains(GarbageCollection.NEXT_STEP);
     withStatus(registry, done);
 
     Step rollingBack =
@@ -149,6 +170,7 @@ class GarbageCollectionTest {
     assertThat(rollingBack.jobWanted()).as("the Job goes").isFalse();
     assertThat(rollingBack.mode()).isEqualTo(DataMode.READ_WRITE);
     assertThat(rollingBack.status().current).isNotNull();
+    assertThat(rollingBack.recheck()).contains(GarbageCollection.READ_WRITE_RECHECK);
 
     Step idle = GarbageCollection.next(registry, observed(T0.plusSeconds(60), DataMode.READ_WRITE));
     assertThat(idle.status().current).isNull();

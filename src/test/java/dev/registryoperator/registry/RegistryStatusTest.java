@@ -10,6 +10,7 @@ import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
 import dev.registryoperator.registry.RegistryStatus.Observed;
+import dev.registryoperator.registry.model.DataMode;
 import dev.registryoperator.status.Conditions;
 import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.testing.Fixtures;
@@ -56,6 +57,31 @@ class RegistryStatusTest {
     assertThat(ready.getStatus()).isEqualTo("True");
     assertThat(ready.getReason()).isEqualTo("Available");
     assertThat(ready.getMessage()).isEqualTo("The registry is serving at " + URL + ".");
+  }
+
+  @Test
+  void readyDuringAGarbageCollectionSaysTheRegistryIsReadOnly() {
+    Observed readWrite = observed(Optional.of(available()));
+    Observed readOnly =
+        new Observed(
+            readWrite.deployment(),
+            readWrite.servedCertificate(),
+            readWrite.caBundlePublished(),
+            readWrite.listedUsers(),
+            readWrite.nodeAccess(),
+            readWrite.claim(),
+            DataMode.READ_ONLY);
+
+    PrivateRegistryStatus status = RegistryStatus.of(Fixtures.registry(), readOnly, CLOCK);
+
+    Condition ready = ready(status);
+    assertThat(ready.getStatus()).isEqualTo("True");
+    assertThat(ready.getReason()).isEqualTo("Available");
+    assertThat(ready.getMessage())
+        .isEqualTo(
+            "The registry is serving at "
+                + URL
+                + ", read-only while garbage collection runs: pushes are refused.");
   }
 
   @Test
@@ -272,7 +298,13 @@ class RegistryStatusTest {
 
   private static Observed observed(Optional<Deployment> deployment) {
     return new Observed(
-        deployment, Optional.of(servedCertificate), true, 2, Optional.empty(), Optional.empty());
+        deployment,
+        Optional.of(servedCertificate),
+        true,
+        2,
+        Optional.empty(),
+        Optional.empty(),
+        DataMode.READ_WRITE);
   }
 
   private static Observed withClaim(PersistentVolumeClaim claim) {
@@ -282,7 +314,8 @@ class RegistryStatusTest {
         true,
         2,
         Optional.empty(),
-        Optional.of(claim));
+        Optional.of(claim),
+        DataMode.READ_WRITE);
   }
 
   private static PersistentVolumeClaim claim(String phase, String requested, String capacity) {
@@ -318,7 +351,8 @@ class RegistryStatusTest {
         caBundlePublished,
         listedUsers,
         Optional.empty(),
-        Optional.empty());
+        Optional.empty(),
+        DataMode.READ_WRITE);
   }
 
   private static String waiting(int availableReplicas) {
