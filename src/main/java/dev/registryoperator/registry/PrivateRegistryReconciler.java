@@ -240,6 +240,12 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
                 inputs, seen.dataClaim(inputs.claim()), roster.size(), nodeAccess),
             clock);
     status.garbageCollection = collection.statusOrNull();
+    StorageUsage.report(status.storage, status.garbageCollection);
+    collection
+        .finished()
+        .flatMap(run -> StorageUsage.measuredBy(run, status.storage.capacity))
+        .filter(usage -> usage.reaches(registry.getSpec().storage.usageWarningPercent))
+        .ifPresent(usage -> events.storageNearlyFull(registry, usage));
     certificateExpiry.refresh();
     UpdateControl<PrivateRegistry> control = ready.patchIfChanged(registry, status, context);
     return collection.recheck().map(control::rescheduleAfter).orElse(control);

@@ -82,6 +82,21 @@ final class RegistryEvents {
     }
   }
 
+  /** One Warning per measure that reaches spec.storage.usageWarningPercent. */
+  void storageNearlyFull(PrivateRegistry registry, StorageUsage usage) {
+    events.warning(
+        registry,
+        StorageUsage.NEARLY_FULL,
+        "The registry's data uses "
+            + usage.percent()
+            + " % of its claim ("
+            + usage.bytes()
+            + " bytes after garbage collection; the warning starts at "
+            + registry.getSpec().storage.usageWarningPercent
+            + " %). Grow spec.storage.size, if the storage class allows expansion, or delete"
+            + " images and collect again.");
+  }
+
   static final String GARBAGE_COLLECTED = "GarbageCollected";
   static final String GARBAGE_COLLECTION_FAILED = "GarbageCollectionFailed";
 

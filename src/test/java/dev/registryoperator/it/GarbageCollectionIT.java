@@ -10,8 +10,10 @@ import dev.registryoperator.registry.model.GarbageCollectionJob;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -90,6 +92,21 @@ class GarbageCollectionIT {
     assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
         .isEqualTo("registry:2.8.3");
 
+    // Plays the volume controller: a bound claim of 10Mi, of which the report's 8 MiB are 80 %,
+    // the default warning threshold.
+    namespace
+        .kube()
+        .persistentVolumeClaims()
+        .inNamespace(namespace.name())
+        .withName(NAMES.claim())
+        .editStatus(
+            claim ->
+                new PersistentVolumeClaimBuilder(claim)
+                    .withNewStatus()
+                    .withPhase("Bound")
+                    .addToCapacity(Keys.STORAGE_RESOURCE, new Quantity("10Mi"))
+                    .endStatus()
+                    .build());
     finishJob(namespace, job, true, REPORT);
     PrivateRegistry closing = awaitStage(namespace, GarbageCollectionRun.READ_WRITE);
     GarbageCollectionRun run = closing.getStatus().garbageCollection.current;
@@ -115,6 +132,14 @@ class GarbageCollectionIT {
     assertThat(events.get(0).getType()).isEqualTo("Normal");
     assertThat(events.get(0).getMessage()).contains("Removed 3 blobs").contains("read-only for");
     assertThat(TestNamespace.readyReason(done)).isEqualTo("Available");
+
+    assertThat(done.getStatus().storage.usedBytes).isEqualTo(8192L * 1024);
+    assertThat(done.getStatus().storage.usedPercent).isEqualTo(80);
+    assertThat(done.getStatus().storage.usedMeasured).isEqualTo(last.finished);
+    List<Event> nearlyFull = events(namespace, "StorageNearlyFull");
+    assertThat(nearlyFull).as("Events StorageNearlyFull").singleElement();
+    assertThat(nearlyFull.get(0).getType()).isEqualTo("Warning");
+    assertThat(nearlyFull.get(0).getMessage()).contains("80 %");
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.registryoperator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -19,6 +21,7 @@ import java.util.List;
 public class StorageSpec {
 
   public static final String DEFAULT_SIZE = "10Gi";
+  public static final int DEFAULT_USAGE_WARNING_PERCENT = 80;
 
   @JsonPropertyDescription(
       "Requested size of the data volume, a binary quantity such as 512Mi, 10Gi or 1Ti."
@@ -50,6 +53,15 @@ public class StorageSpec {
           + " of the same name, which serves the same images with the CA its clients trust.")
   @Default("false")
   public boolean deleteClaim = false;
+
+  @JsonPropertyDescription(
+      "Share of the claim's capacity, in percent, from which a measured usage is a Warning Event"
+          + " (StorageNearlyFull). Usage is measured by each garbage collection, the one time the"
+          + " operator walks the registry's data (see spec.maintenance.garbageCollection).")
+  @Min(1)
+  @Max(100)
+  @Default("" + DEFAULT_USAGE_WARNING_PERCENT)
+  public int usageWarningPercent = DEFAULT_USAGE_WARNING_PERCENT;
 
   public enum AccessMode {
     ReadWriteOnce,

@@ -26,4 +26,15 @@ public class StorageStatus {
   @JsonPropertyDescription(
       "The size the claim requests; differs from capacity while a growth is in progress.")
   public String requested;
+
+  @JsonPropertyDescription(
+      "Bytes the registry's data used when last measured: by the last garbage collection, after"
+          + " it removed what it could. Absent until a collection has measured it.")
+  public Long usedBytes;
+
+  @JsonPropertyDescription("usedBytes as a share of capacity, in percent (rounded down).")
+  public Integer usedPercent;
+
+  @JsonPropertyDescription("When usedBytes was measured (RFC 3339).")
+  public String usedMeasured;
 }
