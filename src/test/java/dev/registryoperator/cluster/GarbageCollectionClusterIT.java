@@ -138,6 +138,14 @@ class GarbageCollectionClusterIT {
     assertThat(collecting.getStatus().garbageCollection.current.trigger)
         .isEqualTo(GarbageCollectionRun.REQUESTED);
     assertThat(
+            collecting.getStatus().conditions.stream()
+                .filter(c -> "Ready".equals(c.getType()))
+                .findFirst()
+                .orElseThrow()
+                .getMessage())
+        .as("Ready's message during the window")
+        .contains("read-only while garbage collection runs");
+    assertThat(
             client
                 .batch()
                 .v1()
@@ -148,6 +156,8 @@ class GarbageCollectionClusterIT {
         .as("the collector's Job")
         .isNotNull();
 
+    // Available is not yet reachable: kube-proxy follows the new pod's endpoint a moment later.
+    ClusterWork.awaitServing(node, HOST);
     OciImages.OciImage late =
         OciImages.withRandomLayer(node.work().resolve("late"), "v1", 1L << 20);
     HostCommand.Result refused =
@@ -160,6 +170,7 @@ class GarbageCollectionClusterIT {
 
     releaseTheCollector();
     PrivateRegistry done = awaitIdle(Duration.ofMinutes(4));
+    ClusterWork.awaitServing(node, HOST);
     GarbageCollectionRun first = done.getStatus().garbageCollection.last;
     System.out.printf(
         "GarbageCollectionClusterIT: first run (collector held back by a quota): read-only and"
