@@ -2,6 +2,7 @@ package dev.registryoperator.kube;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
@@ -24,8 +25,16 @@ public class CrdInstalled<R extends HasMetadata, P extends HasMetadata> implemen
 
   @Override
   public boolean isMet(DependentResource<R, P> dependent, P primary, Context<P> context) {
-    String crd = HasMetadata.getFullResourceName(dependent.resourceType());
-    String key = context.getClient().getMasterUrl() + " " + crd;
+    return installed(
+        context.getClient(), HasMetadata.getFullResourceName(dependent.resourceType()));
+  }
+
+  /**
+   * Whether the CRD of this name ({@code plural.group}) is installed, from the answer shared with
+   * the activation conditions: asked at most once a minute.
+   */
+  public static boolean installed(KubernetesClient client, String crd) {
+    String key = client.getMasterUrl() + " " + crd;
     long now = System.nanoTime();
     return ANSWERS
         .compute(
@@ -34,11 +43,7 @@ public class CrdInstalled<R extends HasMetadata, P extends HasMetadata> implemen
                 last != null && now - last.askedAtNanos() < RECHECK.toNanos()
                     ? last
                     : new Answer(
-                        context
-                                .getClient()
-                                .resources(CustomResourceDefinition.class)
-                                .withName(crd)
-                                .get()
+                        client.resources(CustomResourceDefinition.class).withName(crd).get()
                             != null,
                         now))
         .installed();

@@ -66,6 +66,16 @@ public final class RegistryNames {
     return registry + "-tls";
   }
 
+  /** The cert-manager Certificate, with spec.tls.issuerRef. */
+  public String certificate() {
+    return registry;
+  }
+
+  /** Where cert-manager writes the certificate it issues for the registry (spec.tls.issuerRef). */
+  public String issuedTlsSecret() {
+    return registry + "-cert-manager-tls";
+  }
+
   public String htpasswdSecret() {
     return registry + "-htpasswd";
   }

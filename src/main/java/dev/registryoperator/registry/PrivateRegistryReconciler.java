@@ -10,6 +10,7 @@ import dev.registryoperator.metrics.CertificateExpiryGauge;
 import dev.registryoperator.metrics.ReadyGauges;
 import dev.registryoperator.registry.dependent.CaBundleDependent;
 import dev.registryoperator.registry.dependent.CaSecretDependent;
+import dev.registryoperator.registry.dependent.CertificateDependent;
 import dev.registryoperator.registry.dependent.ClaimDependent;
 import dev.registryoperator.registry.dependent.ClaimUpdateRefused;
 import dev.registryoperator.registry.dependent.ConfigMapDependent;
@@ -64,8 +65,8 @@ import java.util.stream.Collectors;
     // A garbage collection request is an annotation, which no generation counts.
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = SpecOrCollectionRequestChanged.class),
-    // User-supplied TLS Secrets are not watched (the operator caches only its own Secrets): a
-    // periodic pass notices their rotation. Certificate renewal needs no more than this either.
+    // The operator's own serving certificate is renewed days ahead: a pass every 10 minutes is
+    // plenty. TLS Secrets of others (the user's, cert-manager's) are watched, not polled.
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 @Workflow(
@@ -126,6 +127,11 @@ import java.util.stream.Collectors;
           name = "service-monitor",
           type = ServiceMonitorDependent.class,
           activationCondition = CrdInstalled.class),
+      @Dependent(
+          name = "certificate",
+          type = CertificateDependent.class,
+          activationCondition = CrdInstalled.class,
+          reconcilePrecondition = CertificateDependent.IssuerRequested.class),
       @Dependent(
           name = "ingress",
           type = IngressDependent.class,
@@ -191,7 +197,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     RegistryObservation seen = RegistryObservation.of(registry, context);
     Optional<Problem> inputProblem = RegistryValidation.validate(registry, seen, clock.instant());
     if (inputProblem.isPresent()) {
-      // Some inputs are not watched (a user's TLS Secret, StorageClasses): look again in a while.
+      // Some inputs are not watched (StorageClasses, the cert-manager CRD): look again in a while.
       return notReady(registry, inputProblem.get(), INPUT_RECHECK, context);
     }
 
@@ -210,7 +216,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
             registry,
             context,
             clock,
-            seen.userTlsSecret(),
+            seen.externalTlsSecret(registry, clock.instant()),
             AuthFiles.of(registry.getSpec(), roster),
             operatorImage,
             collection.mode(),
@@ -237,7 +243,11 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
         RegistryStatus.of(
             registry,
             RegistryStatus.Observed.from(
-                inputs, seen.dataClaim(inputs.claim()), roster.size(), nodeAccess),
+                inputs,
+                seen.dataClaim(inputs.claim()),
+                seen.certificatePending(registry, clock.instant()),
+                roster.size(),
+                nodeAccess),
             clock);
     status.garbageCollection = collection.statusOrNull();
     StorageUsage.report(status.storage, status.garbageCollection);

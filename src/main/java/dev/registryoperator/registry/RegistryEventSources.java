@@ -3,9 +3,11 @@ package dev.registryoperator.registry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.ByRegistryLabel;
+import dev.registryoperator.kube.ReferencedMetadataStore;
 import dev.registryoperator.kube.TrimmedItemStore;
 import dev.registryoperator.naming.Components;
 import dev.registryoperator.naming.Labels;
+import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.nodeagent.NodeReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -20,7 +22,9 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What wakes a registry, beyond the children its dependents watch themselves: its Secrets and
@@ -32,6 +36,9 @@ final class RegistryEventSources {
   static final String SECRETS = "registry-secrets";
   static final String CONFIG_MAPS = "registry-configmaps";
   static final String NODE_REPORTS = "node-reports";
+  static final String SERVED_TLS_SECRETS = "registry-served-tls-secrets";
+
+  private static final String BY_SERVED_TLS_SECRET = "by-served-tls-secret";
 
   private RegistryEventSources() {}
 
@@ -82,8 +89,9 @@ final class RegistryEventSources {
                 .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
+    var servedTlsSecrets = servedTlsSecrets(context);
     if (nodeAgentNamespace == null) {
-      return List.of(secrets, configMaps, users);
+      return List.of(secrets, configMaps, users, servedTlsSecrets);
     }
     // A node's report concerns the registries it lists; one that appears or goes (with its node)
     // changes every registry's node count, which the periodic pass catches up with.
@@ -97,7 +105,56 @@ final class RegistryEventSources {
                 .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
-    return List.of(secrets, configMaps, users, nodeReports);
+    return List.of(secrets, configMaps, users, servedTlsSecrets, nodeReports);
+  }
+
+  /**
+   * TLS Secrets the operator does not make but serves: the user's (spec.tls.secretName) and the one
+   * cert-manager writes (spec.tls.issuerRef). A change - a rotation, a renewal, the first issuance
+   * - wakes the registries that name it, so the proxy rolls within seconds. The watch sees every
+   * Secret, but the cache keeps only the referenced ones, and of those only name and version: the
+   * reconcile reads the content with a GET. They are no children of the registry: the mapper back
+   * from a registry finds none, so nothing reads them as such.
+   */
+  private static InformerEventSource<Secret, PrivateRegistry> servedTlsSecrets(
+      EventSourceContext<PrivateRegistry> context) {
+    var registries = context.getPrimaryCache();
+    registries.addIndexer(
+        BY_SERVED_TLS_SECRET,
+        registry ->
+            servedTlsSecretName(registry)
+                .map(
+                    name ->
+                        List.of(
+                            ReferencedMetadataStore.key(
+                                registry.getMetadata().getNamespace(), name)))
+                .orElse(List.of()));
+    var versions =
+        new ReferencedMetadataStore<Secret>(
+            key -> !registries.byIndex(BY_SERVED_TLS_SECRET, key).isEmpty(), Secret::new);
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Secret.class, PrivateRegistry.class)
+            .withName(SERVED_TLS_SECRETS)
+            .withItemStore(versions)
+            .withSecondaryToPrimaryMapper(
+                secret ->
+                    registries.byIndex(BY_SERVED_TLS_SECRET, versions.getKey(secret)).stream()
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .withPrimaryToSecondaryMapper(registry -> Set.of())
+            .build(),
+        context);
+  }
+
+  /** The Secret the registry serves that someone else writes, if it names one. */
+  static Optional<String> servedTlsSecretName(PrivateRegistry registry) {
+    if (registry.getSpec().tls.secretName != null) {
+      return Optional.of(registry.getSpec().tls.secretName);
+    }
+    if (registry.getSpec().tls.issuerRef != null) {
+      return Optional.of(RegistryNames.of(registry).issuedTlsSecret());
+    }
+    return Optional.empty();
   }
 
   /** Every node's report: each registry counts them all. */

@@ -2,11 +2,14 @@ package dev.registryoperator.registry;
 
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.StorageSpec.AccessMode;
+import dev.registryoperator.kube.CrdInstalled;
 import dev.registryoperator.naming.Labels;
 import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.registry.dependent.RegistryInputs;
 import dev.registryoperator.registry.model.GarbageCollectionJob;
 import dev.registryoperator.registry.model.GarbageCollectionReport;
+import dev.registryoperator.status.Problem;
+import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -16,6 +19,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -28,8 +32,14 @@ import java.util.function.Function;
  * the dependents work from this.
  *
  * @param userTlsSecret the Secret spec.tls.secretName names, or null (none named, or none found);
- *     read with a GET, not watched - the operator caches only its own Secrets, and the periodic
- *     reconcile notices a rotation
+ *     read with a GET when needed; its changes wake the registry (RegistryEventSources), but the
+ *     operator keeps no copy of a Secret it did not make
+ * @param certManagerInstalled with spec.tls.issuerRef, whether cert-manager's Certificate CRD is
+ *     installed (asked at most once a minute); true without issuerRef, where it does not matter
+ * @param issuedTlsSecret with spec.tls.issuerRef, the Secret cert-manager writes, or null while it
+ *     does not exist; read with a GET and watched like the user's TLS Secret
+ * @param certificate with spec.tls.issuerRef, the registry's Certificate as cert-manager last
+ *     reported it, from the cache
  * @param caSecret the registry's CA Secret, once created
  * @param claim the data claim the operator manages, once created
  * @param storageClasses reads a StorageClass with a GET: asked only when a claim is to grow, since
@@ -46,6 +56,9 @@ import java.util.function.Function;
  */
 record RegistryObservation(
     Secret userTlsSecret,
+    boolean certManagerInstalled,
+    Secret issuedTlsSecret,
+    Optional<Certificate> certificate,
     Secret tokenTrustSecret,
     Optional<Secret> caSecret,
     Optional<PersistentVolumeClaim> claim,
@@ -136,6 +149,19 @@ record RegistryObservation(
                 .inNamespace(registry.getMetadata().getNamespace())
                 .withName(userTlsSecretName)
                 .get();
+    boolean issuerRequested = registry.getSpec().tls.issuerRef != null;
+    boolean certManagerInstalled =
+        !issuerRequested
+            || CrdInstalled.installed(context.getClient(), IssuedTlsSecrets.CERTIFICATE_CRD);
+    Secret issuedTlsSecret =
+        issuerRequested && certManagerInstalled
+            ? context
+                .getClient()
+                .secrets()
+                .inNamespace(registry.getMetadata().getNamespace())
+                .withName(names.issuedTlsSecret())
+                .get()
+            : null;
     Secret tokenTrustSecret =
         ExternalTokenTrust.secretName(registry.getSpec())
             .map(
@@ -167,6 +193,11 @@ record RegistryObservation(
                 .toList();
     return new RegistryObservation(
         userTlsSecret,
+        certManagerInstalled,
+        issuedTlsSecret,
+        // Empty until the Certificate's informer is registered (the CRD exists and a registry
+        // asked).
+        RegistryInputs.child(context, Certificate.class, names.certificate()),
         tokenTrustSecret,
         RegistryInputs.child(context, Secret.class, names.caSecret()),
         RegistryInputs.child(context, PersistentVolumeClaim.class, names.claim()),
@@ -186,5 +217,31 @@ record RegistryObservation(
    */
   Optional<PersistentVolumeClaim> dataClaim(Optional<PersistentVolumeClaim> ownClaimNow) {
     return existingClaim != null ? Optional.of(existingClaim) : ownClaimNow;
+  }
+
+  /**
+   * The Secret the proxy serves instead of the operator's own certificate: the user's, or the one
+   * cert-manager wrote once it can be served; null while the operator's own is served. Validation
+   * has passed, so a user's Secret named in the spec exists and is usable.
+   */
+  Secret externalTlsSecret(PrivateRegistry registry, Instant now) {
+    if (userTlsSecret != null) {
+      return userTlsSecret;
+    }
+    return certificatePending(registry, now).isEmpty() ? issuedTlsSecret : null;
+  }
+
+  /** With spec.tls.issuerRef, why the issued Secret cannot be served yet; empty otherwise. */
+  Optional<Problem> certificatePending(PrivateRegistry registry, Instant now) {
+    if (registry.getSpec().tls.issuerRef == null) {
+      return Optional.empty();
+    }
+    RegistryNames names = RegistryNames.of(registry);
+    return IssuedTlsSecrets.pending(
+        names.certificate(),
+        names.issuedTlsSecret(),
+        issuedTlsSecret,
+        certificate.orElse(null),
+        now);
   }
 }

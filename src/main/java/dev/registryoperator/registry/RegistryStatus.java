@@ -14,6 +14,7 @@ import dev.registryoperator.registry.model.RegistryClaim;
 import dev.registryoperator.registry.model.RegistryIngress;
 import dev.registryoperator.registry.model.RegistryService;
 import dev.registryoperator.status.Conditions;
+import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.tls.Pem;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -31,7 +32,10 @@ final class RegistryStatus {
   /**
    * What the status is made of, as the reconcile left the children.
    *
-   * @param servedCertificate the Secret whose certificate the pod serves (the user's or ours)
+   * @param servedCertificate the Secret whose certificate the pod serves (the user's,
+   *     cert-manager's or ours)
+   * @param certificatePending with spec.tls.issuerRef, why cert-manager's certificate is not served
+   *     yet; empty once it is, and without issuerRef
    * @param caBundlePublished whether the CA bundle ConfigMap exists
    * @param listedUsers the number of users in the htpasswd file
    * @param nodeAccess what the node agents need and report; empty without --node-agent
@@ -42,6 +46,7 @@ final class RegistryStatus {
   record Observed(
       Optional<Deployment> deployment,
       Optional<Secret> servedCertificate,
+      Optional<Problem> certificatePending,
       boolean caBundlePublished,
       int listedUsers,
       Optional<NodeAccessStatus> nodeAccess,
@@ -51,11 +56,13 @@ final class RegistryStatus {
     static Observed from(
         RegistryInputs inputs,
         Optional<PersistentVolumeClaim> claim,
+        Optional<Problem> certificatePending,
         int listedUsers,
         Optional<NodeAccessStatus> nodeAccess) {
       return new Observed(
           inputs.deployment(),
-          inputs.userTlsSecret().or(inputs::servingSecret),
+          inputs.externalTlsSecret().or(inputs::servingSecret),
+          certificatePending,
           inputs.caBundle().isPresent(),
           listedUsers,
           nodeAccess,
@@ -109,13 +116,19 @@ final class RegistryStatus {
                     .map(Objects::toString)
                     .orElse("0")
                 + "/1 available).";
+    // Serving the operator's certificate while cert-manager's was asked for is not Ready: clients
+    // that trust only the issuer would refuse it.
+    boolean ready = available && observed.certificatePending().isEmpty();
     status.conditions =
         Conditions.with(
             status.conditions,
             Conditions.READY,
-            available,
-            available ? "Available" : "DeploymentUnavailable",
-            message,
+            ready,
+            observed
+                .certificatePending()
+                .map(Problem::reason)
+                .orElse(available ? "Available" : "DeploymentUnavailable"),
+            observed.certificatePending().map(Problem::message).orElse(message),
             registry.getMetadata().getGeneration(),
             clock.instant());
     return status;

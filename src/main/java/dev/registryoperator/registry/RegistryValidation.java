@@ -76,6 +76,11 @@ public final class RegistryValidation {
           "spec.storage.deleteClaim cannot be true with spec.storage.existingClaim: the operator"
               + " never deletes a claim it did not create.");
     }
+    if (spec.tls.secretName != null && spec.tls.issuerRef != null) {
+      return invalid(
+          "spec.tls.secretName and spec.tls.issuerRef exclude each other: serve your own Secret, or"
+              + " let cert-manager issue one.");
+    }
     if (spec.tls.renewBeforeDays >= spec.tls.validityDays) {
       return invalid(
           "spec.tls.renewBeforeDays ("
@@ -121,14 +126,19 @@ public final class RegistryValidation {
   }
 
   /**
-   * What the state of the registry's inputs beyond its spec rules out: the user's TLS Secret, the
-   * CA Secret, an existing claim that is missing or another registry's, a change of the data claim
-   * the API server cannot make, an external token server's certificates.
+   * What the state of the registry's inputs beyond its spec rules out: the user's TLS Secret, an
+   * issuer where cert-manager is not installed, the CA Secret, an existing claim that is missing or
+   * another registry's, a change of the data claim the API server cannot make, an external token
+   * server's certificates.
    */
   static Optional<Problem> validate(
       PrivateRegistry registry, RegistryObservation seen, Instant now) {
     RegistryNames names = RegistryNames.of(registry);
     return UserTlsSecrets.check(registry.getSpec().tls.secretName, seen.userTlsSecret(), now)
+        .or(
+            () ->
+                IssuedTlsSecrets.notInstalled(
+                    registry.getSpec().tls.issuerRef != null, seen.certManagerInstalled()))
         .or(
             () ->
                 CaSecrets.check(

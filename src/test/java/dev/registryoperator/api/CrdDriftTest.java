@@ -83,7 +83,9 @@ class CrdDriftTest {
                 + " create.",
             "tls -> .renewBeforeDays: spec.tls.renewBeforeDays must be less than"
                 + " spec.tls.validityDays, or the certificate would be renewed on every"
-                + " reconcile.");
+                + " reconcile.",
+            "tls -> .issuerRef: spec.tls.secretName and spec.tls.issuerRef exclude each other:"
+                + " serve your own Secret, or let cert-manager issue one.");
     assertThat(celRules("registryusers.registryoperator.dev-v1.yml")).isEmpty();
   }
 

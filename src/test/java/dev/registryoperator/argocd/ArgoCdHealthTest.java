@@ -69,6 +69,8 @@ class ArgoCdHealthTest {
     "false, RefusedByApiServer,    Degraded",
     "false, GarbageCollectionScheduleInvalid, Degraded",
     "false, ClaimNotBound,         Progressing",
+    "false, CertManagerNotInstalled, Degraded",
+    "false, CertificatePending,    Progressing",
   })
   void registryHealthFollowsReady(boolean ready, String reason, String health) throws Exception {
     PrivateRegistry registry = registry(2L, 2L);

@@ -88,6 +88,11 @@ class OperatorRbacIT {
         Access.of("patch", "persistentvolumeclaims", TEAM, "growing a claim"),
         Access.of("get", "storageclasses.storage.k8s.io", null, "whether a claim may grow"),
         Access.of("get", "customresourcedefinitions.apiextensions.k8s.io", null, "ServiceMonitor"),
+        Access.of("get", "customresourcedefinitions.apiextensions.k8s.io", null, "cert-manager"),
+        Access.of("watch", "certificates.cert-manager.io", null, "issuerRef: cert-manager"),
+        Access.of("create", "certificates.cert-manager.io", TEAM, "issuerRef: the Certificate"),
+        Access.of("patch", "certificates.cert-manager.io", TEAM, "issuerRef: the Certificate"),
+        Access.of("delete", "certificates.cert-manager.io", TEAM, "issuerRef removed"),
         Access.of("create", "events", TEAM, "one Event per problem"),
         Access.of("patch", "leases.coordination.k8s.io", OperatorAccount.NAMESPACE, "leader"),
         Access.of("get", "pods", OperatorAccount.NAMESPACE, "its own image, once at start"),
@@ -134,7 +139,11 @@ class OperatorRbacIT {
         Access.of("delete", "leases.coordination.k8s.io", OperatorAccount.NAMESPACE, "renews only"),
         Access.of("patch", "leases.coordination.k8s.io", TEAM, "its own namespace only"),
         Access.of("delete", "events", TEAM, "records only"),
-        Access.of("create", "certificatesigningrequests.certificates.k8s.io", null, "its own CA"));
+        Access.of("create", "certificatesigningrequests.certificates.k8s.io", null, "its own CA"),
+        Access.of("create", "issuers.cert-manager.io", TEAM, "issuers are the user's"),
+        Access.of("get", "clusterissuers.cert-manager.io", null, "cert-manager reads issuers"),
+        Access.of("patch", "certificates/status.cert-manager.io", TEAM, "cert-manager's status"),
+        Access.of("create", "certificaterequests.cert-manager.io", TEAM, "cert-manager's"));
   }
 
   @ParameterizedTest(name = "allowed: {0}")

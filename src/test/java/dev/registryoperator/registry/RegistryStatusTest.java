@@ -12,6 +12,7 @@ import dev.registryoperator.naming.Keys;
 import dev.registryoperator.registry.RegistryStatus.Observed;
 import dev.registryoperator.registry.model.DataMode;
 import dev.registryoperator.status.Conditions;
+import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.testing.Fixtures;
 import dev.registryoperator.tls.CertificateAuthority;
@@ -49,6 +50,31 @@ class RegistryStatusTest {
   }
 
   @Test
+  void aPendingCertificateKeepsAnAvailableRegistryNotReadyAndSaysWhy() {
+    Problem pending =
+        new Problem(
+            IssuedTlsSecrets.PENDING, "Waiting for cert-manager to issue Certificate 'demo'.");
+    Observed observed =
+        new Observed(
+            Optional.of(available()),
+            Optional.of(servedCertificate),
+            Optional.of(pending),
+            true,
+            2,
+            Optional.empty(),
+            Optional.empty(),
+            DataMode.READ_WRITE);
+
+    Condition ready = ready(RegistryStatus.of(Fixtures.registry(), observed, CLOCK));
+
+    assertThat(ready.getStatus())
+        .as("the proxy serves the operator's certificate, not the one cert-manager was asked for")
+        .isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("CertificatePending");
+    assertThat(ready.getMessage()).isEqualTo(pending.message());
+  }
+
+  @Test
   void readyWhenTheDeploymentIsAvailable() {
     PrivateRegistryStatus status =
         RegistryStatus.of(Fixtures.registry(), observed(Optional.of(available())), CLOCK);
@@ -66,6 +92,7 @@ class RegistryStatusTest {
         new Observed(
             readWrite.deployment(),
             readWrite.servedCertificate(),
+            readWrite.certificatePending(),
             readWrite.caBundlePublished(),
             readWrite.listedUsers(),
             readWrite.nodeAccess(),
@@ -122,6 +149,9 @@ class RegistryStatusTest {
     RegistryObservation seen =
         new RegistryObservation(
             null,
+            true,
+            null,
+            Optional.empty(),
             null,
             Optional.empty(),
             Optional.of(claim("demo-data", "Bound", "10Gi", "10Gi")),
@@ -300,6 +330,7 @@ class RegistryStatusTest {
     return new Observed(
         deployment,
         Optional.of(servedCertificate),
+        Optional.empty(),
         true,
         2,
         Optional.empty(),
@@ -311,6 +342,7 @@ class RegistryStatusTest {
     return new Observed(
         Optional.of(available()),
         Optional.of(servedCertificate),
+        Optional.empty(),
         true,
         2,
         Optional.empty(),
@@ -348,6 +380,7 @@ class RegistryStatusTest {
     return new Observed(
         Optional.empty(),
         servedCertificate,
+        Optional.empty(),
         caBundlePublished,
         listedUsers,
         Optional.empty(),

@@ -175,4 +175,26 @@ class RegistryValidationTest {
 
     assertThat(RegistryValidation.validate(registry)).isEmpty();
   }
+
+  @Test
+  void aSecretAndAnIssuerExcludeEachOther() {
+    var issuer = new dev.registryoperator.api.v1alpha1.IssuerRef();
+    issuer.name = "team-ca";
+
+    assertThat(
+            RegistryValidation.validate(
+                Fixtures.registry(
+                    spec -> {
+                      spec.tls.secretName = "own-cert";
+                      spec.tls.issuerRef = issuer;
+                    })))
+        .as("a server without CEL accepts both; the reconciler refuses them")
+        .hasValueSatisfying(
+            problem -> {
+              assertThat(problem.reason()).isEqualTo("InvalidSpec");
+              assertThat(problem.message()).contains("secretName", "issuerRef");
+            });
+    assertThat(RegistryValidation.validate(Fixtures.registry(spec -> spec.tls.issuerRef = issuer)))
+        .isEmpty();
+  }
 }

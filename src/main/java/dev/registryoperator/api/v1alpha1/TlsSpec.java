@@ -19,6 +19,13 @@ import java.util.List;
         "spec.tls.renewBeforeDays must be less than spec.tls.validityDays, or the certificate"
             + " would be renewed on every reconcile.",
     fieldPath = ".renewBeforeDays")
+// Also checked by RegistryValidation, for servers without CEL.
+@ValidationRule(
+    value = "!has(self.secretName) || !has(self.issuerRef)",
+    message =
+        "spec.tls.secretName and spec.tls.issuerRef exclude each other: serve your own Secret, or"
+            + " let cert-manager issue one.",
+    fieldPath = ".issuerRef")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TlsSpec {
 
@@ -50,8 +57,18 @@ public class TlsSpec {
 
   @JsonPropertyDescription(
       "Name of a kubernetes.io/tls Secret in the same namespace to serve instead of a certificate"
-          + " from the operator's CA (for example one issued by cert-manager). Its ca.crt, if"
-          + " present, is published as the CA bundle.")
+          + " from the operator's CA. Its ca.crt, if present, is published as the CA bundle."
+          + " Excludes issuerRef.")
   @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
   public String secretName;
+
+  @JsonPropertyDescription(
+      "A cert-manager issuer to sign the serving certificate instead of the operator's CA: the"
+          + " operator creates a cert-manager Certificate for the registry's names and serves the"
+          + " Secret cert-manager writes; renewals roll the proxy. Its ca.crt, if present, is"
+          + " published as the CA bundle. Until the certificate is issued the proxy serves one"
+          + " from the operator's CA and Ready is False (CertificatePending). validityDays and"
+          + " renewBeforeDays become the Certificate's duration and renewBefore. Needs"
+          + " cert-manager installed; excludes secretName.")
+  public IssuerRef issuerRef;
 }

@@ -12,9 +12,9 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import java.util.Optional;
 
 /**
- * The CA certificate clients must trust: the operator's CA, or the ca.crt of a user-supplied
- * Secret. Absent when a user-supplied Secret has no ca.crt (its issuer is then publicly trusted or
- * known to clients some other way).
+ * The CA certificate clients must trust: the operator's CA, or the ca.crt of the Secret served
+ * instead (the user's, or cert-manager's: its issuer's CA). Absent when that Secret has no ca.crt
+ * (its issuer is then publicly trusted or known to clients some other way).
  */
 public class CaBundleDependent extends RegistryChildDependent<ConfigMap> {
 
@@ -34,8 +34,8 @@ public class CaBundleDependent extends RegistryChildDependent<ConfigMap> {
 
   static Optional<String> caPem(PrivateRegistry registry, Context<PrivateRegistry> context) {
     RegistryInputs inputs = RegistryInputs.of(context);
-    if (inputs.userTlsSecret().isPresent()) {
-      return inputs.userTlsSecret().flatMap(secret -> SecretData.decode(secret, Keys.CA_CERT));
+    if (inputs.externalTlsSecret().isPresent()) {
+      return inputs.externalTlsSecret().flatMap(secret -> SecretData.decode(secret, Keys.CA_CERT));
     }
     return inputs.caSecret().flatMap(ca -> SecretData.decode(ca, Keys.TLS_CERT));
   }

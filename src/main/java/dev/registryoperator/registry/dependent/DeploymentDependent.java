@@ -34,16 +34,24 @@ public class DeploymentDependent extends RegistryChildDependent<Deployment> {
             .flatMap(secret -> SecretData.decode(secret, Keys.HTTP_SECRET))
             .map(Hashes::shortSha256)
             .orElse(null);
+    String servedSecret =
+        inputs
+            .externalTlsSecret()
+            .map(secret -> secret.getMetadata().getName())
+            .orElse(RegistryNames.of(registry).tlsSecret());
     return RegistryDeployment.render(
         registry,
+        servedSecret,
         servedCertificateHash(inputs),
         httpSecretHash,
         inputs.operatorImage(),
         inputs.mode());
   }
 
-  /** The certificate the pod serves: the user's Secret, or the one from our CA. */
+  /**
+   * The certificate the pod serves: the user's or cert-manager's Secret, or the one from our CA.
+   */
   private static String servedCertificateHash(RegistryInputs inputs) {
-    return inputs.userTlsSecret().or(inputs::servingSecret).map(TlsMaterial::hash).orElse(null);
+    return inputs.externalTlsSecret().or(inputs::servingSecret).map(TlsMaterial::hash).orElse(null);
   }
 }

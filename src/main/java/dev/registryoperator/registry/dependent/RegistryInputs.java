@@ -16,18 +16,18 @@ import java.util.Optional;
 
 /**
  * The one place the registry's dependents read from: what the reconciler observed before the
- * workflow (a user-supplied TLS Secret, the htpasswd file it assembled, the clock), and the
- * registry's own children as they are now - including one an earlier step of this same workflow has
- * just created, which is why children are read from the cache on demand, not captured upfront. The
- * dependents are created by the framework and cannot take constructor arguments, so this travels in
- * the workflow context.
+ * workflow (the TLS Secret served instead of the operator's own, the htpasswd file it assembled,
+ * the clock), and the registry's own children as they are now - including one an earlier step of
+ * this same workflow has just created, which is why children are read from the cache on demand, not
+ * captured upfront. The dependents are created by the framework and cannot take constructor
+ * arguments, so this travels in the workflow context.
  */
 public final class RegistryInputs {
 
   private static final String KEY = RegistryInputs.class.getName();
 
   private final Clock clock;
-  private final Secret userTlsSecret;
+  private final Secret externalTlsSecret;
   private final AuthFiles authFiles;
   private final String operatorImage;
   private final DataMode mode;
@@ -37,7 +37,9 @@ public final class RegistryInputs {
   private final AppliedChanges changes = new AppliedChanges();
 
   /**
-   * @param userTlsSecret the user-supplied serving Secret, or null when the operator issues one
+   * @param externalTlsSecret the Secret served instead of the operator's own certificate - the
+   *     user's (spec.tls.secretName) or cert-manager's once it can be served (spec.tls.issuerRef) -
+   *     or null while the operator's own is served
    * @param authFiles htpasswd and access rules, assembled from the registry's users
    * @param operatorImage the image the operator runs, which holds the auth server too
    * @param mode read-only during a garbage collection's window, read-write otherwise
@@ -47,7 +49,7 @@ public final class RegistryInputs {
       PrivateRegistry registry,
       Context<PrivateRegistry> context,
       Clock clock,
-      Secret userTlsSecret,
+      Secret externalTlsSecret,
       AuthFiles authFiles,
       String operatorImage,
       DataMode mode,
@@ -55,7 +57,7 @@ public final class RegistryInputs {
     this.clock = clock;
     this.mode = mode;
     this.collectionJobWanted = collectionJobWanted;
-    this.userTlsSecret = userTlsSecret;
+    this.externalTlsSecret = externalTlsSecret;
     this.authFiles = authFiles;
     this.operatorImage = operatorImage;
     this.context = context;
@@ -76,8 +78,9 @@ public final class RegistryInputs {
     return clock;
   }
 
-  public Optional<Secret> userTlsSecret() {
-    return Optional.ofNullable(userTlsSecret);
+  /** The Secret served instead of the operator's own certificate, when there is one. */
+  public Optional<Secret> externalTlsSecret() {
+    return Optional.ofNullable(externalTlsSecret);
   }
 
   public AuthFiles authFiles() {

@@ -99,6 +99,25 @@ public final class RegistryDeployment {
       String httpSecretHash,
       String operatorImage,
       DataMode mode) {
+    RegistryNames names = RegistryNames.of(registry);
+    String tlsSecret =
+        registry.getSpec().tls.secretName != null
+            ? registry.getSpec().tls.secretName
+            : names.tlsSecret();
+    return render(registry, tlsSecret, tlsHash, httpSecretHash, operatorImage, mode);
+  }
+
+  /**
+   * @param tlsSecret the Secret the proxy serves: the user's, cert-manager's once it can be served,
+   *     or the one from the registry's CA
+   */
+  public static Deployment render(
+      PrivateRegistry registry,
+      String tlsSecret,
+      String tlsHash,
+      String httpSecretHash,
+      String operatorImage,
+      DataMode mode) {
     PrivateRegistrySpec spec = registry.getSpec();
     RegistryNames names = RegistryNames.of(registry);
     PodPaths paths = PodPaths.IN_POD;
@@ -144,7 +163,7 @@ public final class RegistryDeployment {
         .endSeccompProfile()
         .endSecurityContext()
         .withContainers(containers(registry, names, paths, operatorImage))
-        .withVolumes(volumes(registry, names))
+        .withVolumes(volumes(registry, names, tlsSecret))
         .endSpec()
         .endTemplate()
         .endSpec()
@@ -392,9 +411,9 @@ public final class RegistryDeployment {
     return quantities;
   }
 
-  private static List<Volume> volumes(PrivateRegistry registry, RegistryNames names) {
+  private static List<Volume> volumes(
+      PrivateRegistry registry, RegistryNames names, String tlsSecret) {
     PrivateRegistrySpec spec = registry.getSpec();
-    String tlsSecret = spec.tls.secretName != null ? spec.tls.secretName : names.tlsSecret();
     List<Volume> volumes = new ArrayList<>();
     volumes.add(
         new VolumeBuilder()
