@@ -249,6 +249,21 @@ class CrdSchemaIT {
   }
 
   @Test
+  void anIssuerRefIsDefaultedToACertManagerIssuerAndNeedsAName() {
+    GenericKubernetesResource created = createRegistry("spec: {tls: {issuerRef: {name: team-ca}}}");
+
+    assertThat((Object) created.get("spec", "tls", "issuerRef", "kind")).isEqualTo("Issuer");
+    assertThat((Object) created.get("spec", "tls", "issuerRef", "group"))
+        .isEqualTo("cert-manager.io");
+    assertRejected(
+        () -> createRegistry("spec: {tls: {issuerRef: {kind: ClusterIssuer}}}"),
+        "spec.tls.issuerRef.name");
+    assertRejected(
+        () -> createRegistry("spec: {tls: {issuerRef: {name: team-ca, kind: Vault}}}"),
+        "spec.tls.issuerRef.kind");
+  }
+
+  @Test
   void anIngressWithoutHostIsRejected() {
     assertRejected(
         () -> createRegistry("spec: {ingress: {className: nginx}}"), "spec.ingress.host");
@@ -277,6 +292,9 @@ class CrdSchemaIT {
         "spec: {tls: {renewBeforeDays: 400}}"
             + " | spec.tls.renewBeforeDays"
             + " | spec.tls.renewBeforeDays must be less than spec.tls.validityDays",
+        "spec: {tls: {secretName: own-cert, issuerRef: {name: team-ca}}}"
+            + " | spec.tls.issuerRef"
+            + " | spec.tls.secretName and spec.tls.issuerRef exclude each other",
         "spec: {proxy: {port: 9091}}"
             + " | spec.proxy.port"
             + " | spec.proxy.port cannot be 9091: the proxy serves the registry's metrics",
@@ -310,6 +328,7 @@ class CrdSchemaIT {
     createRegistry("spec: {storage: {existingClaim: shared-data}}");
     createRegistry("spec: {storage: {deleteClaim: true}}");
     createRegistry("spec: {tls: {validityDays: 30, renewBeforeDays: 29}}");
+    createRegistry("spec: {tls: {issuerRef: {name: team-ca}}}");
     createRegistry(
         """
         spec:
@@ -326,7 +345,7 @@ class CrdSchemaIT {
 
   /**
    * The CRD files carry the rules; 1.20's apiextensions API has no such field and drops it when the
-   * CRD is stored (so the same crds/ installs on both), a current server keeps all three.
+   * CRD is stored (so the same crds/ installs on both), a current server keeps all four.
    */
   @Test
   void theStoredRegistryCrdKeepsItsCelRulesOnlyWhereTheServerKnowsThem() {
@@ -356,7 +375,7 @@ class CrdSchemaIT {
             .map(rule -> (Object) rule.getRule())
             .toList();
     if (API.version().atLeast(1, 25)) {
-      assertThat(rules).hasSize(3);
+      assertThat(rules).hasSize(4);
     } else {
       assertThat(rules).as("1.20 prunes x-kubernetes-validations").isEmpty();
     }

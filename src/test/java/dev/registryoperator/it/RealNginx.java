@@ -1,9 +1,11 @@
 package dev.registryoperator.it;
 
 import dev.registryoperator.tls.ExternalTool;
+import dev.registryoperator.tls.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,13 +13,22 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Debian's nginx on 127.0.0.1, asking for HTTP basic auth against an htpasswd file the test writes:
@@ -47,11 +58,7 @@ final class RealNginx implements AutoCloseable {
   }
 
   static RealNginx start(Path root) throws IOException, InterruptedException {
-    ExternalTool nginx = ExternalTool.require("/usr/sbin/nginx", "apt-get install nginx-light");
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    int port = freePort();
     Path htpasswd = root.resolve("htpasswd");
     Files.writeString(htpasswd, "");
     Path temp = Files.createDirectories(root.resolve("temp"));
@@ -84,6 +91,77 @@ final class RealNginx implements AutoCloseable {
         }
         """
             .formatted(root, temp, port, htpasswd, content));
+    return launch(
+        root,
+        config,
+        htpasswd,
+        port,
+        started -> started.status("nobody", "x".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * nginx on 127.0.0.1 serving TLS with this certificate (chain) and key, the way the registry's
+   * proxy serves the files of its TLS volume: for handshakes with what the operator had it serve.
+   */
+  static RealNginx servingTls(Path root, String certificatePem, String keyPem)
+      throws IOException, InterruptedException {
+    int port = freePort();
+    Path temp = Files.createDirectories(root.resolve("temp"));
+    Path certificate = root.resolve("tls.crt");
+    Path key = root.resolve("tls.key");
+    Files.writeString(certificate, certificatePem);
+    Files.writeString(key, keyPem);
+    Path config = root.resolve("nginx.conf");
+    Files.writeString(
+        config,
+        """
+        worker_processes 1;
+        pid %1$s/nginx.pid;
+        error_log stderr error;
+        events { worker_connections 64; }
+        http {
+          access_log off;
+          client_body_temp_path %2$s/body;
+          proxy_temp_path %2$s/proxy;
+          fastcgi_temp_path %2$s/fastcgi;
+          uwsgi_temp_path %2$s/uwsgi;
+          scgi_temp_path %2$s/scgi;
+          server {
+            listen 127.0.0.1:%3$d ssl;
+            ssl_certificate %4$s;
+            ssl_certificate_key %5$s;
+            ssl_protocols TLSv1.2 TLSv1.3;
+            location / { return 200 "tls\n"; }
+          }
+        }
+        """
+            .formatted(root, temp, port, certificate, key));
+    return launch(
+        root,
+        config,
+        null,
+        port,
+        started -> {
+          try (Socket socket = new Socket("127.0.0.1", started.port)) {
+            return;
+          }
+        });
+  }
+
+  private interface ReadyCheck {
+    void check(RealNginx started) throws IOException, InterruptedException;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket free = new ServerSocket(0)) {
+      return free.getLocalPort();
+    }
+  }
+
+  private static RealNginx launch(
+      Path root, Path config, Path htpasswd, int port, ReadyCheck readyCheck)
+      throws IOException, InterruptedException {
+    ExternalTool nginx = ExternalTool.require("/usr/sbin/nginx", "apt-get install nginx-light");
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -107,7 +185,7 @@ final class RealNginx implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       try {
-        started.status("nobody", "x".getBytes(StandardCharsets.UTF_8));
+        readyCheck.check(started);
         return started;
       } catch (IOException notYet) {
         if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -145,6 +223,39 @@ final class RealNginx implements AutoCloseable {
             .timeout(Duration.ofSeconds(10))
             .build();
     return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /**
+   * A TLS handshake as a client of the registry makes it: trusting only {@code caPem} and checking
+   * that the certificate is for {@code host} (sent as SNI). Returns the chain nginx presented; an
+   * untrusted or wrongly named certificate fails the handshake.
+   */
+  List<X509Certificate> handshake(String host, String caPem) {
+    try {
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      trust.setCertificateEntry("ca", Pem.certificate(caPem));
+      TrustManagerFactory trustManagers =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trustManagers.init(trust);
+      SSLContext tls = SSLContext.getInstance("TLS");
+      tls.init(null, trustManagers.getTrustManagers(), null);
+      try (Socket plain = new Socket("127.0.0.1", port);
+          SSLSocket socket =
+              (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true)) {
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        parameters.setServerNames(List.of(new SNIHostName(host)));
+        socket.setSSLParameters(parameters);
+        socket.setSoTimeout(10_000);
+        socket.startHandshake();
+        return Arrays.stream(socket.getSession().getPeerCertificates())
+            .map(X509Certificate.class::cast)
+            .toList();
+      }
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("TLS handshake with nginx as " + host + " failed: " + e, e);
+    }
   }
 
   @Override
