@@ -49,6 +49,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -195,7 +196,10 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       return notReady(registry, invalid.get(), null, context);
     }
     RegistryObservation seen = RegistryObservation.of(registry, context);
-    Optional<Problem> inputProblem = RegistryValidation.validate(registry, seen, clock.instant());
+    // One instant for every decision of this reconcile: whether a certificate has expired must not
+    // change between choosing the served Secret and reporting on it.
+    Instant now = clock.instant();
+    Optional<Problem> inputProblem = RegistryValidation.validate(registry, seen, now);
     if (inputProblem.isPresent()) {
       // Some inputs are not watched (StorageClasses, the cert-manager CRD): look again in a while.
       return notReady(registry, inputProblem.get(), INPUT_RECHECK, context);
@@ -205,7 +209,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
         GarbageCollection.next(
             registry,
             new GarbageCollection.Observed(
-                clock.instant(),
+                now,
                 seen.deployment().flatMap(d -> RegistryDeployment.servingMode(registry, d)),
                 seen.collectionJob(),
                 seen.claimPerPod(registry)));
@@ -216,7 +220,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
             registry,
             context,
             clock,
-            seen.externalTlsSecret(registry, clock.instant()),
+            seen.externalTlsSecret(registry, now),
             AuthFiles.of(registry.getSpec(), roster),
             operatorImage,
             collection.mode(),
@@ -245,7 +249,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
             RegistryStatus.Observed.from(
                 inputs,
                 seen.dataClaim(inputs.claim()),
-                seen.certificatePending(registry, clock.instant()),
+                seen.certificatePending(registry, now),
                 roster.size(),
                 nodeAccess),
             clock);
