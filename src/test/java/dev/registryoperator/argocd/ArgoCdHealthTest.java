@@ -69,6 +69,8 @@ class ArgoCdHealthTest {
     "false, RefusedByApiServer,    Degraded",
     "false, GarbageCollectionScheduleInvalid, Degraded",
     "false, ClaimNotBound,         Progressing",
+    "false, CertificatePending,    Progressing",
+    "false, AReasonOfALaterVersion, Degraded",
     "false, CertManagerNotInstalled, Degraded",
     "false, CertificatePending,    Progressing",
   })
@@ -96,6 +98,7 @@ class ArgoCdHealthTest {
     "false, ExternalTokenServer,    Degraded",
     "false, PasswordInvalid,        Degraded",
     "false, PasswordSecretNotAllowed, Degraded",
+    "false, AReasonOfALaterVersion, Degraded",
   })
   void userHealthFollowsReady(boolean ready, String reason, String health) throws Exception {
     RegistryUser user = new RegistryUser();
