@@ -53,6 +53,19 @@ final class RegistryEvents {
                       + "); the CA is unchanged and the pod restarts to load it.");
       case KEPT, NONE -> {}
     }
+    changes
+        .externalCertificateLoaded()
+        .ifPresent(
+            secret ->
+                events.normal(
+                    registry,
+                    "ServedCertificateChanged",
+                    (registry.getSpec().tls.issuerRef != null
+                            ? "Serving the certificate cert-manager issued into Secret '"
+                                + secret
+                                + "'"
+                            : "The certificate in Secret '" + secret + "' changed")
+                        + "; the pod restarts to load it."));
     authModeChange(registry)
         .ifPresent(
             previous ->

@@ -173,6 +173,7 @@ class CertManagerIT {
     assertThat(caBundle.getData().get(Keys.CA_CERT))
         .as("the CA bundle carries the issuer's CA from the Secret's ca.crt")
         .isEqualTo(certManager.caPem());
+    assertSettled(namespace);
 
     try (RealNginx proxy = serveAsTheProxyWould(namespace, "issued")) {
       List<X509Certificate> chain = proxy.handshake(host, caBundle.getData().get(Keys.CA_CERT));
@@ -199,6 +200,13 @@ class CertManagerIT {
           .isEqualTo(renewed.getSerialNumber());
     }
     assertThat(warnings(namespace, null)).as("Warning Events").isEmpty();
+    assertThat(events(namespace, "Normal", "ServedCertificateChanged"))
+        .as("an Event for each roll: to the issued certificate, to the renewed one")
+        .containsExactly(
+            "Serving the certificate cert-manager issued into Secret 'demo-cert-manager-tls'; the"
+                + " pod restarts to load it.",
+            "Serving the certificate cert-manager issued into Secret 'demo-cert-manager-tls'; the"
+                + " pod restarts to load it.");
   }
 
   @Test
@@ -260,6 +268,14 @@ class CertManagerIT {
     assertThat(rolledAfter)
         .as("the user's Secret is watched, not read every 10 minutes")
         .isLessThan(ROLL_LIMIT);
+    TestNamespace.await("the Event of the roll")
+        .until(
+            () ->
+                events(namespace, "Normal", "ServedCertificateChanged")
+                    .equals(
+                        List.of(
+                            "The certificate in Secret 'own-cert' changed; the pod restarts to"
+                                + " load it.")));
   }
 
   @Test
@@ -282,6 +298,33 @@ class CertManagerIT {
       assertThat(TestNamespace.ready(reported).orElseThrow().getMessage()).contains(message);
       assertThat(namespace.get(Certificate.class, "demo")).isNull();
     }
+  }
+
+  /**
+   * Reconciles of a settled registry write nothing: the Certificate as the server stored it (under
+   * a schema that prunes what it does not know) is what the operator renders. The reconciles are
+   * real: the last change makes one that writes the status.
+   */
+  private static void assertSettled(TestNamespace namespace) throws InterruptedException {
+    operator.awaitQuiet(namespace, Duration.ofSeconds(2));
+    String certificateVersion =
+        namespace.get(Certificate.class, "demo").getMetadata().getResourceVersion();
+    int mark = operator.requests().mark();
+    ConfigMap trigger = namespace.createReconcileTrigger(namespace.registry("demo"));
+    for (int round = 1; round <= 3; round++) {
+      Thread.sleep(1_000);
+      trigger = namespace.pullTrigger(trigger, round);
+    }
+    Thread.sleep(1_000);
+    assertThat(operator.requests().writesSince(mark, namespace.name()))
+        .as("the operator's writes during 3 reconciles of a settled registry")
+        .isEmpty();
+    assertThat(namespace.get(Certificate.class, "demo").getMetadata().getResourceVersion())
+        .isEqualTo(certificateVersion);
+    namespace.setDeploymentAvailable("demo", false);
+    namespace.awaitReady("demo", "DeploymentUnavailable");
+    namespace.setDeploymentAvailable("demo", true);
+    namespace.awaitReady("demo", "Available");
   }
 
   private static void ensureCertManagerCrd() {
@@ -387,8 +430,13 @@ class CertManagerIT {
 
   /** Messages of the Warning Events in the namespace, of one reason or (null) all. */
   private static List<String> warnings(TestNamespace namespace, String reason) {
+    return events(namespace, "Warning", reason);
+  }
+
+  /** Messages of the Events of a type in the namespace, of one reason or (null) all. */
+  private static List<String> events(TestNamespace namespace, String type, String reason) {
     return namespace.kube().v1().events().inNamespace(namespace.name()).list().getItems().stream()
-        .filter(event -> "Warning".equals(event.getType()))
+        .filter(event -> type.equals(event.getType()))
         .filter(event -> reason == null || reason.equals(event.getReason()))
         .map(Event::getMessage)
         .toList();

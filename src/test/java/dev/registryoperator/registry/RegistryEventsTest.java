@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.registryoperator.api.v1alpha1.AuthSpec.AuthMode;
+import dev.registryoperator.api.v1alpha1.IssuerRef;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.PrivateRegistryStatus;
 import dev.registryoperator.registry.dependent.AppliedChanges;
@@ -38,6 +39,34 @@ class RegistryEventsTest {
     events.record(Fixtures.registry(), false, new AppliedChanges());
 
     assertThat(recorder.events()).extracting(Recorded::reason).doesNotContain("AuthModeChanged");
+  }
+
+  @Test
+  void aCertificateOfSomeoneElseThatThePodRollsForIsTold() {
+    AppliedChanges changes = new AppliedChanges();
+    changes.recordExternalCertificateLoaded("demo-cert-manager-tls");
+    PrivateRegistry withIssuer =
+        Fixtures.registry(
+            spec -> {
+              spec.tls.issuerRef = new IssuerRef();
+              spec.tls.issuerRef.name = "team-ca";
+            });
+
+    events.record(withIssuer, false, changes);
+    events.record(Fixtures.registry(spec -> spec.tls.secretName = "own-cert"), false, changes);
+    events.record(Fixtures.registry(), false, new AppliedChanges());
+
+    assertThat(recorder.events())
+        .extracting(Recorded::reason, Recorded::message)
+        .containsExactly(
+            tuple(
+                "ServedCertificateChanged",
+                "Serving the certificate cert-manager issued into Secret 'demo-cert-manager-tls';"
+                    + " the pod restarts to load it."),
+            tuple(
+                "ServedCertificateChanged",
+                "The certificate in Secret 'demo-cert-manager-tls' changed; the pod restarts to"
+                    + " load it."));
   }
 
   private static PrivateRegistry reportedIn(AuthMode reported, AuthMode wanted) {

@@ -21,6 +21,7 @@ public final class AppliedChanges {
   private boolean caCreated;
   private Optional<String> reissueReason = Optional.empty();
   private CertificateChange certificateChange = CertificateChange.NONE;
+  private Optional<String> externalCertificateLoaded = Optional.empty();
 
   void recordCaCreated() {
     caCreated = true;
@@ -35,6 +36,21 @@ public final class AppliedChanges {
         created
             ? CertificateChange.ISSUED
             : reissueReason.isPresent() ? CertificateChange.REISSUED : CertificateChange.KEPT;
+  }
+
+  /**
+   * Recorded by DeploymentDependent; public so that the Events can be tested without a workflow.
+   */
+  public void recordExternalCertificateLoaded(String secretName) {
+    externalCertificateLoaded = Optional.of(secretName);
+  }
+
+  /**
+   * The Secret of someone else (the user's, cert-manager's) whose new certificate the pod was
+   * rolled for in this reconcile, if it was.
+   */
+  public Optional<String> externalCertificateLoaded() {
+    return externalCertificateLoaded;
   }
 
   /** The CA Secret was created in this reconcile. */

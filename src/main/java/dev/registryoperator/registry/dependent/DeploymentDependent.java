@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.Objects;
 
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
 public class DeploymentDependent extends RegistryChildDependent<Deployment> {
@@ -46,6 +47,32 @@ public class DeploymentDependent extends RegistryChildDependent<Deployment> {
         httpSecretHash,
         inputs.operatorImage(),
         inputs.mode());
+  }
+
+  /**
+   * Records a roll for a certificate the operator did not issue (its own have their Events from
+   * ServingSecretDependent).
+   */
+  @Override
+  public Deployment update(
+      Deployment actual,
+      Deployment desired,
+      PrivateRegistry registry,
+      Context<PrivateRegistry> context) {
+    Deployment updated = super.update(actual, desired, registry, context);
+    RegistryInputs inputs = RegistryInputs.of(context);
+    inputs
+        .externalTlsSecret()
+        .filter(secret -> !Objects.equals(tlsHashOf(actual), tlsHashOf(desired)))
+        .ifPresent(
+            secret ->
+                inputs.changes().recordExternalCertificateLoaded(secret.getMetadata().getName()));
+    return updated;
+  }
+
+  private static String tlsHashOf(Deployment deployment) {
+    var annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(Keys.TLS_HASH_ANNOTATION);
   }
 
   /**
