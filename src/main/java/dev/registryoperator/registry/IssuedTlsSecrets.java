@@ -35,8 +35,8 @@ final class IssuedTlsSecrets {
             NOT_INSTALLED,
             "spec.tls.issuerRef needs cert-manager, but its Certificate CRD ("
                 + CERTIFICATE_CRD
-                + ") is not installed in the cluster. Install cert-manager: the registry is"
-                + " created within a minute after, or remove spec.tls.issuerRef."));
+                + ") is not installed in the cluster. Install cert-manager (the operator looks again"
+                + " each minute and then creates the registry), or remove spec.tls.issuerRef."));
   }
 
   /**

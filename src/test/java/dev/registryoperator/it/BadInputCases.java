@@ -202,6 +202,16 @@ final class BadInputCases {
     acceptedRegistry(cases, "s-renew-1", "spec: {tls: {validityDays: 2, renewBeforeDays: 1}}");
     refusedRegistry(
         cases,
+        "s-issuer-nameless",
+        "spec: {tls: {issuerRef: {kind: ClusterIssuer}}}",
+        "spec.tls.issuerRef.name");
+    refusedRegistry(
+        cases,
+        "s-issuer-kind",
+        "spec: {tls: {issuerRef: {name: team-ca, kind: VaultIssuer}}}",
+        "spec.tls.issuerRef.kind");
+    refusedRegistry(
+        cases,
         "s-nodeport-0",
         "spec: {service: {type: NodePort, nodePort: 0}}",
         "spec.service.nodePort");
@@ -329,6 +339,24 @@ final class BadInputCases {
         "spec: {tls: {validityDays: 30, renewBeforeDays: 30}}",
         "spec.tls.renewBeforeDays",
         "must be less than spec.tls.validityDays");
+    celRegistry(
+        cases,
+        "r-secret-and-issuer",
+        "spec: {tls: {secretName: own-cert, issuerRef: {name: team-ca}}}",
+        "spec.tls.issuerRef",
+        "spec.tls.secretName and spec.tls.issuerRef exclude each other");
+    // BadInputIT runs without cert-manager's CRDs (CertManagerIT runs with them).
+    cases.add(
+        new Case(
+            "r-issuer-no-cert-manager",
+            Group.REGISTRIES,
+            Target.REGISTRY,
+            "a cert-manager issuer where cert-manager is not installed",
+            List.of(),
+            List.of(registry("r-issuer-no-cert-manager", "spec: {tls: {issuerRef: {name: ca}}}")),
+            null,
+            new Reported("CertManagerNotInstalled", "certificates.cert-manager.io"),
+            List.of()));
     celRegistry(
         cases,
         "r-external-missing",
