@@ -101,7 +101,13 @@ public final class RegistryOperator {
                   .withCloseClientOnStop(false)
                   .withMetrics(settings.metrics())
                   .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
-                  .withSSABasedCreateUpdateMatchForDependentResources(settings.serverSideApply());
+                  .withSSABasedCreateUpdateMatchForDependentResources(settings.serverSideApply())
+                  // An informer event older than a write the operator cached (its own status
+                  // patch, say) must not push that write out of the cache: the next reconcile
+                  // would compare with the older state and write the same status again. Resource
+                  // versions are etcd revisions, numbers, on every API server we run on; one that
+                  // does not parse falls back to JOSDK's default handling.
+                  .withParseResourceVersions(true);
               if (settings.leaseNamespace() != null) {
                 overrider.withLeaderElectionConfiguration(
                     leaderElection(
