@@ -4,8 +4,9 @@
 # Installs what the tests use when it is missing (Debian packages: needs root), provisions the
 # Kubernetes binaries (1.20.2 built once into a cache: the API server of the integration tier and
 # the node and control-plane binaries of the real cluster; 1.36.2 from ../shared or the Kubernetes
-# release site; all reused later), and runs `mvn verify`: unit tests, mock-server loop tests, the
-# integration tier on both API servers, the pod-runner end-to-end tests, and the real-cluster
+# release site; all reused later), fetches cert-manager's released CRDs into the same cache where
+# the internet is reachable (scripts/cert-manager-crds.sh), and runs `mvn verify`: unit tests,
+# mock-server loop tests, the integration tier on both API servers, the pod-runner end-to-end tests, and the real-cluster
 # tier (scripts/cluster.sh, brought up and down by the tests themselves, its own packages and
 # images installed and built by that script).
 # Extra arguments go to Maven, e.g. scripts/test.sh -Dit.test=PrivateRegistryIT
@@ -52,6 +53,11 @@ done
 # Prints KUBE_API_TEST_DIR=<dir>; a failed provisioning stops here (set -e sees the assignment).
 control_plane=$(scripts/provision-control-plane.sh)
 export "$control_plane"
+# cert-manager's released CRDs for CertManagerIT when they can be had (else it uses its stand-in).
+cert_manager_crds=$(scripts/cert-manager-crds.sh)
+if [ -n "$cert_manager_crds" ]; then
+  export "$cert_manager_crds"
+fi
 # CI shows only the end of the output: on a failure, the failed tests' stack traces go last.
 status=0
 mvn -B verify "$@" || status=$?

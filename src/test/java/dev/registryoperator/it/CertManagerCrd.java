@@ -1,19 +1,34 @@
 package dev.registryoperator.it;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * cert-manager's Certificate CRD (cert-manager.io/v1), written for the tests: no build or registry
- * here has cert-manager's own manifest offline. It is a stand-in, but a strict one where the
- * operator is concerned: a structural schema of the spec fields cert-manager defines that the
- * operator might write, so that anything else the operator sent would be pruned (and show as a
- * difference on every reconcile); required issuerRef and secretName; the status subresource, which
- * only cert-manager writes; the printer columns of the real one.
+ * cert-manager's CRDs for the tests. scripts/test.sh hands over cert-manager's released CRD files
+ * (scripts/cert-manager-crds.sh, checked against pinned hashes) in {@code CERT_MANAGER_CRDS}, and
+ * then all of them are installed, as cert-manager's own installation does. Where they could not be
+ * had (no package registry carries them, so a machine without internet has none), the Certificate
+ * CRD below stands in, and the test output says which was used.
+ *
+ * <p>The stand-in is strict where the operator is concerned: a structural schema of the spec fields
+ * cert-manager defines that the operator might write, so that anything else the operator sent would
+ * be pruned (and show as a difference on every reconcile); required issuerRef and secretName; the
+ * status subresource, which only cert-manager writes; the printer columns of the real one.
  */
 final class CertManagerCrd {
 
   static final String NAME = "certificates.cert-manager.io";
+
+  /** The folder of cert-manager's released CRD files, one CRD a file; unset: the stand-in. */
+  static final String RELEASED_CRDS = "CERT_MANAGER_CRDS";
+
+  private static final String CERTIFICATES_FILE = "cert-manager.io_certificates.yaml";
 
   private static final String DEFINITION =
       """
@@ -108,20 +123,62 @@ final class CertManagerCrd {
 
   private CertManagerCrd() {}
 
-  /** Installs the CRD and waits until the server serves it. */
+  /** Installs cert-manager's CRDs (or the stand-in) and waits until the server serves them. */
   static void install(RealApiServer api) {
-    api.client()
-        .resource(
-            api.client()
-                .getKubernetesSerialization()
-                .unmarshal(DEFINITION, CustomResourceDefinition.class))
-        .create();
-    api.client()
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .withName(NAME)
-        .waitUntilCondition(RealApiServer::established, 30, TimeUnit.SECONDS);
+    List<String> definitions = definitions(api);
+    for (String definition : definitions) {
+      CustomResourceDefinition crd =
+          api.client()
+              .getKubernetesSerialization()
+              .unmarshal(definition, CustomResourceDefinition.class);
+      api.client().resource(crd).create();
+      api.client()
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(crd.getMetadata().getName())
+          .waitUntilCondition(RealApiServer::established, 30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static List<String> definitions(RealApiServer api) {
+    String released = System.getenv(RELEASED_CRDS);
+    if (released == null || released.isBlank()) {
+      System.out.printf(
+          "[it] cert-manager's CRDs: the tests' stand-in Certificate CRD (%s is not set)%n",
+          RELEASED_CRDS);
+      return List.of(DEFINITION);
+    }
+    try (Stream<Path> files = Files.list(Path.of(released))) {
+      // cert-manager supports Kubernetes 1.22 and later (its chart's kubeVersion); 1.20 refuses
+      // its ACME CRDs' schemas, and gets the one CRD the operator writes.
+      boolean supported = api.version().atLeast(1, 22);
+      List<Path> yamlFiles =
+          files
+              .filter(file -> file.toString().endsWith(".yaml"))
+              .filter(file -> supported || file.endsWith(CERTIFICATES_FILE))
+              .sorted()
+              .toList();
+      System.out.printf(
+          "[it] cert-manager's CRDs: %s in %s%n",
+          supported ? "the " + yamlFiles.size() + " released files" : "the released " + NAME,
+          released);
+      List<String> definitions = yamlFiles.stream().map(CertManagerCrd::read).toList();
+      if (definitions.stream().noneMatch(definition -> definition.contains("name: " + NAME))) {
+        throw new IllegalStateException(RELEASED_CRDS + " has no " + NAME + ": " + released);
+      }
+      return definitions;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static boolean installed(RealApiServer api) {

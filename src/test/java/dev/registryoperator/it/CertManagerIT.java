@@ -38,11 +38,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * spec.tls.issuerRef on the real API server, with cert-manager's Certificate CRD ({@link
- * CertManagerCrd}) and a stand-in for cert-manager itself ({@link CertManagerStandIn}): the
- * Certificate the operator asks for, the wait for it, the Secret it yields served by a real nginx
- * to a client that trusts only the issuer, the CA bundle, a renewal that rolls the proxy at once,
- * and a cluster without cert-manager. The first test runs before the CRD exists.
+ * spec.tls.issuerRef on the real API server, with cert-manager's released CRDs (or, without them, a
+ * stand-in Certificate CRD: {@link CertManagerCrd}) and a stand-in for cert-manager itself ({@link
+ * CertManagerStandIn}): the Certificate the operator asks for, the wait for it, the Secret it
+ * yields served by a real nginx to a client that trusts only the issuer, the CA bundle, a renewal
+ * that rolls the proxy at once, and a cluster without cert-manager. The first test runs before the
+ * CRD exists.
  */
 @TestMethodOrder(OrderAnnotation.class)
 class CertManagerIT {
