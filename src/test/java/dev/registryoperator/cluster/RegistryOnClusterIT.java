@@ -9,6 +9,7 @@ import dev.registryoperator.e2e.HostCommand;
 import dev.registryoperator.e2e.OciImages;
 import dev.registryoperator.kube.SecretData;
 import dev.registryoperator.naming.Keys;
+import dev.registryoperator.testing.Edits;
 import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -373,11 +374,7 @@ class RegistryOnClusterIT {
         .resources(PrivateRegistry.class)
         .inNamespace(NAMESPACE)
         .withName(REGISTRY)
-        .edit(
-            r -> {
-              change.accept(r);
-              return r;
-            });
+        .edit(Edits.unlocked(change));
   }
 
   private static void awaitStatus(String credentials, int status) {

@@ -10,6 +10,7 @@ import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.registry.model.Ports;
 import dev.registryoperator.status.Conditions;
+import dev.registryoperator.testing.Edits;
 import dev.registryoperator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -309,22 +310,14 @@ final class OperatedRegistry implements AutoCloseable {
     kube.resources(RegistryUser.class)
         .inNamespace(namespace)
         .withName(name)
-        .edit(
-            user -> {
-              change.accept(user);
-              return user;
-            });
+        .edit(Edits.unlocked(change));
   }
 
   void editRegistry(Consumer<PrivateRegistry> change) {
     kube.resources(PrivateRegistry.class)
         .inNamespace(namespace)
         .withName(names.registry())
-        .edit(
-            registry -> {
-              change.accept(registry);
-              return registry;
-            });
+        .edit(Edits.unlocked(change));
   }
 
   void deleteUser(String name) {
