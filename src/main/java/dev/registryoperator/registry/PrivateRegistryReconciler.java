@@ -254,12 +254,13 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
                 nodeAccess),
             clock);
     status.garbageCollection = collection.statusOrNull();
-    StorageUsage.report(status.storage, status.garbageCollection);
-    collection
-        .finished()
-        .flatMap(run -> StorageUsage.measuredBy(run, status.storage.capacity))
-        .filter(usage -> usage.reaches(registry.getSpec().storage.usageWarningPercent))
-        .ifPresent(usage -> events.storageNearlyFull(registry, usage));
+    Optional<StorageUsage> usage = StorageUsage.report(status.storage, status.garbageCollection);
+    if (collection.finished().isPresent()) {
+      // The run that just ended is the one reported: one Warning per run, not per reconcile.
+      usage
+          .filter(measured -> measured.reaches(registry.getSpec().storage.usageWarningPercent))
+          .ifPresent(measured -> events.storageNearlyFull(registry, measured));
+    }
     certificateExpiry.refresh();
     UpdateControl<PrivateRegistry> control = ready.patchIfChanged(registry, status, context);
     return collection.recheck().map(control::rescheduleAfter).orElse(control);

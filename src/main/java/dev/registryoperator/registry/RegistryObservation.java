@@ -11,6 +11,7 @@ import dev.registryoperator.registry.model.GarbageCollectionReport;
 import dev.registryoperator.status.Problem;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -139,51 +140,28 @@ record RegistryObservation(
 
   static RegistryObservation of(PrivateRegistry registry, Context<PrivateRegistry> context) {
     RegistryNames names = RegistryNames.of(registry);
-    String userTlsSecretName = registry.getSpec().tls.secretName;
+    String namespace = registry.getMetadata().getNamespace();
     Secret userTlsSecret =
-        userTlsSecretName == null
-            ? null
-            : context
-                .getClient()
-                .secrets()
-                .inNamespace(registry.getMetadata().getNamespace())
-                .withName(userTlsSecretName)
-                .get();
+        read(context, Secret.class, namespace, registry.getSpec().tls.secretName);
     boolean issuerRequested = registry.getSpec().tls.issuerRef != null;
     boolean certManagerInstalled =
         !issuerRequested
             || CrdInstalled.installed(context.getClient(), IssuedTlsSecrets.CERTIFICATE_CRD);
     Secret issuedTlsSecret =
-        issuerRequested && certManagerInstalled
-            ? context
-                .getClient()
-                .secrets()
-                .inNamespace(registry.getMetadata().getNamespace())
-                .withName(names.issuedTlsSecret())
-                .get()
-            : null;
+        read(
+            context,
+            Secret.class,
+            namespace,
+            issuerRequested && certManagerInstalled ? names.issuedTlsSecret() : null);
     Secret tokenTrustSecret =
-        ExternalTokenTrust.secretName(registry.getSpec())
-            .map(
-                name ->
-                    context
-                        .getClient()
-                        .secrets()
-                        .inNamespace(registry.getMetadata().getNamespace())
-                        .withName(name)
-                        .get())
-            .orElse(null);
-    String namespace = registry.getMetadata().getNamespace();
+        read(
+            context,
+            Secret.class,
+            namespace,
+            ExternalTokenTrust.secretName(registry.getSpec()).orElse(null));
     String existingClaimName = registry.getSpec().storage.existingClaim;
     PersistentVolumeClaim existingClaim =
-        existingClaimName == null
-            ? null
-            : context
-                .getClient()
-                .persistentVolumeClaims()
-                .inNamespace(namespace)
-                .withName(existingClaimName)
-                .get();
+        read(context, PersistentVolumeClaim.class, namespace, existingClaimName);
     List<PrivateRegistry> registries =
         existingClaimName == null
             ? List.of()
@@ -208,6 +186,17 @@ record RegistryObservation(
                 context.getClient().storage().v1().storageClasses().withName(name).get()),
         RegistryInputs.child(context, Deployment.class, names.deployment()),
         collectionJob(registry, context));
+  }
+
+  /**
+   * An object of the registry's namespace that the operator does not cache, read with a GET; null
+   * when no name is given or nothing has it.
+   */
+  private static <T extends HasMetadata> T read(
+      Context<PrivateRegistry> context, Class<T> type, String namespace, String name) {
+    return name == null
+        ? null
+        : context.getClient().resources(type).inNamespace(namespace).withName(name).get();
   }
 
   /**

@@ -31,15 +31,20 @@ record StorageUsage(long bytes, Integer percent, String measured) {
         new StorageUsage(run.bytesAfter, percent(run.bytesAfter, capacity), run.finished));
   }
 
-  /** The last run's measure in status.storage; nothing when no run has measured yet. */
-  static void report(StorageStatus storage, GarbageCollectionStatus collection) {
-    measuredBy(collection == null ? null : collection.last, storage.capacity)
-        .ifPresent(
-            usage -> {
-              storage.usedBytes = usage.bytes();
-              storage.usedPercent = usage.percent();
-              storage.usedMeasured = usage.measured();
-            });
+  /**
+   * Writes the last run's measure into status.storage and returns it; nothing when no run has
+   * measured yet.
+   */
+  static Optional<StorageUsage> report(StorageStatus storage, GarbageCollectionStatus collection) {
+    Optional<StorageUsage> measured =
+        measuredBy(collection == null ? null : collection.last, storage.capacity);
+    measured.ifPresent(
+        usage -> {
+          storage.usedBytes = usage.bytes();
+          storage.usedPercent = usage.percent();
+          storage.usedMeasured = usage.measured();
+        });
+    return measured;
   }
 
   boolean reaches(int warningPercent) {
