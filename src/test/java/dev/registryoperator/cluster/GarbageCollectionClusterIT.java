@@ -42,7 +42,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * while everything still referenced pulls back bit for bit. During the window the registry serves
  * pulls and refuses a push with its read-only error; after it, the push succeeds. A second run is
  * timed undisturbed: how long the registry was read-only, and how long clients got no answer while
- * the pod rolled twice.
+ * the pod rolled twice, with deleteUntagged on: an image whose tag moved to another is removed.
  */
 @ExtendWith(RealCluster.Extension.class)
 class GarbageCollectionClusterIT {
@@ -216,6 +216,24 @@ class GarbageCollectionClusterIT {
         .as("the Job after the run")
         .isNull();
 
+    // deleteUntagged: team/copy:v2 names one image, then another; the first is untagged now, and
+    // the second run, with deleteUntagged on, removes it and what only it used.
+    OciImages.OciImage untagged =
+        OciImages.withRandomLayer(node.work().resolve("untagged"), "v2", 2L << 20);
+    OciImages.OciImage retagged =
+        OciImages.withRandomLayer(node.work().resolve("retagged"), "v2", 1L << 20);
+    push(node, untagged.reference(), "team/copy:v2", alice);
+    push(node, retagged.reference(), "team/copy:v2", alice);
+    List<Path> onlyUntagged =
+        List.of(
+            OciImages.blobInRegistryStorage(storage, untagged.layerDigest()),
+            OciImages.blobInRegistryStorage(storage, untagged.configDigest()),
+            OciImages.blobInRegistryStorage(storage, untagged.manifestDigest()));
+    assertThat(onlyUntagged)
+        .as("an untagged image stays until a collection that deletes untagged manifests")
+        .allSatisfy(p -> assertThat(p).exists());
+    deleteUntagged();
+
     // A second run, undisturbed and timed: a client asks /v2/ every 200 ms meanwhile, and the
     // timeline notes each change of the answer and of the run's stage.
     Instant second = Instant.now();
@@ -274,6 +292,13 @@ class GarbageCollectionClusterIT {
         longestGap,
         String.join(", ", timeline));
     assertThat(registryConfig()).doesNotContain("readonly");
+
+    assertThat(timed.manifestsRemoved).as("untagged manifests removed").isGreaterThanOrEqualTo(1L);
+    assertThat(onlyUntagged)
+        .as("the untagged image's blobs after a run with deleteUntagged")
+        .allSatisfy(p -> assertThat(p).doesNotExist());
+    pullAndCompare(node, "team/copy:v2", retagged, alice, "retagged-pulled-after");
+    pullAndCompare(node, "team/app:v1", kept, alice, "pulled-after-untagged");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -287,6 +312,8 @@ class GarbageCollectionClusterIT {
         + run.bytesAfter
         + ", blobs removed "
         + run.blobsRemoved
+        + ", manifests removed "
+        + run.manifestsRemoved
         + ", message: "
         + run.message;
   }
@@ -356,6 +383,16 @@ class GarbageCollectionClusterIT {
                 + "\":\""
                 + value
                 + "\"}}}");
+  }
+
+  private static void deleteUntagged() {
+    client
+        .resources(PrivateRegistry.class)
+        .inNamespace(NAMESPACE)
+        .withName(REGISTRY)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"maintenance\":{\"garbageCollection\":{\"deleteUntagged\":true}}}}");
   }
 
   private static PrivateRegistry registry() {
