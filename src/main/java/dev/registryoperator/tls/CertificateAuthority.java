@@ -6,6 +6,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
@@ -171,11 +172,21 @@ public final class CertificateAuthority {
   /** True when the certificate was signed by this CA's key. */
   public boolean signed(X509Certificate certificate) {
     try {
-      PublicKey caKey = ca.certificate().getPublicKey();
+      return CheckedPairs.check(
+          "ca-signed-certificate",
+          ca.certificate().getEncoded(),
+          certificate.getEncoded(),
+          () -> verifiedBy(ca.certificate(), certificate));
+    } catch (CertificateEncodingException e) {
+      return false;
+    }
+  }
+
+  private static boolean verifiedBy(X509Certificate issuer, X509Certificate certificate) {
+    try {
+      PublicKey caKey = issuer.getPublicKey();
       certificate.verify(caKey);
-      return certificate
-          .getIssuerX500Principal()
-          .equals(ca.certificate().getSubjectX500Principal());
+      return certificate.getIssuerX500Principal().equals(issuer.getSubjectX500Principal());
     } catch (GeneralSecurityException e) {
       return false;
     }

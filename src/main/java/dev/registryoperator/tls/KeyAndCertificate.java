@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 
@@ -27,6 +28,21 @@ public record KeyAndCertificate(X509Certificate certificate, PrivateKey key) {
    * together.
    */
   public boolean keyMatchesCertificate() {
+    byte[] encodedCertificate;
+    try {
+      encodedCertificate = certificate.getEncoded();
+    } catch (CertificateEncodingException e) {
+      return false;
+    }
+    byte[] encodedKey = key.getEncoded();
+    if (encodedKey == null) {
+      return probeSignatureVerifies();
+    }
+    return CheckedPairs.check(
+        "key-matches-certificate", encodedKey, encodedCertificate, this::probeSignatureVerifies);
+  }
+
+  private boolean probeSignatureVerifies() {
     byte[] probe = "registry-operator key check".getBytes(StandardCharsets.US_ASCII);
     Optional<String> algorithm = signatureAlgorithm(key);
     if (algorithm.isEmpty()) {
