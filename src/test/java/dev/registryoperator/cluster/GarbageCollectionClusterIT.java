@@ -372,27 +372,25 @@ class GarbageCollectionClusterIT {
   }
 
   private static void request(String value) {
-    client
-        .resources(PrivateRegistry.class)
-        .inNamespace(NAMESPACE)
-        .withName(REGISTRY)
-        .patch(
-            PatchContext.of(PatchType.JSON_MERGE),
-            "{\"metadata\":{\"annotations\":{\""
-                + Keys.COLLECT_GARBAGE_ANNOTATION
-                + "\":\""
-                + value
-                + "\"}}}");
+    mergePatch(
+        "{\"metadata\":{\"annotations\":{\""
+            + Keys.COLLECT_GARBAGE_ANNOTATION
+            + "\":\""
+            + value
+            + "\"}}}");
   }
 
   private static void deleteUntagged() {
+    mergePatch("{\"spec\":{\"maintenance\":{\"garbageCollection\":{\"deleteUntagged\":true}}}}");
+  }
+
+  /** As kubectl patch --type merge sends it: no resourceVersion, so no race with status writes. */
+  private static void mergePatch(String patch) {
     client
         .resources(PrivateRegistry.class)
         .inNamespace(NAMESPACE)
         .withName(REGISTRY)
-        .patch(
-            PatchContext.of(PatchType.JSON_MERGE),
-            "{\"spec\":{\"maintenance\":{\"garbageCollection\":{\"deleteUntagged\":true}}}}");
+        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
   }
 
   private static PrivateRegistry registry() {
