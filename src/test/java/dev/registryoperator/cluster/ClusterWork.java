@@ -31,6 +31,38 @@ final class ClusterWork {
 
   private ClusterWork() {}
 
+  /** A PrivateRegistry with the defaults and a claim of 1Gi, which the test volumes hold. */
+  static String registryManifest(String name) {
+    return """
+        apiVersion: registryoperator.dev/v1alpha1
+        kind: PrivateRegistry
+        metadata:
+          name: %s
+        spec:
+          storage:
+            size: 1Gi
+        """
+        .formatted(name);
+  }
+
+  /** A RegistryUser of the registry, with a generated password. */
+  static String userManifest(String name, String registry) {
+    return """
+        apiVersion: registryoperator.dev/v1alpha1
+        kind: RegistryUser
+        metadata:
+          name: %s
+        spec:
+          registryRef: %s
+        """
+        .formatted(name, registry);
+  }
+
+  /** Manifests as one multi-document YAML. */
+  static String documents(String... manifests) {
+    return String.join("---\n", manifests);
+  }
+
   /**
    * A namespace of the test's own, new: one left by an earlier run on a kept cluster is deleted
    * first, and waited for, so that no object of that run is seen.

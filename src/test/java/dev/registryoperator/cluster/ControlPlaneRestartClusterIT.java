@@ -19,13 +19,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * kube-apiserver and etcd restarted under the running operator. Both are host processes of {@code
@@ -47,6 +47,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ControlPlaneRestartClusterIT {
 
   private static final String NAMESPACE = "control-plane-restart";
+
+  @RegisterExtension static final ClusterNamespace OWN_NAMESPACE = new ClusterNamespace(NAMESPACE);
   private static final String REGISTRY = "steady";
   private static final String OPERATOR = "registry-operator";
   private static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
@@ -61,28 +63,8 @@ class ControlPlaneRestartClusterIT {
   static void aRegistry(RealCluster realCluster) {
     cluster = realCluster;
     client = cluster.client();
-    ClusterWork.freshNamespace(client, NAMESPACE);
-    ClusterWork.apply(
-        client,
-        NAMESPACE,
-        """
-        apiVersion: registryoperator.dev/v1alpha1
-        kind: PrivateRegistry
-        metadata:
-          name: %s
-        spec:
-          storage:
-            size: 1Gi
-        """
-            .formatted(REGISTRY));
+    ClusterWork.apply(client, NAMESPACE, ClusterWork.registryManifest(REGISTRY));
     ClusterWork.awaitReadyOnTheNode(client, NAMESPACE, REGISTRY);
-  }
-
-  @AfterAll
-  static void removeNamespace() {
-    if (client != null) {
-      client.namespaces().withName(NAMESPACE).delete();
-    }
   }
 
   @Test
@@ -218,18 +200,7 @@ class ControlPlaneRestartClusterIT {
   /** Creates a user; returns the seconds until it was Ready and the registry listed it. */
   private static double reconcileAUser(String name, int usersThen) {
     long created = System.nanoTime();
-    ClusterWork.apply(
-        client,
-        NAMESPACE,
-        """
-        apiVersion: registryoperator.dev/v1alpha1
-        kind: RegistryUser
-        metadata:
-          name: %s
-        spec:
-          registryRef: %s
-        """
-            .formatted(name, REGISTRY));
+    ClusterWork.apply(client, NAMESPACE, ClusterWork.userManifest(name, REGISTRY));
     await("user " + name + " reconciled")
         .atMost(Duration.ofMinutes(3))
         .pollInterval(Duration.ofMillis(250))

@@ -31,10 +31,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Garbage collection on the real cluster: two tags share a layer, one is deleted by digest, and a
@@ -48,6 +48,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class GarbageCollectionClusterIT {
 
   private static final String NAMESPACE = "garbage-collection";
+
+  @RegisterExtension static final ClusterNamespace OWN_NAMESPACE = new ClusterNamespace(NAMESPACE);
   private static final String REGISTRY = "tidy";
   private static final String HOST = REGISTRY + "." + NAMESPACE + ".svc:15000";
   private static final RegistryNames NAMES = RegistryNames.of(REGISTRY);
@@ -58,34 +60,11 @@ class GarbageCollectionClusterIT {
   @BeforeAll
   static void aRegistryWithAUser(RealCluster cluster) {
     client = cluster.client();
-    ClusterWork.freshNamespace(client, NAMESPACE);
     ClusterWork.apply(
         client,
         NAMESPACE,
-        """
-        apiVersion: registryoperator.dev/v1alpha1
-        kind: PrivateRegistry
-        metadata:
-          name: %1$s
-        spec:
-          storage:
-            size: 1Gi
-        ---
-        apiVersion: registryoperator.dev/v1alpha1
-        kind: RegistryUser
-        metadata:
-          name: alice
-        spec:
-          registryRef: %1$s
-        """
-            .formatted(REGISTRY));
-  }
-
-  @AfterAll
-  static void removeNamespace() {
-    if (client != null) {
-      client.namespaces().withName(NAMESPACE).delete();
-    }
+        ClusterWork.documents(
+            ClusterWork.registryManifest(REGISTRY), ClusterWork.userManifest("alice", REGISTRY)));
   }
 
   @Test

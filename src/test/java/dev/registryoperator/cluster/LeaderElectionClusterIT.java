@@ -9,10 +9,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator's two replicas as deploy/ runs them: when the leader's pod dies without a word (its
@@ -23,6 +23,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LeaderElectionClusterIT {
 
   private static final String NAMESPACE = "leader-election";
+
+  @RegisterExtension static final ClusterNamespace OWN_NAMESPACE = new ClusterNamespace(NAMESPACE);
   private static final String REGISTRY = "failover";
 
   private static KubernetesClient client;
@@ -30,28 +32,8 @@ class LeaderElectionClusterIT {
   @BeforeAll
   static void aRegistry(RealCluster cluster) {
     client = cluster.client();
-    ClusterWork.freshNamespace(client, NAMESPACE);
-    ClusterWork.apply(
-        client,
-        NAMESPACE,
-        """
-        apiVersion: registryoperator.dev/v1alpha1
-        kind: PrivateRegistry
-        metadata:
-          name: %s
-        spec:
-          storage:
-            size: 1Gi
-        """
-            .formatted(REGISTRY));
+    ClusterWork.apply(client, NAMESPACE, ClusterWork.registryManifest(REGISTRY));
     ClusterWork.awaitReadyOnTheNode(client, NAMESPACE, REGISTRY);
-  }
-
-  @AfterAll
-  static void removeNamespace() {
-    if (client != null) {
-      client.namespaces().withName(NAMESPACE).delete();
-    }
   }
 
   @Test
@@ -64,18 +46,7 @@ class LeaderElectionClusterIT {
     long killed = System.nanoTime();
     // Grace period 0: kubelet kills the container at once; the lease is not released.
     client.resource(leaderPod).withGracePeriod(0).delete();
-    ClusterWork.apply(
-        client,
-        NAMESPACE,
-        """
-        apiVersion: registryoperator.dev/v1alpha1
-        kind: RegistryUser
-        metadata:
-          name: after-failover
-        spec:
-          registryRef: %s
-        """
-            .formatted(REGISTRY));
+    ClusterWork.apply(client, NAMESPACE, ClusterWork.userManifest("after-failover", REGISTRY));
 
     await("the user reconciled by the new leader")
         .atMost(Duration.ofMinutes(2))

@@ -23,13 +23,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What people run a registry in their cluster for: the cluster's own pods run images from it. On
@@ -43,6 +43,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class NodePullClusterIT {
 
   private static final String NAMESPACE = "node-pull";
+
+  @RegisterExtension static final ClusterNamespace OWN_NAMESPACE = new ClusterNamespace(NAMESPACE);
   private static final String REGISTRY = "demo";
   private static final String HOST = REGISTRY + "." + NAMESPACE + ".svc";
   private static final String IMAGE = HOST + ":15000/apps/busybox:1";
@@ -55,16 +57,8 @@ class NodePullClusterIT {
   static void aRegistryAndAUser(RealCluster realCluster) throws Exception {
     cluster = realCluster;
     client = cluster.client();
-    ClusterWork.freshNamespace(client, NAMESPACE);
     ClusterWork.apply(client, NAMESPACE, Path.of("examples", "registry-minimal.yaml"));
-    ClusterWork.apply(client, NAMESPACE, userYaml("pusher"));
-  }
-
-  @AfterAll
-  static void removeNamespace() {
-    if (client != null) {
-      client.namespaces().withName(NAMESPACE).delete();
-    }
+    ClusterWork.apply(client, NAMESPACE, ClusterWork.userManifest("pusher", REGISTRY));
   }
 
   @Test
@@ -210,17 +204,5 @@ class NodePullClusterIT {
         .endTemplate()
         .endSpec()
         .build();
-  }
-
-  private static String userYaml(String name) {
-    return """
-        apiVersion: registryoperator.dev/v1alpha1
-        kind: RegistryUser
-        metadata:
-          name: %s
-        spec:
-          registryRef: %s
-        """
-        .formatted(name, REGISTRY);
   }
 }

@@ -402,7 +402,7 @@ public final class RealCluster implements ExtensionContext.Store.CloseableResour
       return cluster(context);
     }
 
-    private static RealCluster cluster(ExtensionContext context) {
+    static RealCluster cluster(ExtensionContext context) {
       return context
           .getRoot()
           .getStore(ExtensionContext.Namespace.GLOBAL)

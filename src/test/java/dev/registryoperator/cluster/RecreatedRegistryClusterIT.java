@@ -19,10 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Deleting a PrivateRegistry (without deleteClaim) and creating it again under the same name: the
@@ -35,48 +35,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RecreatedRegistryClusterIT {
 
   private static final String NAMESPACE = "recreated-registry";
+
+  @RegisterExtension static final ClusterNamespace OWN_NAMESPACE = new ClusterNamespace(NAMESPACE);
   private static final String REGISTRY = "phoenix";
   private static final String HOST = REGISTRY + "." + NAMESPACE + ".svc:15000";
   private static final RegistryNames NAMES = RegistryNames.of(REGISTRY);
-  private static final String MANIFEST =
-      """
-      apiVersion: registryoperator.dev/v1alpha1
-      kind: PrivateRegistry
-      metadata:
-        name: %s
-      spec:
-        storage:
-          size: 1Gi
-      """
-          .formatted(REGISTRY);
+  private static final String MANIFEST = ClusterWork.registryManifest(REGISTRY);
 
   private static KubernetesClient client;
 
   @BeforeAll
   static void aRegistryWithAUser(RealCluster cluster) {
     client = cluster.client();
-    ClusterWork.freshNamespace(client, NAMESPACE);
     ClusterWork.apply(
         client,
         NAMESPACE,
-        MANIFEST
-            + """
-            ---
-            apiVersion: registryoperator.dev/v1alpha1
-            kind: RegistryUser
-            metadata:
-              name: alice
-            spec:
-              registryRef: %s
-            """
-                .formatted(REGISTRY));
-  }
-
-  @AfterAll
-  static void removeNamespace() {
-    if (client != null) {
-      client.namespaces().withName(NAMESPACE).delete();
-    }
+        ClusterWork.documents(MANIFEST, ClusterWork.userManifest("alice", REGISTRY)));
   }
 
   @Test

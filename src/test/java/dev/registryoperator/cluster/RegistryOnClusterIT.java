@@ -20,13 +20,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One registry on the real cluster, the way users run it: kubelet runs its pod (the real probes,
@@ -40,6 +40,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RegistryOnClusterIT {
 
   private static final String NAMESPACE = "registry-on-cluster";
+
+  @RegisterExtension static final ClusterNamespace OWN_NAMESPACE = new ClusterNamespace(NAMESPACE);
   private static final String REGISTRY = "lifecycle";
   private static final String HOST = REGISTRY + "." + NAMESPACE + ".svc:15000";
   private static final String API_VERSION_HEADER = "Docker-Distribution-Api-Version";
@@ -55,40 +57,17 @@ class RegistryOnClusterIT {
   static void aRegistryWithAUser(RealCluster realCluster) {
     cluster = realCluster;
     client = cluster.client();
-    ClusterWork.freshNamespace(client, NAMESPACE);
     ClusterWork.apply(
         client,
         NAMESPACE,
-        """
-        apiVersion: registryoperator.dev/v1alpha1
-        kind: PrivateRegistry
-        metadata:
-          name: %s
-        spec:
-          storage:
-            size: 1Gi
-        ---
-        apiVersion: registryoperator.dev/v1alpha1
-        kind: RegistryUser
-        metadata:
-          name: alice
-        spec:
-          registryRef: %s
-        """
-            .formatted(REGISTRY, REGISTRY));
+        ClusterWork.documents(
+            ClusterWork.registryManifest(REGISTRY), ClusterWork.userManifest("alice", REGISTRY)));
     PrivateRegistry ready = awaitReady();
     node = NodeClients.trusting(ready.getStatus().nodeAccess.caCertificate);
     alicePassword = ClusterWork.generatedPassword(client, NAMESPACE, "alice");
     ClusterWork.awaitListedUsers(client, NAMESPACE, REGISTRY, 1);
     ClusterWork.awaitAccepted(node, HOST, alice());
     claimUid = claim().getMetadata().getUid();
-  }
-
-  @AfterAll
-  static void removeNamespace() {
-    if (client != null) {
-      client.namespaces().withName(NAMESPACE).delete();
-    }
   }
 
   @Test
