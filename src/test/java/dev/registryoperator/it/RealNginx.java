@@ -61,36 +61,21 @@ final class RealNginx implements AutoCloseable {
     int port = freePort();
     Path htpasswd = root.resolve("htpasswd");
     Files.writeString(htpasswd, "");
-    Path temp = Files.createDirectories(root.resolve("temp"));
     // A file to serve: "return" would answer before auth_basic is asked (rewrite phase).
     Path content = Files.createDirectories(root.resolve("content"));
     Files.writeString(content.resolve("ok.txt"), "in\n");
-    Path config = root.resolve("nginx.conf");
-    Files.writeString(
-        config,
-        """
-        worker_processes 1;
-        pid %1$s/nginx.pid;
-        error_log stderr error;
-        events { worker_connections 64; }
-        http {
-          access_log off;
-          client_body_temp_path %2$s/body;
-          proxy_temp_path %2$s/proxy;
-          fastcgi_temp_path %2$s/fastcgi;
-          uwsgi_temp_path %2$s/uwsgi;
-          scgi_temp_path %2$s/scgi;
-          server {
-            listen 127.0.0.1:%3$d;
-            root %5$s;
+    Path config =
+        writeConfig(
+            root,
+            """
+            listen 127.0.0.1:%d;
+            root %s;
             location / {
               auth_basic "bad input";
-              auth_basic_user_file %4$s;
+              auth_basic_user_file %s;
             }
-          }
-        }
-        """
-            .formatted(root, temp, port, htpasswd, content));
+            """
+                .formatted(port, content, htpasswd));
     return launch(
         root,
         config,
@@ -106,11 +91,36 @@ final class RealNginx implements AutoCloseable {
   static RealNginx servingTls(Path root, String certificatePem, String keyPem)
       throws IOException, InterruptedException {
     int port = freePort();
-    Path temp = Files.createDirectories(root.resolve("temp"));
     Path certificate = root.resolve("tls.crt");
     Path key = root.resolve("tls.key");
     Files.writeString(certificate, certificatePem);
     Files.writeString(key, keyPem);
+    Path config =
+        writeConfig(
+            root,
+            """
+            listen 127.0.0.1:%d ssl;
+            ssl_certificate %s;
+            ssl_certificate_key %s;
+            ssl_protocols TLSv1.2 TLSv1.3;
+            location / { return 200 "tls\n"; }
+            """
+                .formatted(port, certificate, key));
+    return launch(
+        root,
+        config,
+        null,
+        port,
+        started -> {
+          try (Socket socket = new Socket("127.0.0.1", started.port)) {
+            return;
+          }
+        });
+  }
+
+  /** nginx.conf for one server, everything nginx writes kept under root. */
+  private static Path writeConfig(Path root, String server) throws IOException {
+    Path temp = Files.createDirectories(root.resolve("temp"));
     Path config = root.resolve("nginx.conf");
     Files.writeString(
         config,
@@ -127,25 +137,11 @@ final class RealNginx implements AutoCloseable {
           uwsgi_temp_path %2$s/uwsgi;
           scgi_temp_path %2$s/scgi;
           server {
-            listen 127.0.0.1:%3$d ssl;
-            ssl_certificate %4$s;
-            ssl_certificate_key %5$s;
-            ssl_protocols TLSv1.2 TLSv1.3;
-            location / { return 200 "tls\n"; }
-          }
+        %3$s  }
         }
         """
-            .formatted(root, temp, port, certificate, key));
-    return launch(
-        root,
-        config,
-        null,
-        port,
-        started -> {
-          try (Socket socket = new Socket("127.0.0.1", started.port)) {
-            return;
-          }
-        });
+            .formatted(root, temp, server.indent(4)));
+    return config;
   }
 
   private interface ReadyCheck {
