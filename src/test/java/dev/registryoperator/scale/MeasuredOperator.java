@@ -1,7 +1,11 @@
 package dev.registryoperator.scale;
 
 import dev.registryoperator.testing.ProcFs;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -30,8 +34,8 @@ import java.util.regex.Pattern;
  */
 final class MeasuredOperator implements AutoCloseable {
 
-  /** What deploy/operator/deployment.yaml sets for the operator's container. */
-  static final String JAVA_TOOL_OPTIONS = "-XX:MaxRAMPercentage=75";
+  /** What deploy/operator/deployment.yaml sets for the operator's container, read from it. */
+  static final String JAVA_TOOL_OPTIONS = deployedJavaToolOptions();
 
   private static final Pattern SAMPLE =
       Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})?\\s+(\\S+)$");
@@ -257,6 +261,22 @@ final class MeasuredOperator implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static String deployedJavaToolOptions() {
+    try (InputStream in = Files.newInputStream(Path.of("deploy/operator/deployment.yaml"))) {
+      Deployment deployment = new KubernetesSerialization().unmarshal(in, Deployment.class);
+      return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+          .filter(variable -> "JAVA_TOOL_OPTIONS".equals(variable.getName()))
+          .map(EnvVar::getValue)
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new IllegalStateException(
+                      "deploy/operator/deployment.yaml sets no JAVA_TOOL_OPTIONS"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

@@ -12,7 +12,7 @@ import java.util.Optional;
  * The operator container's memory limit (512Mi in deploy/operator/deployment.yaml), for the
  * operator run as a process of this machine. Best: a memory cgroup of its own with that limit, in
  * which the JVM sees exactly what it sees in the container - the limit as its physical memory, so
- * {@code -XX:MaxRAMPercentage=75} gives a 384 MiB heap, and, because 512 MiB is below the JVM's
+ * {@code -XX:MaxRAMPercentage=50} gives a 256 MiB heap, and, because 512 MiB is below the JVM's
  * "server class" threshold, the Serial collector rather than G1. Without a writable cgroup the same
  * is approximated with flags ({@code -XX:MaxRAM} and {@code -XX:+UseSerialGC}); {@code -XX:MaxRAM}
  * alone would keep G1 and so measure a different JVM.
