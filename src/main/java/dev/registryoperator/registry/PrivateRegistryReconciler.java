@@ -33,7 +33,6 @@ import dev.registryoperator.roster.Roster;
 import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.ReadyReporter;
 import dev.registryoperator.status.RefusedChildren;
-import dev.registryoperator.status.StatusPatches;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -275,12 +274,12 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       Problem problem =
           ClaimChanges.refusedByServer(
               refusedClaim.get().claim(), refusedClaim.get().serverMessage());
-      return reportedWithoutRetry(registry, problem);
+      return reportedWithoutRetry(registry, problem, context);
     }
     Optional<Problem> refused = RefusedChildren.problem(error, "PrivateRegistry");
     if (refused.isPresent()) {
       // The server will refuse the same object again: the spec must change first.
-      return reportedWithoutRetry(registry, refused.get());
+      return reportedWithoutRetry(registry, refused.get(), context);
     }
     return ready.failed(registry, error);
   }
@@ -290,15 +289,9 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
    * event of a child) meets the same refusal and then writes nothing.
    */
   private ErrorStatusUpdateControl<PrivateRegistry> reportedWithoutRetry(
-      PrivateRegistry registry, Problem problem) {
+      PrivateRegistry registry, Problem problem, Context<PrivateRegistry> context) {
     ready.warnOnce(registry, problem);
-    PrivateRegistryStatus status = notReadyStatus(registry, problem);
-    ErrorStatusUpdateControl<PrivateRegistry> control =
-        StatusPatches.changed(registry.getStatus(), status)
-            ? ErrorStatusUpdateControl.patchStatus(
-                StatusPatches.freshWithStatus(registry, status, PrivateRegistry::new))
-            : ErrorStatusUpdateControl.noStatusUpdate();
-    return control.withNoRetry();
+    return ready.reportedWithoutRetry(registry, notReadyStatus(registry, problem), context);
   }
 
   private UpdateControl<PrivateRegistry> notReady(

@@ -101,6 +101,19 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
     }
   }
 
+  /**
+   * The status of a problem found while applying that a retry would only meet again: written as
+   * {@link #patchIfChanged} writes it, and not retried. Not through ErrorStatusUpdateControl: JOSDK
+   * 5 does not cache what that writes, so a reconcile woken meanwhile (by a child's event) saw the
+   * status before it and reported the problem again - a second Warning and a second status write,
+   * now and then (BadInputIT, on both servers).
+   */
+  public ErrorStatusUpdateControl<P> reportedWithoutRetry(
+      P resource, S status, Context<P> context) {
+    patchIfChanged(resource, status, context);
+    return ErrorStatusUpdateControl.<P>noStatusUpdate().withNoRetry();
+  }
+
   /** A failed reconcile: reported, and retried with back-off (cluster errors are usually brief). */
   public ErrorStatusUpdateControl<P> failed(P resource, Exception error) {
     String message = "Reconcile failed, retrying: " + SafeErrors.describe(error);

@@ -13,7 +13,6 @@ import dev.registryoperator.roster.Usernames;
 import dev.registryoperator.status.Problem;
 import dev.registryoperator.status.ReadyReporter;
 import dev.registryoperator.status.RefusedChildren;
-import dev.registryoperator.status.StatusPatches;
 import dev.registryoperator.user.PasswordObservation.Read;
 import dev.registryoperator.user.PasswordObservation.Unchanged;
 import dev.registryoperator.user.dependent.EntrySecretDependent;
@@ -121,12 +120,7 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
     status.observedGeneration = user.getMetadata().getGeneration();
     status.registry = null;
     ready.setReady(user, status, false, refused.get().reason(), refused.get().message());
-    ErrorStatusUpdateControl<RegistryUser> control =
-        StatusPatches.changed(user.getStatus(), status)
-            ? ErrorStatusUpdateControl.patchStatus(
-                StatusPatches.freshWithStatus(user, status, RegistryUser::new))
-            : ErrorStatusUpdateControl.noStatusUpdate();
-    return control.withNoRetry();
+    return ready.reportedWithoutRetry(user, status, context);
   }
 
   private UserInputs inputs(RegistryUser user, UserObservation seen, boolean valid) {
