@@ -3,6 +3,9 @@ package dev.registryoperator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RegisteredController;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
+import io.javaoperatorsdk.operator.health.InformerWrappingEventSourceHealthIndicator;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -11,8 +14,21 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Probe endpoints for kubelet: /startup (operator started) and /healthz (informers healthy); and
- * /metrics for Prometheus, in its text format.
+ * Probe endpoints for kubelet, and /metrics for Prometheus in its text format.
+ *
+ * <ul>
+ *   <li>/startup: the operator started (every informer listed once).
+ *   <li>/healthz, liveness: every informer still runs. One whose watch is reconnecting - the API
+ *       server away, restarting or upgraded - counts as alive: a restart cannot bring the API
+ *       server back, and a restarted operator that cannot list would end in CrashLoopBackOff and
+ *       come back later than the reconnect. With "watching" in liveness, a standby replica was
+ *       restarted by kubelet after a control-plane restart (ControlPlaneRestartClusterIT).
+ *   <li>/readyz, readiness: every informer watches and has synced; the pod shows not ready while
+ *       the API server is away.
+ * </ul>
+ *
+ * An informer that stops for good ends the process anyway (JOSDK's default stopped-informer handler
+ * exits).
  */
 final class HealthServer {
 
@@ -27,12 +43,28 @@ final class HealthServer {
     HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
     server.createContext(
         "/startup", exchange -> answer(exchange, operator.getRuntimeInfo()::isStarted));
+    server.createContext("/healthz", exchange -> answer(exchange, () -> informersRun(operator)));
     server.createContext(
-        "/healthz",
+        "/readyz",
         exchange -> answer(exchange, operator.getRuntimeInfo()::allEventSourcesAreHealthy));
     server.createContext("/metrics", exchange -> serveMetrics(exchange, metrics.get()));
     server.start();
     return new HealthServer(server);
+  }
+
+  private static boolean informersRun(Operator operator) {
+    for (RegisteredController<?> controller :
+        operator.getRuntimeInfo().getRegisteredControllers()) {
+      for (InformerWrappingEventSourceHealthIndicator<?> eventSource :
+          controller.getControllerHealthInfo().informerEventSourceHealthIndicators().values()) {
+        for (InformerHealthIndicator informer : eventSource.informerHealthIndicators().values()) {
+          if (!informer.isRunning()) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   /** The port it listens on (the one asked for, or the one the system chose for 0). */

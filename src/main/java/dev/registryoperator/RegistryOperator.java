@@ -102,11 +102,10 @@ public final class RegistryOperator {
                   .withMetrics(settings.metrics())
                   .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
                   .withSSABasedCreateUpdateMatchForDependentResources(settings.serverSideApply())
-                  // An informer event older than a write the operator cached (its own status
-                  // patch, say) must not push that write out of the cache: the next reconcile
-                  // would compare with the older state and write the same status again. Resource
-                  // versions are etcd revisions, numbers, on every API server we run on; one that
-                  // does not parse falls back to JOSDK's default handling.
+                  // Lets JOSDK compare resource versions, so that an informer event older than a
+                  // write the operator cached (its own status patch, say) does not replace that
+                  // write in the cache. Resource versions are etcd revisions, numbers, on every
+                  // API server we run on; one that does not parse falls back to JOSDK's default.
                   .withParseResourceVersions(true);
               if (settings.leaseNamespace() != null) {
                 overrider.withLeaderElectionConfiguration(
@@ -156,12 +155,6 @@ public final class RegistryOperator {
   }
 
   /**
-   * Leader election whose lost-lease exit does not deadlock on SIGTERM: JOSDK 5.2 calls System.exit
-   * on the thread that stops leading, and on SIGTERM that is the shutdown hook's own, where
-   * System.exit blocks forever (every rollout then waits out the grace period). The exit runs on a
-   * thread of its own instead; losing the lease still ends the process with status 1.
-   */
-  /**
    * The node agent's DaemonSet is the leader's to keep, like everything else the operator writes.
    * Without --node-agent one left by an earlier run is removed.
    */
@@ -176,6 +169,12 @@ public final class RegistryOperator {
     }
   }
 
+  /**
+   * Leader election whose lost-lease exit does not deadlock on SIGTERM: JOSDK 5.2 calls System.exit
+   * on the thread that stops leading, and on SIGTERM that is the shutdown hook's own, where
+   * System.exit blocks forever (every rollout then waits out the grace period). The exit runs on a
+   * thread of its own instead; losing the lease still ends the process with status 1.
+   */
   private static LeaderElectionConfiguration leaderElection(
       String leaseNamespace, Runnable onStartLeading) {
     return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
