@@ -281,7 +281,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
       // The server will refuse the same object again: the spec must change first.
       return reportedWithoutRetry(registry, refused.get(), context);
     }
-    return ready.failed(registry, error);
+    return ready.failed(registry, error, context);
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.registryoperator.status;
 import dev.registryoperator.api.v1alpha1.ConditionedStatus;
 import dev.registryoperator.kube.EventRecorder;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
@@ -114,8 +116,29 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
     return ErrorStatusUpdateControl.<P>noStatusUpdate().withNoRetry();
   }
 
-  /** A failed reconcile: reported, and retried with back-off (cluster errors are usually brief). */
-  public ErrorStatusUpdateControl<P> failed(P resource, Exception error) {
+  /**
+   * A failed reconcile: reported, and retried with back-off (cluster errors are usually brief). The
+   * status is written as {@link #patchIfChanged} writes it, for the reason {@link
+   * #reportedWithoutRetry} gives; if the API server refuses that write too, the retry reports
+   * again.
+   */
+  public ErrorStatusUpdateControl<P> failed(P resource, Exception error, Context<P> context) {
+    S status = failedStatus(resource, error);
+    try {
+      patchIfChanged(resource, status, context);
+    } catch (KubernetesClientException | OperatorException statusRefused) {
+      log.warn(
+          "Writing the status of {} {}/{} failed too: {}",
+          resource.getKind(),
+          resource.getMetadata().getNamespace(),
+          resource.getMetadata().getName(),
+          SafeErrors.describe(statusRefused));
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /** The status a failed reconcile leaves, with its Warning unless that failure was reported. */
+  S failedStatus(P resource, Exception error) {
     String message = "Reconcile failed, retrying: " + SafeErrors.describe(error);
     log.warn(
         "Reconciling {} {}/{} failed: {}",
@@ -130,7 +153,6 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
     }
     S status = editableStatus(resource);
     setReady(resource, status, false, RECONCILE_FAILED, message);
-    return ErrorStatusUpdateControl.patchStatus(
-        StatusPatches.freshWithStatus(resource, status, blankResource));
+    return status;
   }
 }

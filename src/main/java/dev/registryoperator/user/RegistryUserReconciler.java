@@ -111,7 +111,7 @@ public class RegistryUserReconciler implements Reconciler<RegistryUser> {
       RegistryUser user, Context<RegistryUser> context, Exception error) {
     Optional<Problem> refused = RefusedChildren.problem(error, "RegistryUser");
     if (refused.isEmpty()) {
-      return ready.failed(user, error);
+      return ready.failed(user, error, context);
     }
     // The server will refuse the same Secret again (a name too long for its children, a registry
     // name no label can carry): the spec must change first.

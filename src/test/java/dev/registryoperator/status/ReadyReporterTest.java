@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -113,26 +112,21 @@ class ReadyReporterTest {
   }
 
   @Test
-  void aFailedReconcileIsReadyFalseWithOneWarningAndAPatchOfStatusOnly() {
+  void aFailedReconcileIsReadyFalseWithOneWarningAndKeepsTheRestOfTheStatus() {
     PrivateRegistry registry = Fixtures.registry();
     PrivateRegistryStatus serving = new PrivateRegistryStatus();
     serving.url = "https://demo.team-a.svc:15000";
     reporter.setReady(registry, serving, true, "Available", "Serving.");
     registry.setStatus(serving);
 
-    ErrorStatusUpdateControl<PrivateRegistry> control =
-        reporter(LATER).failed(registry, apiError(409, "Conflict"));
+    PrivateRegistryStatus failed =
+        reporter(LATER).failedStatus(registry, apiError(409, "Conflict"));
 
     String message = "Reconcile failed, retrying: API server answered 409 (Conflict)";
     assertThat(events.events())
         .containsExactly(new Recorded("Warning", "demo", "ReconcileFailed", message));
-    PrivateRegistry patch = control.getResource().orElseThrow();
-    assertThat(patch.getMetadata().getName()).isEqualTo("demo");
-    assertThat(patch.getMetadata().getNamespace()).isEqualTo("team-a");
-    assertThat(patch.getMetadata().getResourceVersion()).isNull();
-    assertThat(patch.getSpec()).isNull();
-    assertThat(patch.getStatus().url).as("the rest of the status is kept").isEqualTo(serving.url);
-    Condition ready = Conditions.find(patch.getStatus().conditions, Conditions.READY).orElseThrow();
+    assertThat(failed.url).as("the rest of the status is kept").isEqualTo(serving.url);
+    Condition ready = Conditions.find(failed.conditions, Conditions.READY).orElseThrow();
     assertThat(ready.getStatus()).isEqualTo("False");
     assertThat(ready.getReason()).isEqualTo("ReconcileFailed");
     assertThat(ready.getMessage()).isEqualTo(message);
@@ -176,15 +170,13 @@ class ReadyReporterTest {
           new StackTraceElement("org.bouncycastle.X", "parse", "X.java", 1)
         });
 
-    PrivateRegistry patch =
-        reporter
-            .failed(registry, new AggregatedOperatorException("workflow", Map.of("tls", parsing)))
-            .getResource()
-            .orElseThrow();
+    PrivateRegistryStatus failed =
+        reporter.failedStatus(
+            registry, new AggregatedOperatorException("workflow", Map.of("tls", parsing)));
 
     String message = "Reconcile failed, retrying: IllegalArgumentException";
     assertThat(events.warnings()).extracting(Recorded::message).containsExactly(message);
-    assertThat(Conditions.find(patch.getStatus().conditions, Conditions.READY).orElseThrow())
+    assertThat(Conditions.find(failed.conditions, Conditions.READY).orElseThrow())
         .extracting(Condition::getMessage)
         .isEqualTo(message);
   }
@@ -201,7 +193,7 @@ class ReadyReporterTest {
   }
 
   private void fail(PrivateRegistry registry, Exception error) {
-    registry.setStatus(reporter.failed(registry, error).getResource().orElseThrow().getStatus());
+    registry.setStatus(reporter.failedStatus(registry, error));
   }
 
   private ReadyReporter<PrivateRegistry, PrivateRegistryStatus> reporter(Clock clock) {
