@@ -200,7 +200,7 @@ public class PrivateRegistryReconciler implements Reconciler<PrivateRegistry> {
     Instant now = clock.instant();
     Optional<Problem> inputProblem = RegistryValidation.validate(registry, seen, now);
     if (inputProblem.isPresent()) {
-      // Some inputs are not watched (StorageClasses, the cert-manager CRD): look again in a while.
+      // Some inputs are not watched (StorageClasses): look again in a while.
       return notReady(registry, inputProblem.get(), INPUT_RECHECK, context);
     }
 

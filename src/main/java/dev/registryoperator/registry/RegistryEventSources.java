@@ -1,8 +1,10 @@
 package dev.registryoperator.registry;
 
+import dev.registryoperator.api.prometheus.ServiceMonitor;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.kube.ByRegistryLabel;
+import dev.registryoperator.kube.CrdInstalled;
 import dev.registryoperator.kube.ReferencedMetadataStore;
 import dev.registryoperator.kube.TrimmedItemStore;
 import dev.registryoperator.naming.Components;
@@ -11,6 +13,7 @@ import dev.registryoperator.naming.RegistryNames;
 import dev.registryoperator.naming.UserSecretNames;
 import dev.registryoperator.nodeagent.NodeReport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -19,6 +22,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.EventSourceStartPriority;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -28,8 +32,9 @@ import java.util.stream.Collectors;
 
 /**
  * What wakes a registry, beyond the children its dependents watch themselves: its Secrets and
- * ConfigMaps (one watch per kind, shared by the dependents), and its users. Every event is routed
- * by data - the registry label on our objects, a user's spec.registryRef - never by a status field.
+ * ConfigMaps (one watch per kind, shared by the dependents), its users, and the CRDs of the
+ * optional integrations. Every event is routed by data - the registry label on our objects, a
+ * user's spec.registryRef - never by a status field.
  */
 final class RegistryEventSources {
 
@@ -90,8 +95,25 @@ final class RegistryEventSources {
                 .build(),
             context);
     var servedTlsSecrets = servedTlsSecrets(context);
+    // cert-manager or the Prometheus Operator installed (or removed) after the registries.
+    var certificateCrd =
+        CrdInstalled.watch(
+            PrivateRegistry.class,
+            IssuedTlsSecrets.CERTIFICATE_CRD,
+            registry -> registry.getSpec().tls.issuerRef != null,
+            context);
+    var serviceMonitorCrd =
+        CrdInstalled.watch(
+            PrivateRegistry.class,
+            HasMetadata.getFullResourceName(ServiceMonitor.class),
+            registry -> true,
+            context);
+    List<EventSource<?, PrivateRegistry>> sources =
+        new ArrayList<>(
+            List.of(
+                secrets, configMaps, users, servedTlsSecrets, certificateCrd, serviceMonitorCrd));
     if (nodeAgentNamespace == null) {
-      return List.of(secrets, configMaps, users, servedTlsSecrets);
+      return sources;
     }
     // A node's report concerns the registries it lists; one that appears or goes (with its node)
     // changes every registry's node count, which the periodic pass catches up with.
@@ -105,7 +127,8 @@ final class RegistryEventSources {
                 .withItemStore(TrimmedItemStore.forEventSourceOf(context))
                 .build(),
             context);
-    return List.of(secrets, configMaps, users, servedTlsSecrets, nodeReports);
+    sources.add(nodeReports);
+    return sources;
   }
 
   /**

@@ -145,8 +145,7 @@ record RegistryObservation(
         read(context, Secret.class, namespace, registry.getSpec().tls.secretName);
     boolean issuerRequested = registry.getSpec().tls.issuerRef != null;
     boolean certManagerInstalled =
-        !issuerRequested
-            || CrdInstalled.installed(context.getClient(), IssuedTlsSecrets.CERTIFICATE_CRD);
+        !issuerRequested || CrdInstalled.installed(context, IssuedTlsSecrets.CERTIFICATE_CRD);
     Secret issuedTlsSecret =
         read(
             context,

@@ -47,13 +47,20 @@ class OperatorRbacIT {
           "system:authenticated");
 
   /** One question to the authorizer: may the operator do {@code verb} on this? */
-  record Access(String verb, String group, String resource, String namespace, String why) {
+  record Access(
+      String verb, String group, String resource, String name, String namespace, String why) {
 
     static Access of(String verb, String groupAndResource, String namespace, String why) {
+      return named(verb, groupAndResource, null, namespace, why);
+    }
+
+    /** Of one object by name: a get, or a list or watch with a metadata.name field selector. */
+    static Access named(
+        String verb, String groupAndResource, String name, String namespace, String why) {
       int dot = groupAndResource.indexOf('.');
       String resource = dot < 0 ? groupAndResource : groupAndResource.substring(0, dot);
       String group = dot < 0 ? "" : groupAndResource.substring(dot + 1);
-      return new Access(verb, group, resource, namespace, why);
+      return new Access(verb, group, resource, name, namespace, why);
     }
 
     @Override
@@ -62,11 +69,14 @@ class OperatorRbacIT {
           + " "
           + resource
           + (group.isEmpty() ? "" : "." + group)
+          + (name == null ? "" : " " + name)
           + (namespace == null ? " (cluster)" : " in " + namespace)
           + " - "
           + why;
     }
   }
+
+  private static final String CRDS = "customresourcedefinitions.apiextensions.k8s.io";
 
   @BeforeAll
   static void installTheOperatorsRbac() {
@@ -87,8 +97,10 @@ class OperatorRbacIT {
         Access.of("create", "persistentvolumeclaims", TEAM, "the registry's data"),
         Access.of("patch", "persistentvolumeclaims", TEAM, "growing a claim"),
         Access.of("get", "storageclasses.storage.k8s.io", null, "whether a claim may grow"),
-        Access.of("get", "customresourcedefinitions.apiextensions.k8s.io", null, "ServiceMonitor"),
-        Access.of("get", "customresourcedefinitions.apiextensions.k8s.io", null, "cert-manager"),
+        Access.named("watch", CRDS, "servicemonitors.monitoring.coreos.com", null, "installed?"),
+        Access.named("list", CRDS, "servicemonitors.monitoring.coreos.com", null, "installed?"),
+        Access.named("watch", CRDS, "certificates.cert-manager.io", null, "installed?"),
+        Access.named("list", CRDS, "certificates.cert-manager.io", null, "installed?"),
         Access.of("watch", "certificates.cert-manager.io", null, "issuerRef: cert-manager"),
         Access.of("create", "certificates.cert-manager.io", TEAM, "issuerRef: the Certificate"),
         Access.of("patch", "certificates.cert-manager.io", TEAM, "issuerRef: the Certificate"),
@@ -123,8 +135,10 @@ class OperatorRbacIT {
         Access.of("create", "daemonsets.apps", OperatorAccount.NAMESPACE, "only with node-agent/"),
         Access.of("list", "storageclasses.storage.k8s.io", null, "GET by name only"),
         Access.of("update", "storageclasses.storage.k8s.io", null, "read only"),
-        Access.of("create", "customresourcedefinitions.apiextensions.k8s.io", null, "installer's"),
-        Access.of("delete", "customresourcedefinitions.apiextensions.k8s.io", null, "installer's"),
+        Access.of("create", CRDS, null, "installer's"),
+        Access.of("delete", CRDS, null, "installer's"),
+        Access.of("watch", CRDS, null, "only the two CRDs it looks for, by name"),
+        Access.named("get", CRDS, "issuers.cert-manager.io", null, "only the two it looks for"),
         Access.of("get", "nodes", null, "no node access"),
         Access.of("patch", "nodes", null, "no node access"),
         Access.of("create", "namespaces", null, "uses existing namespaces"),
@@ -249,6 +263,7 @@ class OperatorRbacIT {
                     .withGroup(access.group())
                     .withResource(resource)
                     .withSubresource(subresource)
+                    .withName(access.name())
                     .withNamespace(access.namespace())
                     .build())
             .endSpec()
