@@ -7,9 +7,11 @@ import dev.registryoperator.RegistryOperator.Settings;
 import dev.registryoperator.api.v1alpha1.PrivateRegistry;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.status.Conditions;
+import dev.registryoperator.testing.MockServerOperators;
 import dev.registryoperator.user.model.PasswordHasher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -28,15 +30,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operator's /metrics, scraped over HTTP from the health port while the real Operator runs on
- * the mock API server: JOSDK's reconcile metrics and the operator's own series, with sane values.
+ * The operator's health port, asked over HTTP while the real Operator runs on the mock API server:
+ * /metrics with JOSDK's reconcile metrics and the operator's own series, with sane values; and the
+ * probes kubelet asks, also after that API server went away (the operator stays alive, its
+ * informers reconnecting, and says it is not ready).
  */
 @EnableKubernetesMockClient(crud = true)
-class OperatorMetricsLoopTest {
+class HealthPortLoopTest {
 
   private static final String NAMESPACE = "metrics";
 
   static KubernetesClient client;
+  static KubernetesMockServer server;
 
   private Operator operator;
   private HealthServer health;
@@ -116,6 +121,35 @@ class OperatorMetricsLoopTest {
     assertThat(Double.parseDouble(successes.group(1))).isGreaterThanOrEqualTo(1.0);
     assertThat(metrics).doesNotContainPattern("(?m)^operator_sdk_reconciliations_failed_total");
     assertThat(metrics).doesNotContain("password").doesNotContain("$2a$");
+  }
+
+  @Test
+  void anAbsentApiServerMakesTheOperatorNotReadyButNotDead() throws Exception {
+    operator = RegistryOperator.create(client, MockServerOperators.settings());
+    operator.start();
+    health = HealthServer.start(0, operator, () -> "");
+    await("every probe answers 200")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> status("/startup") == 200 && status("/readyz") == 200);
+    assertThat(status("/healthz")).as("/healthz while the API server answers").isEqualTo(200);
+
+    server.destroy();
+
+    await("/readyz once the watches are gone")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> status("/readyz") == 503);
+    assertThat(status("/healthz"))
+        .as("/healthz (liveness) while the informers try to reconnect")
+        .isEqualTo(200);
+    assertThat(status("/startup")).as("/startup after the start").isEqualTo(200);
+  }
+
+  private int status(String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health.port() + path)).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   private String scrape() throws Exception {
