@@ -20,9 +20,18 @@ public final class MockServerOperators {
   }
 
   public static Settings settings(PasswordHasher hasher, Metrics metrics) {
+    return settings(hasher, metrics, Set.of());
+  }
+
+  /** Watching only these namespaces (all when empty), as {@code --namespace} does. */
+  public static Settings settings(Set<String> namespaces) {
+    return settings(new PasswordHasher(), Metrics.NOOP, namespaces);
+  }
+
+  private static Settings settings(PasswordHasher hasher, Metrics metrics, Set<String> namespaces) {
     return new Settings(
         false,
-        Set.of(),
+        namespaces,
         null,
         Clock.systemUTC(),
         hasher,
