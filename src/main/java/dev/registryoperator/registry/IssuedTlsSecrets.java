@@ -25,7 +25,10 @@ final class IssuedTlsSecrets {
 
   private IssuedTlsSecrets() {}
 
-  /** Input problem: the user asked for cert-manager where there is none. Rechecked, not retried. */
+  /**
+   * Input problem: the user asked for cert-manager where there is none. Not retried: the CRD is
+   * watched, and its arrival reconciles the registry.
+   */
   static Optional<Problem> notInstalled(boolean issuerRequested, boolean certManagerInstalled) {
     if (!issuerRequested || certManagerInstalled) {
       return Optional.empty();
@@ -35,8 +38,8 @@ final class IssuedTlsSecrets {
             NOT_INSTALLED,
             "spec.tls.issuerRef needs cert-manager, but its Certificate CRD ("
                 + CERTIFICATE_CRD
-                + ") is not installed in the cluster. Install cert-manager (the operator looks again"
-                + " each minute and then creates the registry), or remove spec.tls.issuerRef."));
+                + ") is not installed in the cluster. Install cert-manager (the registry is then"
+                + " created at once), or remove spec.tls.issuerRef."));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.registryoperator.it;
 
 import io.fabric8.kubernetes.client.http.AsyncBody;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.http.Interceptor;
@@ -19,8 +20,18 @@ final class ApiRequestLog implements Interceptor {
 
   private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
 
-  /** One answered request; {@code path} has no query string. */
-  record Request(long nanos, String method, String path, int code) {
+  /**
+   * When a request was sent, carried from {@link #before} to {@link #after} in a header of its own
+   * (the API server ignores it).
+   */
+  private static final String SENT_NANOS = "X-Test-Sent-Nanos";
+
+  /**
+   * One answered request; {@code path} has no query string. {@code nanos} is when the answer
+   * arrived, {@code sentNanos} when the request left: a write the server committed can be seen by
+   * another client before its own answer arrives, so "after X was seen" must compare the sending.
+   */
+  record Request(long sentNanos, long nanos, String method, String path, int code) {
 
     boolean isWrite() {
       return WRITES.contains(method);
@@ -39,32 +50,46 @@ final class ApiRequestLog implements Interceptor {
   private final List<Request> requests = new ArrayList<>();
 
   @Override
+  public void before(BasicBuilder builder, HttpRequest request, Interceptor.RequestTags tags) {
+    builder.setHeader(SENT_NANOS, Long.toString(System.nanoTime()));
+  }
+
+  @Override
   public void after(
       HttpRequest request,
       HttpResponse<?> response,
       AsyncBody.Consumer<List<ByteBuffer>> consumer) {
+    long now = System.nanoTime();
+    String sent = request.header(SENT_NANOS);
     Request answered =
-        new Request(System.nanoTime(), request.method(), request.uri().getPath(), response.code());
+        new Request(
+            sent == null ? now : Long.parseLong(sent),
+            now,
+            request.method(),
+            request.uri().getPath(),
+            response.code());
     synchronized (requests) {
       requests.add(answered);
     }
   }
 
-  /** A position in the log; requests after it are those answered later. */
-  int mark() {
-    synchronized (requests) {
-      return requests.size();
-    }
+  /**
+   * A point in time; requests after it are those sent later. Sent, not answered: a state the test
+   * saw may come from a write whose answer the operator had not received yet, and that write must
+   * not count as one after it.
+   */
+  long mark() {
+    return System.nanoTime();
   }
 
-  List<Request> since(int mark, Predicate<Request> filter) {
+  List<Request> since(long mark, Predicate<Request> filter) {
     synchronized (requests) {
-      return requests.subList(mark, requests.size()).stream().filter(filter).toList();
+      return requests.stream().filter(r -> r.sentNanos() > mark).filter(filter).toList();
     }
   }
 
   /** The writes into a namespace since the mark, as "METHOD path -> code". */
-  List<String> writesSince(int mark, String namespace) {
+  List<String> writesSince(long mark, String namespace) {
     return since(mark, r -> r.isWrite() && r.inNamespace(namespace)).stream()
         .map(Request::toString)
         .toList();

@@ -354,7 +354,7 @@ class BadInputIT {
           outcome.before = liveState(outcome.c);
         }
       }
-      int actMark = operator.requests().mark();
+      long actMark = operator.requests().mark();
       outcomes.values().forEach(GroupRun::act);
       awaitOutcomes();
       try {
@@ -363,7 +363,7 @@ class BadInputIT {
       } catch (ConditionTimeoutException stillWriting) {
         quiet = false;
       }
-      int windowMark = operator.requests().mark();
+      long windowMark = operator.requests().mark();
       sleep(RETRY_WINDOW);
       window =
           operator.requests().since(windowMark, r -> r.inNamespace(namespace.name())).stream()
@@ -378,7 +378,7 @@ class BadInputIT {
                       actMark,
                       r ->
                           r.isWrite()
-                              && r.nanos() > outcome.reachedNanos
+                              && r.sentNanos() > outcome.reachedNanos
                               && r.inNamespace(namespace.name())
                               && concerns(r.path(), outcome.c.id()))
                   .stream()

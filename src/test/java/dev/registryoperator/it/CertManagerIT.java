@@ -92,7 +92,7 @@ class CertManagerIT {
     System.out.printf("[it] CertManagerNotInstalled: %s%n", message);
     assertThat(message).contains("certificates.cert-manager.io", "Install cert-manager");
 
-    int quietFrom = operator.requests().mark();
+    long quietFrom = operator.requests().mark();
     Thread.sleep(RETRY_WINDOW.toMillis());
     assertThat(
             operator.requests().since(quietFrom, request -> request.inNamespace(namespace.name())))
@@ -313,7 +313,7 @@ class CertManagerIT {
     operator.awaitQuiet(namespace, Duration.ofSeconds(2));
     String certificateVersion =
         namespace.get(Certificate.class, "demo").getMetadata().getResourceVersion();
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     ConfigMap trigger = namespace.createReconcileTrigger(namespace.registry("demo"));
     for (int round = 1; round <= 3; round++) {
       Thread.sleep(1_000);

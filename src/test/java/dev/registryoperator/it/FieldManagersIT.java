@@ -143,7 +143,7 @@ class FieldManagersIT {
   void whatOthersAddStaysCostsNoWriteAndSurvivesTheOperatorsNextUpdate()
       throws InterruptedException {
     PrivateRegistry registry = namespace.registry(REGISTRY);
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
 
     // A cost-allocation tool labels and annotates everything; a person restarts the rollout;
     // a platform team caps the Deployment's history and gives it a progress deadline.
@@ -186,7 +186,7 @@ class FieldManagersIT {
     assertOthersFieldsStay("before the operator's next update");
 
     // A real change: the operator rewrites the configuration and rolls the pod template.
-    int changed = operator.requests().mark();
+    long changed = operator.requests().mark();
     editSpec("{\"proxy\":{\"readTimeoutSeconds\":901}}");
     TestNamespace.await("the new read timeout in nginx.conf")
         .until(
@@ -239,7 +239,7 @@ class FieldManagersIT {
   private void restoredWithOneWrite(
       String change, Supplier<Object> owned, Runnable makeChange, String objectPath) {
     Object before = owned.get();
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     makeChange.run();
     TestNamespace.await("the operator to undo: " + change).until(() -> before.equals(owned.get()));
     operator.awaitQuiet(namespace, SETTLED);

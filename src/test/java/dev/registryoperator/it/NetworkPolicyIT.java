@@ -163,7 +163,7 @@ class NetworkPolicyIT {
                         .getIngress()));
 
     // Someone changes the admitted port.
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     NetworkPolicy moved = namespace.get(NetworkPolicy.class, names.networkPolicy());
     NetworkPolicyPort port = moved.getSpec().getIngress().get(0).getPorts().get(0);
     port.setPort(new IntOrString(5000));
@@ -217,7 +217,7 @@ class NetworkPolicyIT {
                 podSelector: {}
         """;
     String message = "A peer needs a podSelector, a namespaceSelector or both, or else an ipBlock";
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     if (API.version().atLeast(1, 25)) {
       assertThatThrownBy(() -> namespace.create(manifest("demo", mistake)))
           .isInstanceOfSatisfying(
@@ -257,7 +257,7 @@ class NetworkPolicyIT {
     namespace.awaitReady("demo", "DeploymentUnavailable");
     operator.awaitQuiet(namespace, SETTLED);
     NetworkPolicy before = namespace.get(NetworkPolicy.class, names.networkPolicy());
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
 
     editSpec("demo", "{\"networkPolicy\":{\"from\":[{\"ipBlock\":{\"cidr\":\"10.0.0.0/33\"}}]}}");
 
@@ -281,7 +281,7 @@ class NetworkPolicyIT {
         .until(() -> namespace.get(NetworkPolicy.class, name) == null);
   }
 
-  private List<String> networkPolicyWritesSince(int mark) {
+  private List<String> networkPolicyWritesSince(long mark) {
     return operator
         .requests()
         .since(mark, request -> request.isWrite() && request.path().contains("/networkpolicies"))

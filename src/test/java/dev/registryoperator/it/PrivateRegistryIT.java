@@ -89,7 +89,9 @@ class PrivateRegistryIT {
               context.getDisplayName(), namespace.name());
           operator
               .requests()
-              .since(0, request -> request.isWrite() && request.inNamespace(namespace.name()))
+              .since(
+                  Long.MIN_VALUE,
+                  request -> request.isWrite() && request.inNamespace(namespace.name()))
               .forEach(request -> System.out.println("[it]   " + request));
         }
       };
@@ -174,7 +176,7 @@ class PrivateRegistryIT {
     assertControlledBy(namespace.awaitPresent(Secret.class, owned.caSecret()), owning);
 
     settle("keep", "DeploymentUnavailable");
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     editSpec("keep", "{\"storage\":{\"deleteClaim\":true}}");
     namespace.awaitRegistry(
         "keep",
@@ -245,7 +247,7 @@ class PrivateRegistryIT {
     namespace.setDeploymentAvailable(names.deployment(), true);
     Map<String, String> versionsBefore =
         namespace.resourceVersions(childrenAndRetained(names, true));
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     operator.startAgain();
 
     namespace.awaitReady("demo", "Available");
@@ -392,7 +394,7 @@ class PrivateRegistryIT {
     settle("demo", "DeploymentUnavailable");
     String rendered =
         namespace.get(ConfigMap.class, names.configMap()).getData().get(Keys.REGISTRY_CONFIG);
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
 
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     int edits = 0;
@@ -441,7 +443,7 @@ class PrivateRegistryIT {
 
     installConfigMapQuotaOfZero();
     String uid = namespace.get(ConfigMap.class, names.caBundleConfigMap()).getMetadata().getUid();
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     namespace
         .kube()
         .configMaps()
@@ -564,7 +566,7 @@ class PrivateRegistryIT {
     assertThat(problem.message()).contains("phase Pending", "grows once it is bound");
     problem.assertHandledAsInput();
 
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     playVolumeBinder("demo");
 
     TestNamespace.await("the claim to grow")
@@ -602,7 +604,7 @@ class PrivateRegistryIT {
   void aClaimOfTheDefaultClassIsNoChangeAndCanGrow() {
     String storageClass = createStorageClass("default", true);
     RegistryNames names = RegistryNames.of("demo");
-    int created = operator.requests().mark();
+    long created = operator.requests().mark();
     markDefaultStorageClass(storageClass, true);
     try {
       createRegistry("demo", "spec: {}");
@@ -618,7 +620,7 @@ class PrivateRegistryIT {
         .containsExactly("PATCH " + claimPath("demo") + " -> 201");
 
     playVolumeBinder("demo");
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     editSpec("demo", "{\"storage\":{\"size\":\"20Gi\"}}");
 
     TestNamespace.await("the claim to grow")
@@ -646,7 +648,7 @@ class PrivateRegistryIT {
       // Since 1.28 (retroactive default StorageClass assignment, GA) an unbound claim without a
       // class may be given one: the server accepts the change, and the operator applies it once,
       // like any other change it has no reason to refuse.
-      int mark = operator.requests().mark();
+      long mark = operator.requests().mark();
       editSpec("demo", "{\"storage\":{\"storageClassName\":\"fast\"}}");
       TestNamespace.await("the claim's class set to fast")
           .until(() -> "fast".equals(claim("demo").getSpec().getStorageClassName()));
@@ -834,7 +836,7 @@ class PrivateRegistryIT {
     Child primary = new Child(PrivateRegistry.class, name);
     watched.add(primary);
     Map<String, String> versionsBefore = namespace.resourceVersions(watched);
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
 
     ConfigMap trigger = namespace.createReconcileTrigger(registry);
     for (int round = 1; round <= rounds; round++) {
@@ -983,7 +985,7 @@ class PrivateRegistryIT {
             });
   }
 
-  long conflictsSince(int mark, String configMap) {
+  long conflictsSince(long mark, String configMap) {
     return operator
         .requests()
         .since(
@@ -1021,15 +1023,15 @@ class PrivateRegistryIT {
     private final String registry;
     private final String reason;
     private final String message;
-    private final int mark;
+    private final long mark;
     private final Map<String, String> versionsBefore;
-    private int quietFrom = -1;
+    private long quietFrom;
 
     InputProblem(
         String registry,
         String reason,
         String message,
-        int mark,
+        long mark,
         Map<String, String> versionsBefore) {
       this.registry = registry;
       this.reason = reason;
@@ -1043,12 +1045,12 @@ class PrivateRegistryIT {
     }
 
     /** Where the request log stood before the change. */
-    int mark() {
+    long mark() {
       return mark;
     }
 
     /** Where the request log stood when the retry window began. */
-    int quietFrom() {
+    long quietFrom() {
       return quietFrom;
     }
 
@@ -1090,7 +1092,7 @@ class PrivateRegistryIT {
 
   /** Makes the change and waits until the registry's status reports the problem. */
   InputProblem changeAndAwaitProblem(String registry, Runnable change, String reason) {
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     change.run();
     // Taken after the change: a change of a child is the test's own. The operator's writes are
     // judged by the request log from the mark on.
@@ -1123,7 +1125,7 @@ class PrivateRegistryIT {
         + RegistryNames.of(registry).claim();
   }
 
-  List<String> claimPatchesSince(int mark, String registry) {
+  List<String> claimPatchesSince(long mark, String registry) {
     return operator
         .requests()
         .since(mark, r -> r.method().equals("PATCH") && r.path().equals(claimPath(registry)))
@@ -1132,13 +1134,13 @@ class PrivateRegistryIT {
         .toList();
   }
 
-  List<String> writesWithoutEventsSince(int mark) {
+  List<String> writesWithoutEventsSince(long mark) {
     return operator.requests().writesSince(mark, namespace.name()).stream()
         .filter(write -> !write.contains("/events"))
         .toList();
   }
 
-  long storageClassReadsSince(int mark, String storageClass) {
+  long storageClassReadsSince(long mark, String storageClass) {
     return operator
         .requests()
         .since(

@@ -129,7 +129,7 @@ class RegistryUserIT {
     Map<String, String> htpasswdBefore = htpasswd();
 
     operator.stop();
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     operator.startAgain();
     // Something only a reconcile by the new operator can bring: the Deployment becomes available.
     namespace.setDeploymentAvailable(RegistryNames.of("demo").deployment(), true);

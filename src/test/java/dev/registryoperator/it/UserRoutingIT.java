@@ -123,7 +123,7 @@ class UserRoutingIT {
     awaitReady("alice", "reg");
     operator.awaitQuiet(namespace, Duration.ofSeconds(2));
 
-    int mark = operator.requests().mark();
+    long mark = operator.requests().mark();
     // A new Ingress host changes the pull Secret's hosts: alice must be reconciled, but her
     // password has not changed, so it is taken from her own pull Secret.
     namespace.apply(
