@@ -749,8 +749,15 @@ class BadInputIT {
           found.add("valid user " + user + " is not Ready");
         }
       }
+      // Warnings the operator gave the valid registry and users. Not those of other components on
+      // their children: 1.36's ClusterIP repair loop once warned "ClusterIPNotAllocated ...
+      // repairing" on the valid registry's Service, created while the loop ran.
       namespace.kube().v1().events().inNamespace(namespace.name()).list().getItems().stream()
           .filter(event -> "Warning".equals(event.getType()))
+          .filter(
+              event ->
+                  List.of("PrivateRegistry", "RegistryUser")
+                      .contains(event.getInvolvedObject().getKind()))
           .filter(
               event ->
                   List.of(BadInputCases.REGISTRY, "alice", "bob")
