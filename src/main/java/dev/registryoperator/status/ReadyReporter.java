@@ -107,8 +107,8 @@ public final class ReadyReporter<P extends CustomResource<?, S>, S extends Condi
    * The status of a problem found while applying that a retry would only meet again: written as
    * {@link #patchIfChanged} writes it, and not retried. Not through ErrorStatusUpdateControl: JOSDK
    * 5 does not cache what that writes, so a reconcile woken meanwhile (by a child's event) saw the
-   * status before it and reported the problem again - a second Warning and a second status write,
-   * now and then (BadInputIT, on both servers).
+   * status before it and reported the problem again: a second Warning Event (BadInputIT, once on
+   * 1.36).
    */
   public ErrorStatusUpdateControl<P> reportedWithoutRetry(
       P resource, S status, Context<P> context) {
