@@ -117,7 +117,7 @@ public final class RealApiServer
    * tests that apply manifests the way a user does.
    */
   public static Path kubectl() {
-    return Path.of(testDir(), "k8s", SELECTED_VERSION + "-" + PLATFORM, "kubectl");
+    return provisionedBinaries().resolve("kubectl");
   }
 
   /** The kubeconfig of the running server, for kubectl. */
@@ -180,10 +180,7 @@ public final class RealApiServer
     startedNanos = System.nanoTime();
     output = OutputCapture.start();
     Path dir = apiServerFlags.isEmpty() ? Path.of(testDir()) : wrappedServerDir();
-    KubeAPIServerConfigBuilder config =
-        KubeAPIServerConfigBuilder.anAPIServerConfig()
-            .withTestDir(dir.toString())
-            .withApiServerVersion(SELECTED_VERSION);
+    KubeAPIServerConfigBuilder config = serverConfig(dir);
     auditLog = AuditLog.create(OperatorAccount.USER);
     auditLog.flags().forEach(config::withApiServerFlag);
     if (version().atLeast(1, 29)) {
@@ -191,17 +188,10 @@ public final class RealApiServer
       // memory here (1.20 has it as a beta feature, off by default).
       config.withApiServerFlag("--enable-priority-and-fairness=false");
     }
+    String testClass = context.getRequiredTestClass().getSimpleName();
     server =
-        new KubeAPIServer(
-            config
-                // In code, not as KUBE_API_TEST_OFFLINE_MODE: kube-api-test 7.5.2 casts that
-                // environment variable's String to Boolean and crashes. Same for the timeout.
-                .withOfflineMode(true)
-                .withStartupTimeout(120_000)
-                .withWaitForEtcdHealthCheckOnStartup(false)
-                .withUpdateKubeConfig(false)
-                .build());
-    server.start();
+        ControlPlaneStart.start(
+            config.build(), failed -> System.out.printf("[it] %s: %s%n", testClass, failed));
     kubeConfigYaml = server.getKubeConfigYaml();
     client = new KubernetesClientBuilder().withConfig(config()).build();
     installCrds();
@@ -460,15 +450,39 @@ public final class RealApiServer
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
+  /** kube-api-test's settings for the selected server with its binaries under {@code testDir}. */
+  static KubeAPIServerConfigBuilder serverConfig(Path testDir) {
+    return KubeAPIServerConfigBuilder.anAPIServerConfig()
+        .withTestDir(testDir.toString())
+        .withApiServerVersion(SELECTED_VERSION)
+        // In code, not as KUBE_API_TEST_OFFLINE_MODE: kube-api-test 7.5.2 casts that environment
+        // variable's String to Boolean and crashes. Same for the timeout.
+        .withOfflineMode(true)
+        .withStartupTimeout(120_000)
+        // etcd listens before kube-apiserver's port is picked, so that pick cannot take etcd's.
+        .withWaitForEtcdHealthCheckOnStartup(true)
+        .withUpdateKubeConfig(false);
+  }
+
+  /** Where kube-api-test looks for the selected server's binaries under {@code testDir}. */
+  static Path binaries(Path testDir) {
+    return testDir.resolve("k8s").resolve(SELECTED_VERSION + "-" + PLATFORM);
+  }
+
+  /** The binaries the provision script put in place. */
+  static Path provisionedBinaries() {
+    return binaries(Path.of(testDir()));
+  }
+
   /**
    * A kube-api-test directory whose kube-apiserver is a script that runs the provisioned one with
    * {@link #apiServerFlags} after all of kube-api-test's; etcd and kubectl are the provisioned
    * ones. kube-api-test writes its certificates there.
    */
   private Path wrappedServerDir() throws IOException {
-    Path provisioned = Path.of(testDir(), "k8s", SELECTED_VERSION + "-" + PLATFORM);
+    Path provisioned = provisionedBinaries();
     Path dir = Path.of("target", "kube-api-test-wrapped").toAbsolutePath();
-    Path binaries = dir.resolve("k8s").resolve(SELECTED_VERSION + "-" + PLATFORM);
+    Path binaries = binaries(dir);
     Files.createDirectories(binaries);
     for (String binary : List.of("etcd", "kubectl")) {
       Files.deleteIfExists(binaries.resolve(binary));
@@ -507,7 +521,7 @@ public final class RealApiServer
     if (dir == null) {
       missing.add("KUBE_API_TEST_DIR (unset, and " + PROVISION_SCRIPT + " --print-dir failed)");
     } else {
-      Path binaries = Path.of(dir, "k8s", SELECTED_VERSION + "-" + PLATFORM);
+      Path binaries = binaries(Path.of(dir));
       for (String binary : List.of("etcd", "kube-apiserver", "kubectl")) {
         if (!Files.isExecutable(binaries.resolve(binary))) {
           missing.add(binaries.resolve(binary).toString());
