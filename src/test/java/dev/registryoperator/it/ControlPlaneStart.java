@@ -15,7 +15,8 @@ import java.util.function.Consumer;
  * CertManagerIT on kube-apiserver 1.36.2 that way once (120 s, then "Kube API Server did not start
  * properly", its etcd data already removed). Here such an exit ends the wait at once and says so,
  * and the next attempt has new ports and a new data directory. A server that starts but is slow
- * still gets the whole timeout; the attempts are printed, so a run that needed one shows it.
+ * still gets the whole timeout; the attempts are printed, so a run that needed one shows it. A
+ * started server is also stopped when the JVM exits before the test stopped it.
  */
 final class ControlPlaneStart {
 
@@ -54,6 +55,13 @@ final class ControlPlaneStart {
   private static final class WatchedServer extends KubeAPIServer {
 
     private final Thread starter = Thread.currentThread();
+
+    /**
+     * Stops etcd and kube-apiserver when the JVM exits without the test's stop, as when the Maven
+     * run is interrupted: otherwise both outlive it, with their data in /tmp.
+     */
+    private final Thread stopAtExit = new Thread(this::stop, "control-plane-stop-at-exit");
+
     private boolean starting;
     private boolean stopped;
     private volatile String exit;
@@ -66,6 +74,7 @@ final class ControlPlaneStart {
       synchronized (this) {
         starting = true;
       }
+      Runtime.getRuntime().addShutdownHook(stopAtExit);
       try {
         start();
       } finally {
@@ -102,6 +111,11 @@ final class ControlPlaneStart {
           return;
         }
         stopped = true;
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopAtExit);
+      } catch (IllegalStateException exiting) {
+        // Called by the hook itself: the JVM is exiting.
       }
       super.stop();
     }
