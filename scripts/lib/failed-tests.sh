@@ -16,4 +16,16 @@ find "$reports_root" -name 'TEST-*.xml' -print0 2>/dev/null |
       inside { print; frames = 0 }
       /<\/(error|failure)>/ { inside = 0 }
     ' "$report" | head -60
+    # What the class printed last (the [it] lines, a control plane's exit): often the why.
+    echo "--- its last lines of output"
+    awk '
+      /<system-(out|err)>/ { inside = 1 }
+      inside {
+        line = $0
+        sub(/^[ \t]*<system-(out|err)>/, "", line)
+        gsub(/<\/?system-(out|err)>|<!\[CDATA\[|\]\]>|<\/testcase>.*/, "", line)
+        if (line != "") print line
+      }
+      /<\/system-(out|err)>/ { inside = 0 }
+    ' "$report" | tail -15
   done

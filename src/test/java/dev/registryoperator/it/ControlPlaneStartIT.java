@@ -85,20 +85,23 @@ class ControlPlaneStartIT {
     Path provisioned = RealApiServer.provisionedBinaries();
     Path binaries = RealApiServer.binaries(testDir);
     Files.createDirectories(binaries);
+    // Scripts, not links: JUnit warns about every link out of a temporary directory it deletes.
     for (String binary : List.of("kube-apiserver", "kubectl")) {
-      Files.createSymbolicLink(binaries.resolve(binary), provisioned.resolve(binary));
+      script(binaries.resolve(binary), "exec '%s' \"$@\"".formatted(provisioned.resolve(binary)));
     }
     Path starts = testDir.resolve("etcd-starts");
-    Path etcd = binaries.resolve("etcd");
-    Files.writeString(
-        etcd,
+    script(
+        binaries.resolve("etcd"),
         """
-        #!/bin/sh
         echo start >> '%s'
         if [ "$(wc -l < '%s')" -le %d ]; then exit %d; fi
         exec '%s' "$@"
         """
             .formatted(starts, starts, failures, EXIT_CODE, provisioned.resolve("etcd")));
-    assertThat(etcd.toFile().setExecutable(true)).isTrue();
+  }
+
+  private static void script(Path path, String body) throws IOException {
+    Files.writeString(path, "#!/bin/sh\n" + body + "\n");
+    assertThat(path.toFile().setExecutable(true)).isTrue();
   }
 }
