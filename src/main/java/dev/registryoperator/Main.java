@@ -3,6 +3,7 @@ package dev.registryoperator;
 import dev.registryoperator.kube.OwnImage;
 import dev.registryoperator.nodeagent.NodeAgentSettings;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -124,6 +125,7 @@ public final class Main implements Callable<Integer> {
           Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString()));
     }
     KubernetesClient client = builder.build();
+    awaitApiServer(client);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     String operatorImage = authServerImage(client);
     RegistryOperator.Settings settings =
@@ -157,6 +159,23 @@ public final class Main implements Callable<Integer> {
     operator.start();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Asks without the client's own retries, which back off for up to ~20 s per request: the wait
+   * should see the API server return within its pause.
+   */
+  private static void awaitApiServer(KubernetesClient client) throws InterruptedException {
+    Config once =
+        new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).build();
+    try (KubernetesClient asking = new KubernetesClientBuilder().withConfig(once).build()) {
+      ApiServerWait.untilAnswered(
+          client.getMasterUrl().toString(),
+          asking::getKubernetesVersion,
+          ApiServerWait.LIMIT,
+          pause -> Thread.sleep(pause.toMillis()),
+          System::nanoTime);
+    }
   }
 
   private String authServerImage(KubernetesClient client) {

@@ -28,7 +28,12 @@ public final class OwnImage {
 
   private OwnImage() {}
 
-  /** The image of this pod's operator container, when running in a pod that can read itself. */
+  /**
+   * The image of this pod's operator container, when running in a pod that can read itself.
+   *
+   * @throws IllegalStateException when the API server does not answer: the process must not go on
+   *     with another image
+   */
   public static Optional<String> discover(KubernetesClient client, Map<String, String> env) {
     String pod = env.get(POD_NAME_ENV);
     String namespace = env.get(POD_NAMESPACE_ENV);
@@ -51,6 +56,15 @@ public final class OwnImage {
       }
       return image;
     } catch (KubernetesClientException e) {
+      if (e.getCode() <= 0) {
+        // No answer: starting with the default image would roll every registry's pod to it.
+        throw new IllegalStateException(
+            "Cannot read pod "
+                + namespace
+                + "/"
+                + pod
+                + " to learn the operator's image: the API server did not answer");
+      }
       log.warn(
           "Cannot read pod {}/{} to learn the operator's image (HTTP {})",
           namespace,

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * leading, and the operator then exits so that kubelet restarts it (two leaders would fight). The
  * deployed replicas see the API server away for over a minute, longer than that deadline and longer
  * than their liveness window: a replica may restart only because it lost a lease it held (its
- * previous container says so), never by its liveness probe or a crash.
+ * previous container says so), never by its liveness probe or a crash - nor its replacement, which
+ * starts while the API server is still away and must wait for it, not fail its first lists.
  */
 @ExtendWith(RealCluster.Extension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -105,8 +107,11 @@ class ControlPlaneRestartClusterIT {
             String previousLog = previousLog(pod);
             System.out.printf(
                 "ControlPlaneRestartClusterIT: %s (lease holder before: %s) restarted; its"
-                    + " previous container said it stopped leading: %s%n",
-                pod, pod.equals(leader), previousLog.contains(STOPPED_LEADING));
+                    + " previous container said it stopped leading: %s; its replacement: %s%n",
+                pod,
+                pod.equals(leader),
+                previousLog.contains(STOPPED_LEADING),
+                waitedForApiServer(pod));
             assertThat(previousLog)
                 .as(
                     "why operator pod %s (lease holder before: %s) restarted: its previous"
@@ -269,6 +274,26 @@ class ControlPlaneRestartClusterIT {
         .inContainer("operator")
         .terminated()
         .getLog();
+  }
+
+  /**
+   * What the running container said about waiting for the API server: one started while it was
+   * still away waits for it, instead of failing its first lists and being restarted once more
+   * (which the restart count above would show).
+   */
+  private static String waitedForApiServer(String pod) {
+    String said =
+        client
+            .pods()
+            .inNamespace(RealCluster.OPERATOR_NAMESPACE)
+            .withName(pod)
+            .inContainer("operator")
+            .getLog()
+            .lines()
+            .filter(line -> line.contains("ApiServerWait"))
+            .map(line -> line.substring(line.indexOf("ApiServerWait")))
+            .collect(Collectors.joining(" / "));
+    return said.isEmpty() ? "started with the API server there" : said;
   }
 
   /** How the pod's previous container ended, and what kubelet reported about the pod. */
