@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 import dev.registryoperator.RegistryOperator;
 import dev.registryoperator.api.v1alpha1.RegistryUser;
 import dev.registryoperator.e2e.HostCommand;
+import dev.registryoperator.kube.OwnImage;
 import dev.registryoperator.testing.OperatorProcess;
 import dev.registryoperator.testing.SecretScan;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.ContainerResource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -266,14 +268,16 @@ class ControlPlaneRestartClusterIT {
     return pods;
   }
 
-  private static String previousLog(String pod) {
+  private static ContainerResource operatorContainer(String pod) {
     return client
         .pods()
         .inNamespace(RealCluster.OPERATOR_NAMESPACE)
         .withName(pod)
-        .inContainer("operator")
-        .terminated()
-        .getLog();
+        .inContainer(OwnImage.CONTAINER);
+  }
+
+  private static String previousLog(String pod) {
+    return operatorContainer(pod).terminated().getLog();
   }
 
   /**
@@ -283,11 +287,7 @@ class ControlPlaneRestartClusterIT {
    */
   private static String waitedForApiServer(String pod) {
     String said =
-        client
-            .pods()
-            .inNamespace(RealCluster.OPERATOR_NAMESPACE)
-            .withName(pod)
-            .inContainer("operator")
+        operatorContainer(pod)
             .getLog()
             .lines()
             .filter(line -> line.contains("ApiServerWait"))
